@@ -1,0 +1,114 @@
+"""Read YAML keeping where every key and value stands, so errors can name line and column."""
+
+from dataclasses import dataclass, field
+
+import yaml
+from yaml.constructor import SafeConstructor
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong in a file, at a line and column (1-based), in a plain sentence."""
+
+    line: int
+    column: int
+    message: str
+
+    def format(self, filename: str) -> str:
+        """Return ``file:line:column: message``, the form editors and terminals link."""
+        return f"{filename}:{self.line}:{self.column}: {self.message}"
+
+
+class FileProblems(Exception):
+    """Raised with every problem found in a file; nothing was written."""
+
+    def __init__(self, filename: str, problems: list[Problem]):
+        self.filename = filename
+        self.problems = sorted(set(problems))
+        super().__init__("\n".join(p.format(filename) for p in self.problems))
+
+
+@dataclass
+class Located:
+    """Plain data read from YAML, with the position of each value and each mapping key."""
+
+    data: object
+    values: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    def at(self, path: Path) -> tuple[int, int]:
+        """Return the position of ``path``, or of its nearest ancestor that has one."""
+        path = tuple(path)
+        while path:
+            if path in self.values:
+                return self.values[path]
+            path = path[:-1]
+        return self.values.get((), (1, 1))
+
+    def key_at(self, path: Path) -> tuple[int, int]:
+        """Return the position of the key that ends ``path`` (else of its value)."""
+        return self.keys.get(tuple(path)) or self.at(path)
+
+    def problem(self, path: Path, message: str, *, key: bool = False) -> Problem:
+        """Return a problem located at ``path``."""
+        line, column = self.key_at(path) if key else self.at(path)
+        return Problem(line, column, message)
+
+
+def _position(node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def read_yaml(text: str, filename: str) -> Located:
+    """Return the document in ``text`` with positions; raise FileProblems if it is not YAML."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = f"this is not valid YAML: {error.problem or error.context}"
+        raise FileProblems(filename, [Problem(line, column, message)]) from None
+    except yaml.YAMLError as error:
+        raise FileProblems(filename, [Problem(1, 1, f"this is not valid YAML: {error}")]) from None
+    located = Located(data=None)
+    if root is None:
+        raise FileProblems(filename, [Problem(1, 1, "the file is empty")])
+    problems: list[Problem] = []
+    constructor = SafeConstructor()
+
+    def build(node, path: Path):
+        located.values[path] = _position(node)
+        if isinstance(node, yaml.MappingNode):
+            result = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    problems.append(Problem(*_position(key_node), "a key must be plain text"))
+                    continue
+                key = str(
+                    key_node.value
+                )  # the text as written: `on:` stays "on", not YAML 1.1 true
+                if key == "<<":
+                    problems.append(
+                        Problem(*_position(key_node), "YAML merge keys are not allowed")
+                    )
+                    continue
+                if key in result:
+                    problems.append(Problem(*_position(key_node), f"the key '{key}' is repeated"))
+                    continue
+                located.keys[(*path, key)] = _position(key_node)
+                result[key] = build(value_node, (*path, key))
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [build(item, (*path, i)) for i, item in enumerate(node.value)]
+        try:
+            return constructor.construct_object(node)
+        except yaml.YAMLError as error:
+            problems.append(Problem(*_position(node), f"unreadable value: {error}"))
+            return None
+
+    located.data = build(root, ())
+    if problems:
+        raise FileProblems(filename, problems)
+    return located

@@ -1,0 +1,94 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jalon.organisation.choices import EntityKind, LineageKind
+
+
+class EntityQuerySet(models.QuerySet):
+    def for_tree(self):
+        """Return (code, parent code, valid from, valid to) rows, as the engine's Tree takes them."""
+        return self.values_list("code", "parent__code", "valid_from", "valid_to").order_by("code")
+
+
+class Entity(models.Model):
+    """A unit of the organisation in the reporting tree (one parent each)."""
+
+    code = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=16, choices=EntityKind.choices)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    objects = EntityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = _("entities")
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValidationError(_("An entity cannot end before it starts."))
+
+
+class Grouping(models.Model):
+    """A cross-cutting set of entities, such as a regional consortium."""
+
+    code = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200, blank=True)
+    note = models.TextField(blank=True)
+    members = models.ManyToManyField(Entity, through="Membership", related_name="groupings")
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    """An entity's membership of a grouping, valid over an interval."""
+
+    grouping = models.ForeignKey(Grouping, on_delete=models.CASCADE, related_name="memberships")
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="memberships")
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["grouping", "entity"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grouping", "entity", "valid_from"], name="unique_membership_start"
+            )
+        ]
+
+
+class Lineage(models.Model):
+    """A link from a predecessor to its successor, so series can be shown pro forma."""
+
+    predecessor = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="successions")
+    successor = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="origins")
+    kind = models.CharField(max_length=8, choices=LineageKind.choices)
+    date = models.DateField()
+    share = models.FloatField(default=1.0)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["date", "successor", "predecessor"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["predecessor", "successor"], name="unique_lineage_link"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(share__gt=0) & models.Q(share__lte=1), name="lineage_share_range"
+            ),
+        ]

@@ -1,0 +1,318 @@
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from jalon.organisation.models import Entity
+from jalon.plans.choices import (
+    Across,
+    Frequency,
+    IndicatorKind,
+    OverTime,
+    PlanStatus,
+    Polarity,
+    ProjectStatus,
+    Shape,
+)
+
+
+class Bilingual(models.Model):
+    """A record with a name in the plan's language and, optionally, in English."""
+
+    name = models.CharField(max_length=300)
+    name_en = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def label(self) -> str:
+        """Return the name in the active language, falling back to the original."""
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name
+
+    def __str__(self):
+        return f"{getattr(self, 'code', '')} {self.label}".strip()
+
+
+class Source(models.Model):
+    """A document a figure or a target comes from; example data is a source too, marked so."""
+
+    code = models.SlugField(max_length=64, unique=True)
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    published = models.CharField(max_length=40, blank=True)
+    note = models.TextField(blank=True)
+    is_example = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.title
+
+
+class Plan(Bilingual):
+    """A strategic plan of an organisation over a horizon."""
+
+    code = models.SlugField(max_length=64, unique=True)
+    organisation = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="plans")
+    horizon_start = models.PositiveIntegerField()
+    horizon_end = models.PositiveIntegerField()
+    adopted_on = models.DateField(null=True, blank=True)
+    adopted_by = models.CharField(max_length=200, blank=True)
+    adoption_note = models.TextField(blank=True)
+    status = models.CharField(max_length=8, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
+    description = models.TextField(blank=True)
+    projects_note = models.TextField(blank=True)
+    announced_projects = models.PositiveIntegerField(null=True, blank=True)
+    on_track_threshold = models.FloatField(default=0.95)
+    at_risk_threshold = models.FloatField(default=0.85)
+
+    class Meta:
+        ordering = ["code"]
+
+
+class PlanRevision(models.Model):
+    """A load of the plan file, kept whole with its reason, so every version can be read again."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    reason = models.TextField(blank=True)
+    content = models.TextField()
+    digest = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField(default=timezone.now)
+    loaded_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["plan", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="unique_plan_revision")
+        ]
+
+
+class Axis(Bilingual):
+    """A strategic objective of the plan."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="axes")
+    code = models.SlugField(max_length=64)
+    order = models.PositiveIntegerField(default=0)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["plan", "order", "code"]
+        verbose_name_plural = _("axes")
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_axis_code")]
+
+
+class Lever(Bilingual):
+    """An enabler of the plan."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="levers")
+    code = models.SlugField(max_length=64)
+    order = models.PositiveIntegerField(default=0)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["plan", "order", "code"]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_lever_code")]
+
+
+class Indicator(Bilingual):
+    """A key performance indicator and the rules that consolidate it."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="indicators")
+    code = models.SlugField(max_length=64)
+    order = models.PositiveIntegerField(default=0)
+    definition = models.TextField(blank=True)
+    unit = models.CharField(max_length=40)
+    data_source = models.CharField(max_length=300, blank=True)
+    owner = models.CharField(max_length=200, blank=True)
+    frequency = models.CharField(max_length=16, choices=Frequency.choices)
+    start_month = models.PositiveSmallIntegerField(default=1)
+    polarity = models.CharField(max_length=12, choices=Polarity.choices)
+    band_low = models.FloatField(null=True, blank=True)
+    band_high = models.FloatField(null=True, blank=True)
+    kind = models.CharField(max_length=20, choices=IndicatorKind.choices)
+    across = models.CharField(max_length=16, choices=Across.choices)
+    over_time = models.CharField(max_length=12, choices=OverTime.choices)
+    numerator = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    denominator = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    weight = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    formula = models.CharField(max_length=500, blank=True)
+    headline = models.BooleanField(default=False)
+    on_track_threshold = models.FloatField(null=True, blank=True)
+    at_risk_threshold = models.FloatField(null=True, blank=True)
+    axes = models.ManyToManyField(Axis, blank=True, related_name="indicators")
+    levers = models.ManyToManyField(Lever, blank=True, related_name="indicators")
+
+    class Meta:
+        ordering = ["plan", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="unique_indicator_code")
+        ]
+
+    @property
+    def thresholds(self) -> tuple[float, float]:
+        """Return (on track, at risk): the indicator's own, else the plan's."""
+        plan = self.plan
+        on_track, at_risk = self.on_track_threshold, self.at_risk_threshold
+        return (
+            plan.on_track_threshold if on_track is None else on_track,
+            plan.at_risk_threshold if at_risk is None else at_risk,
+        )
+
+
+class Dimension(Bilingual):
+    """A way to break an indicator down (by programme, by gender…)."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="dimensions")
+    code = models.SlugField(max_length=64)
+
+    class Meta:
+        ordering = ["indicator", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "code"], name="unique_dimension_code")
+        ]
+
+
+class DimensionMember(Bilingual):
+    """One member of a breakdown dimension (engineering, management, doctorate…)."""
+
+    dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="members")
+    code = models.SlugField(max_length=64)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["dimension", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["dimension", "code"], name="unique_member_code")
+        ]
+
+
+class TargetQuerySet(models.QuerySet):
+    def current(self):
+        """Return the targets in force now (the latest version of each)."""
+        return self.filter(superseded_at__isnull=True)
+
+    def as_of(self, moment):
+        """Return the versions that were in force at ``moment``."""
+        return self.filter(recorded_at__lte=moment).filter(
+            Q(superseded_at__isnull=True) | Q(superseded_at__gt=moment)
+        )
+
+
+class Target(models.Model):
+    """A version of a target; a change adds a version and keeps the previous one with a reason."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="targets")
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="targets")
+    document = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="targets")
+    primary = models.BooleanField(default=False)
+    baseline_period = models.CharField(max_length=16)
+    baseline_value = models.FloatField(null=True, blank=True)
+    target_period = models.CharField(max_length=16)
+    target_value = models.FloatField(null=True, blank=True)
+    target_relative = models.FloatField(null=True, blank=True)
+    shape = models.CharField(max_length=12, choices=Shape.choices, default=Shape.LINEAR)
+    milestones = models.JSONField(default=list, blank=True)
+    note = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+    reason = models.TextField(blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TargetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["indicator", "entity", "document", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "entity", "document"],
+                condition=Q(superseded_at__isnull=True),
+                name="one_current_target_per_document",
+            ),
+            models.UniqueConstraint(
+                fields=["indicator", "entity", "document", "version"],
+                name="unique_target_version",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_value__isnull=True) | Q(target_relative__isnull=True),
+                name="target_absolute_or_relative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.code} @ {self.entity.code} ({self.document.code}) v{self.version}"
+
+    CONTENT_FIELDS = (
+        "primary",
+        "baseline_period",
+        "baseline_value",
+        "target_period",
+        "target_value",
+        "target_relative",
+        "shape",
+        "milestones",
+        "note",
+    )
+
+    def content(self) -> dict:
+        """Return what this version says, to compare it with another version."""
+        return {name: getattr(self, name) for name in self.CONTENT_FIELDS}
+
+
+class Project(Bilingual):
+    """A flagship initiative of the plan."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="projects")
+    code = models.SlugField(max_length=64)
+    order = models.PositiveIntegerField(default=0)
+    description = models.TextField(blank=True)
+    axes = models.ManyToManyField(Axis, blank=True, related_name="projects")
+    levers = models.ManyToManyField(Lever, blank=True, related_name="projects")
+    lead = models.ForeignKey(
+        Entity, null=True, blank=True, on_delete=models.PROTECT, related_name="led_projects"
+    )
+    participants = models.ManyToManyField(Entity, blank=True, related_name="projects")
+    indicators = models.ManyToManyField(Indicator, blank=True, related_name="projects")
+    owner = models.CharField(max_length=200, blank=True)
+    start = models.DateField(null=True, blank=True)
+    end = models.DateField(null=True, blank=True)
+    status_override = models.CharField(max_length=12, choices=ProjectStatus.choices, blank=True)
+    override_comment = models.TextField(blank=True)
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.PROTECT)
+
+    class Meta:
+        ordering = ["plan", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="unique_project_code"),
+            models.CheckConstraint(
+                condition=Q(status_override="") | ~Q(override_comment=""),
+                name="override_needs_comment",
+            ),
+        ]
+
+
+class Milestone(Bilingual):
+    """A dated step of a project."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="milestones")
+    code = models.SlugField(max_length=64)
+    due = models.DateField()
+    done_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["project", "due", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "code"], name="unique_milestone_code")
+        ]

@@ -1,0 +1,577 @@
+"""The plan file: its schema (pydantic, exported as JSON Schema) and its strict check.
+
+A plan is a YAML file a person writes and keeps in git. ``read_plan`` returns the
+validated plan or raises FileProblems listing every problem with line and column.
+"""
+
+import datetime as dt
+from collections import Counter
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import ValidationError as PydanticValidationError
+
+from jalon.core.yamlsource import FileProblems, Located, Problem, read_yaml
+from jalon.engine.formula import Formula, FormulaError
+from jalon.engine.graphs import find_cycle
+from jalon.engine.periods import Period, PeriodError
+from jalon.organisation.choices import EntityKind, LineageKind
+from jalon.plans import choices
+
+SCHEMA_VERSION = 1
+
+Code = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", max_length=64),
+    Field(description="A short code: letters, digits, '-' and '_'."),
+]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
+
+
+def _period_code(value):
+    # YAML reads 2018 as a number; a period code is text.
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+PeriodCode = Annotated[
+    str,
+    BeforeValidator(_period_code),
+    Field(description="2018 (year), 2018/19 (academic year), 2018-Q1 (quarter), 2018-03 (month)."),
+]
+
+
+def _enum(choices_class):
+    return Literal[tuple(choices_class.values)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Bilingual(Strict):
+    name: Name
+    name_en: Name | None = Field(None, description="The name in English, when it differs.")
+
+
+class Thresholds(Strict):
+    on_track: float = Field(0.95, gt=0, le=1)
+    at_risk: float = Field(0.85, gt=0, le=1)
+
+
+class PlanInfo(Bilingual):
+    code: Code
+    organisation: Code = Field(description="The root entity of the plan.")
+    horizon: tuple[int, int] = Field(description="First and last year, e.g. [2018, 2022].")
+    adopted_on: dt.date | None = None
+    adopted_by: str | None = None
+    adoption_note: str | None = None
+    status: _enum(choices.PlanStatus) = "draft"
+    description: str | None = None
+    announced_projects: int | None = Field(None, ge=0)
+    projects_note: str | None = None
+    thresholds: Thresholds = Thresholds()
+
+
+class SourceDoc(Strict):
+    code: Code
+    title: Name
+    publisher: str | None = None
+    url: str | None = None
+    published: str | None = Field(None, description="Date or approximate date, as text.")
+    note: str | None = None
+    example: bool = Field(False, description="Generated example data, not a real source.")
+
+
+class EntityDef(Bilingual):
+    code: Code
+    kind: _enum(EntityKind)
+    parent: Code | None = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    note: str | None = None
+
+
+class MembershipDef(Strict):
+    entity: Code
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+
+class GroupingDef(Bilingual):
+    code: Code
+    members: list[MembershipDef] = []
+    note: str | None = None
+
+
+class LineageDef(Strict):
+    predecessor: Code
+    successor: Code
+    kind: _enum(LineageKind)
+    date: dt.date
+    share: float = Field(1.0, gt=0, le=1)
+    note: str | None = None
+
+
+class AxisDef(Bilingual):
+    code: Code
+    description: str | None = None
+
+
+class MemberDef(Bilingual):
+    code: Code
+
+
+class BreakdownDef(Bilingual):
+    code: Code
+    members: list[MemberDef] = Field(min_length=1)
+
+
+class IndicatorDef(Bilingual):
+    code: Code
+    unit: Name
+    frequency: _enum(choices.Frequency)
+    start_month: int | None = Field(None, ge=1, le=12, description="Academic years only.")
+    polarity: _enum(choices.Polarity)
+    band: tuple[float, float] | None = Field(None, description="[low, high] for 'band'.")
+    kind: _enum(choices.IndicatorKind)
+    across: _enum(choices.Across)
+    over_time: _enum(choices.OverTime)
+    numerator: Code | None = None
+    denominator: Code | None = None
+    weight: Code | None = None
+    formula: str | None = None
+    definition: str | None = None
+    data_source: str | None = None
+    owner: str | None = None
+    headline: bool = False
+    thresholds: Thresholds | None = None
+    axes: list[Code] = []
+    levers: list[Code] = []
+    breakdowns: list[BreakdownDef] = []
+
+
+class BaselineDef(Strict):
+    period: PeriodCode
+    value: float | None = Field(None, description="Omit to take the measured value then.")
+    measured: bool = Field(False, description="true: the baseline is the measured figure.")
+
+
+class TargetPointDef(Strict):
+    period: PeriodCode
+    value: float | None = None
+    relative: float | None = Field(None, description="+0.60 means +60 % of the baseline.")
+
+
+class TargetDef(Strict):
+    indicator: Code
+    entity: Code | None = Field(None, description="Default: the plan's organisation.")
+    document: Code = Field(description="The source document that sets this target.")
+    primary: bool = False
+    baseline: BaselineDef
+    target: TargetPointDef
+    shape: _enum(choices.Shape) = "linear"
+    milestones: list[TargetPointDef] = []
+    note: str | None = None
+    reason: str | None = Field(None, description="Why this version differs from the last.")
+
+
+class MilestoneDef(Bilingual):
+    code: Code
+    due: dt.date
+    done_on: dt.date | None = None
+
+
+class ProjectDef(Bilingual):
+    code: Code
+    description: str | None = None
+    axes: list[Code] = []
+    levers: list[Code] = []
+    lead: Code | None = None
+    participants: list[Code] = []
+    indicators: list[Code] = []
+    owner: str | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    milestones: list[MilestoneDef] = []
+    status_override: _enum(choices.ProjectStatus) | None = None
+    override_comment: str | None = None
+    source: Code | None = None
+
+
+class PlanFile(Strict):
+    """A Jalon plan file."""
+
+    model_config = ConfigDict(extra="forbid", title="Jalon plan file")
+
+    jalon: Literal[1] = Field(description="The plan-file format version.")
+    plan: PlanInfo
+    sources: list[SourceDoc] = []
+    entities: list[EntityDef]
+    groupings: list[GroupingDef] = []
+    lineage: list[LineageDef] = []
+    axes: list[AxisDef] = []
+    levers: list[AxisDef] = []
+    indicators: list[IndicatorDef] = []
+    targets: list[TargetDef] = []
+    projects: list[ProjectDef] = []
+
+
+def json_schema() -> dict:
+    """Return the JSON Schema of plan files, for editors that validate as people type."""
+    schema = PlanFile.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
+
+
+def _pydantic_problem(located: Located, error: dict) -> Problem:
+    path = tuple(error["loc"])
+    where = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path).replace(".[", "[")
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return located.problem(
+            path, f"unknown key '{path[-1]}' in {where.rsplit('.', 1)[0] or 'the file'}", key=True
+        )
+    if kind == "missing":
+        return located.problem(
+            path[:-1], f"missing key '{path[-1]}' (in {where.rsplit('.', 1)[0] or 'the file'})"
+        )
+    given = error.get("input")
+    shown = f" (got {given!r})" if not isinstance(given, dict | list) else ""
+    return located.problem(path, f"{where}: {error['msg']}{shown}")
+
+
+def read_plan(text: str, filename: str) -> tuple[PlanFile, Located]:
+    """Return the validated plan in ``text``; raise FileProblems listing every problem."""
+    located = read_yaml(text, filename)
+    try:
+        plan = PlanFile.model_validate(located.data)
+    except PydanticValidationError as error:
+        raise FileProblems(
+            filename, [_pydantic_problem(located, e) for e in error.errors()]
+        ) from None
+    problems = PlanChecker(plan, located).problems()
+    if problems:
+        raise FileProblems(filename, problems)
+    return plan, located
+
+
+class PlanChecker:
+    """Check what a schema cannot: references, cycles, coherent kinds, possible targets."""
+
+    def __init__(self, plan: PlanFile, located: Located):
+        self.plan = plan
+        self.located = located
+        self.found: list[Problem] = []
+
+    def say(self, path, message: str, *, key: bool = False) -> None:
+        self.found.append(self.located.problem(tuple(path), message, key=key))
+
+    def problems(self) -> list[Problem]:
+        """Return every problem found."""
+        plan = self.plan
+        entities = self.codes("entities", plan.entities, "entity")
+        sources = self.codes("sources", plan.sources, "source")
+        axes = self.codes("axes", plan.axes, "axis")
+        levers = self.codes("levers", plan.levers, "lever")
+        indicators = self.codes("indicators", plan.indicators, "indicator")
+        self.codes("groupings", plan.groupings, "grouping")
+        self.codes("projects", plan.projects, "project")
+
+        self.ref(("plan", "organisation"), plan.plan.organisation, entities, "entity")
+        first, last = plan.plan.horizon
+        if last < first:
+            self.say(("plan", "horizon"), f"the horizon ends ({last}) before it starts ({first})")
+        self.check_entities(entities)
+        for g, grouping in enumerate(plan.groupings):
+            for m, member in enumerate(grouping.members):
+                self.ref(
+                    ("groupings", g, "members", m, "entity"), member.entity, entities, "entity"
+                )
+                self.interval(("groupings", g, "members", m), member.valid_from, member.valid_to)
+        for n, link in enumerate(plan.lineage):
+            self.ref(("lineage", n, "predecessor"), link.predecessor, entities, "entity")
+            self.ref(("lineage", n, "successor"), link.successor, entities, "entity")
+            if link.predecessor == link.successor:
+                self.say(("lineage", n), "an entity cannot be its own predecessor")
+        self.check_indicators(indicators, axes, levers)
+        self.check_targets(indicators, entities, sources)
+        self.check_projects(entities, axes, levers, indicators, sources)
+        return self.found
+
+    def codes(self, section: str, items, what: str) -> dict:
+        counts = Counter(item.code for item in items)
+        for i, item in enumerate(items):
+            if counts[item.code] > 1:
+                self.say(
+                    (section, i, "code"), f"the {what} code '{item.code}' is used more than once"
+                )
+        return {item.code: item for item in items}
+
+    def ref(self, path, code, known: dict, what: str) -> None:
+        if code is not None and code not in known:
+            self.say(path, f"no {what} has the code '{code}'")
+
+    def interval(self, path, start, end) -> None:
+        if start and end and end < start:
+            self.say(path, f"this interval ends ({end}) before it starts ({start})")
+
+    def check_entities(self, entities: dict) -> None:
+        graph = {}
+        for i, entity in enumerate(self.plan.entities):
+            self.ref(("entities", i, "parent"), entity.parent, entities, "entity")
+            self.interval(("entities", i), entity.valid_from, entity.valid_to)
+            graph[entity.code] = [entity.parent] if entity.parent in entities else []
+        cycle = find_cycle(graph)
+        if cycle:
+            where = next(i for i, e in enumerate(self.plan.entities) if e.code == cycle[0])
+            self.say(
+                ("entities", where, "parent"),
+                "the reporting tree has a cycle: " + " → ".join(cycle),
+            )
+
+    def check_indicators(self, indicators: dict, axes: dict, levers: dict) -> None:
+        depends: dict[str, list[str]] = {}
+        for i, ind in enumerate(self.plan.indicators):
+            at = ("indicators", i)
+            for a, code in enumerate(ind.axes):
+                self.ref((*at, "axes", a), code, axes, "axis")
+            for a, code in enumerate(ind.levers):
+                self.ref((*at, "levers", a), code, levers, "lever")
+            operands = []
+            for part in ("numerator", "denominator", "weight"):
+                code = getattr(ind, part)
+                self.ref((*at, part), code, indicators, "indicator")
+                if code in indicators:
+                    operands.append(code)
+                    other = indicators[code]
+                    if (other.frequency, other.start_month) != (ind.frequency, ind.start_month):
+                        self.say(
+                            (*at, part),
+                            f"'{code}' is reported by {other.frequency.replace('_', ' ')}, '{ind.code}' by {ind.frequency.replace('_', ' ')}: they must match",
+                        )
+            if ind.frequency != "academic_year" and ind.start_month is not None:
+                self.say(
+                    (*at, "start_month"), "start_month applies to academic years only", key=True
+                )
+            self.check_kind(at, ind)
+            if ind.formula:
+                try:
+                    formula = Formula.parse(ind.formula)
+                except FormulaError as error:
+                    line, column = self.located.at((*at, "formula"))
+                    self.found.append(
+                        Problem(line, column, f"formula, at character {error.column}: {error}")
+                    )
+                else:
+                    for name in sorted(formula.names):
+                        if name not in indicators:
+                            self.say(
+                                (*at, "formula"),
+                                f"the formula uses '{name}', which is not an indicator",
+                            )
+                        else:
+                            operands.append(name)
+            depends[ind.code] = operands
+            for b, breakdown in enumerate(ind.breakdowns):
+                counts = Counter(m.code for m in breakdown.members)
+                for m, member in enumerate(breakdown.members):
+                    if counts[member.code] > 1:
+                        self.say(
+                            (*at, "breakdowns", b, "members", m, "code"),
+                            f"the member code '{member.code}' is used more than once",
+                        )
+            if ind.polarity == "band":
+                if ind.band is None:
+                    self.say(at, "a 'band' indicator needs band: [low, high]")
+                elif ind.band[0] >= ind.band[1]:
+                    self.say((*at, "band"), "the band's low bound must be below its high bound")
+            elif ind.band is not None:
+                self.say((*at, "band"), "band applies to the 'band' polarity only", key=True)
+            if ind.thresholds and ind.thresholds.at_risk > ind.thresholds.on_track:
+                self.say(
+                    (*at, "thresholds"), "the at-risk threshold must not exceed the on-track one"
+                )
+        cycle = find_cycle(depends)
+        if cycle:
+            where = next(i for i, d in enumerate(self.plan.indicators) if d.code == cycle[0])
+            self.say(
+                ("indicators", where),
+                "indicators depend on each other in a cycle: " + " → ".join(cycle),
+            )
+        thresholds = self.plan.plan.thresholds
+        if thresholds.at_risk > thresholds.on_track:
+            self.say(
+                ("plan", "thresholds"), "the at-risk threshold must not exceed the on-track one"
+            )
+
+    def check_kind(self, at, ind: IndicatorDef) -> None:
+        needs = {
+            "ratio": ({"numerator", "denominator"}, {"ratio_of_sums", "none"}),
+            "weighted_average": ({"weight"}, {"weighted_mean", "none", "min", "max"}),
+            "formula": ({"formula"}, {"none"}),
+            "amount": (set(), {"sum", "min", "max", "none"}),
+            "qualitative": (set(), {"none"}),
+        }
+        required, across = needs[ind.kind]
+        for part in sorted(required):
+            if not getattr(ind, part):
+                self.say(at, f"a '{ind.kind}' indicator needs '{part}'")
+        for part in sorted({"numerator", "denominator", "weight", "formula"} - required):
+            if getattr(ind, part):
+                self.say(
+                    (*at, part), f"'{part}' does not apply to a '{ind.kind}' indicator", key=True
+                )
+        if ind.across not in across:
+            allowed = ", ".join(sorted(across))
+            self.say(
+                (*at, "across"),
+                f"a '{ind.kind}' indicator consolidates across entities by {allowed}, not '{ind.across}'",
+            )
+        if ind.over_time == "rate" and ind.kind not in {"ratio", "formula", "weighted_average"}:
+            self.say(
+                (*at, "over_time"),
+                f"'rate' recomputes from parts; a '{ind.kind}' indicator has none",
+            )
+        if ind.over_time == "cumulative" and ind.kind != "amount":
+            self.say((*at, "over_time"), "only an additive amount can be cumulative")
+
+    def period(self, path, code: str, ind: IndicatorDef) -> Period | None:
+        try:
+            return Period.parse(code, ind.frequency, ind.start_month or 9)
+        except PeriodError as error:
+            self.say(
+                path,
+                f"{error} (the indicator '{ind.code}' is reported by {ind.frequency.replace('_', ' ')})",
+            )
+            return None
+
+    def check_targets(self, indicators: dict, entities: dict, sources: dict) -> None:
+        primaries = Counter()
+        identities = Counter(
+            (t.indicator, t.entity or self.plan.plan.organisation, t.document)
+            for t in self.plan.targets
+        )
+        for i, target in enumerate(self.plan.targets):
+            at = ("targets", i)
+            entity = target.entity or self.plan.plan.organisation
+            self.ref((*at, "indicator"), target.indicator, indicators, "indicator")
+            self.ref((*at, "entity"), target.entity, entities, "entity")
+            self.ref((*at, "document"), target.document, sources, "source")
+            if identities[(target.indicator, entity, target.document)] > 1:
+                self.say(
+                    at,
+                    f"'{target.document}' sets more than one target for '{target.indicator}' at '{entity}'",
+                )
+            if target.primary:
+                primaries[(target.indicator, entity)] += 1
+                if primaries[(target.indicator, entity)] == 2:
+                    self.say(
+                        (*at, "primary"),
+                        f"'{target.indicator}' at '{entity}' has more than one primary target",
+                    )
+            ind = indicators.get(target.indicator)
+            if ind is None:
+                continue
+            if ind.kind == "qualitative":
+                self.say(at, "a qualitative indicator cannot carry a quantified target")
+                continue
+            base = self.period((*at, "baseline", "period"), target.baseline.period, ind)
+            end = self.period((*at, "target", "period"), target.target.period, ind)
+            self.check_target_values(at, target, ind, base, end)
+
+    def check_target_values(self, at, target: TargetDef, ind: IndicatorDef, base, end) -> None:
+        baseline, goal = target.baseline, target.target
+        if baseline.measured and baseline.value is not None:
+            self.say((*at, "baseline"), "the baseline is either measured or given, not both")
+        if not baseline.measured and baseline.value is None:
+            self.say((*at, "baseline"), "give the baseline value, or say measured: true")
+        if goal.value is not None and goal.relative is not None:
+            self.say(
+                (*at, "target"),
+                "the target is either a value or relative to the baseline, not both",
+            )
+        if goal.value is None and goal.relative is None and ind.polarity != "band":
+            self.say((*at, "target"), "give the target value, or relative: (e.g. 0.60 for +60 %)")
+        if base and end and not base < end:
+            self.say(
+                (*at, "target", "period"),
+                f"the target period {end.code} must come after the baseline period {base.code}",
+            )
+        first, last = self.plan.plan.horizon
+        if end and end.start.year > last + 1:
+            self.say(
+                (*at, "target", "period"),
+                f"the target period {end.code} is beyond the plan's horizon ({first}-{last})",
+            )
+        if baseline.value is not None and goal.value is not None:
+            if ind.polarity == "up" and goal.value < baseline.value:
+                self.say(
+                    (*at, "target", "value"),
+                    f"'{ind.code}' should go up, but the target {goal.value:g} is below the baseline {baseline.value:g}",
+                )
+            if ind.polarity == "down" and goal.value > baseline.value:
+                self.say(
+                    (*at, "target", "value"),
+                    f"'{ind.code}' should go down, but the target {goal.value:g} is above the baseline {baseline.value:g}",
+                )
+        if goal.relative is not None:
+            if goal.relative <= -1:
+                self.say(
+                    (*at, "target", "relative"), "a relative target of -100 % or less is impossible"
+                )
+            elif (
+                ind.polarity == "up"
+                and goal.relative < 0
+                or ind.polarity == "down"
+                and goal.relative > 0
+            ):
+                self.say(
+                    (*at, "target", "relative"),
+                    f"the relative target {goal.relative:+.0%} goes against the '{ind.polarity}' polarity",
+                )
+        if target.shape == "compound" and baseline.value is not None and baseline.value <= 0:
+            self.say((*at, "shape"), "compound growth needs a baseline above zero")
+        if target.shape == "milestones" and not target.milestones:
+            self.say((*at, "shape"), "the shape 'milestones' needs milestones")
+        previous = base
+        for m, milestone in enumerate(target.milestones):
+            period = self.period((*at, "milestones", m, "period"), milestone.period, ind)
+            if milestone.value is None and milestone.relative is None:
+                self.say((*at, "milestones", m), "a milestone needs a value or relative:")
+            if period and previous and not previous < period:
+                self.say(
+                    (*at, "milestones", m, "period"),
+                    "milestones must come in order, after the baseline",
+                )
+            if period and end and not period < end:
+                self.say(
+                    (*at, "milestones", m, "period"),
+                    "a milestone must come before the target period",
+                )
+            previous = period or previous
+
+    def check_projects(self, entities, axes, levers, indicators, sources) -> None:
+        for p, project in enumerate(self.plan.projects):
+            at = ("projects", p)
+            for part, known, what in (
+                ("axes", axes, "axis"),
+                ("levers", levers, "lever"),
+                ("participants", entities, "entity"),
+                ("indicators", indicators, "indicator"),
+            ):
+                for n, code in enumerate(getattr(project, part)):
+                    self.ref((*at, part, n), code, known, what)
+            self.ref((*at, "lead"), project.lead, entities, "entity")
+            self.ref((*at, "source"), project.source, sources, "source")
+            self.interval(at, project.start, project.end)
+            if project.status_override and not project.override_comment:
+                self.say(
+                    (*at, "status_override"), "a manual status needs an override_comment saying why"
+                )
+            counts = Counter(m.code for m in project.milestones)
+            for m, milestone in enumerate(project.milestones):
+                if counts[milestone.code] > 1:
+                    self.say(
+                        (*at, "milestones", m, "code"),
+                        f"the milestone code '{milestone.code}' is used more than once",
+                    )

@@ -1,0 +1,706 @@
+"""Store a validated plan file, updating in place by code; export a plan back to a file.
+
+Loading is all or nothing (one transaction). A target that changed keeps its previous
+version, superseded, with the reason the file gives.
+"""
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+
+import yaml
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+
+from jalon.audit.models import AuditEvent
+from jalon.core.yamlsource import FileProblems, Located, Problem
+from jalon.organisation.models import Entity, Grouping, Lineage, Membership
+from jalon.plans.models import (
+    Axis,
+    Dimension,
+    DimensionMember,
+    Indicator,
+    Lever,
+    Milestone,
+    Plan,
+    PlanRevision,
+    Project,
+    Source,
+    Target,
+)
+from jalon.plans.planfile import SCHEMA_VERSION, PlanFile, TargetDef
+
+
+@dataclass
+class LoadReport:
+    """What a load did, counted per kind of record."""
+
+    plan: Plan | None = None
+    counts: Counter = field(default_factory=Counter)
+    target_changes: list[str] = field(default_factory=list)
+    revision: int | None = None
+
+    def count(self, kind: str, what: str) -> None:
+        self.counts[f"{kind} {what}"] += 1
+
+    def summary(self) -> str:
+        """Return one line saying what changed."""
+        changed = {k: v for k, v in sorted(self.counts.items()) if not k.endswith("unchanged")}
+        parts = [f"{v} {k}" for k, v in changed.items()] or ["nothing changed"]
+        return ", ".join(parts)
+
+
+def _none_to_blank(value):
+    return "" if value is None else value
+
+
+def _upsert(model, lookup: dict, values: dict, report: LoadReport, kind: str):
+    """Return the record found by ``lookup``, created or updated to ``values``."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model.objects.create(**lookup, **values)
+        report.count(kind, "created")
+        return obj
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    if changed:
+        for name in changed:
+            setattr(obj, name, values[name])
+        obj.save(update_fields=changed)
+        report.count(kind, "updated")
+    else:
+        report.count(kind, "unchanged")
+    return obj
+
+
+def _set_m2m(manager, objects) -> bool:
+    wanted = {o.pk for o in objects}
+    if set(manager.values_list("pk", flat=True)) != wanted:
+        manager.set(objects)
+        return True
+    return False
+
+
+def _target_content(target: TargetDef) -> dict:
+    return {
+        "primary": target.primary,
+        "baseline_period": target.baseline.period,
+        "baseline_value": None if target.baseline.measured else target.baseline.value,
+        "target_period": target.target.period,
+        "target_value": target.target.value,
+        "target_relative": target.target.relative,
+        "shape": target.shape,
+        "milestones": [m.model_dump(exclude_none=True) for m in target.milestones],
+        "note": _none_to_blank(target.note),
+    }
+
+
+def store_plan(
+    plan_file: PlanFile,
+    located: Located,
+    text: str,
+    filename: str,
+    *,
+    reason: str = "",
+    actor_label: str = "",
+) -> LoadReport:
+    """Store ``plan_file``; return what changed. Raise FileProblems and write nothing on error."""
+    with transaction.atomic():
+        report = _store(plan_file, located, filename, actor_label)
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        plan = report.plan
+        last = plan.revisions.order_by("-number").first()
+        if last is None or last.digest != digest:
+            number = (last.number + 1) if last else 1
+            PlanRevision.objects.create(
+                plan=plan,
+                number=number,
+                reason=reason,
+                content=text,
+                digest=digest,
+                loaded_by=actor_label,
+            )
+            report.revision = number
+        AuditEvent.record(
+            "plan.load",
+            "plan",
+            plan.code,
+            label=actor_label,
+            file=filename,
+            revision=report.revision,
+            counts=dict(report.counts),
+            target_changes=report.target_changes,
+        )
+    return report
+
+
+def _store(pf: PlanFile, located: Located, filename: str, actor_label: str) -> LoadReport:
+    report = LoadReport()
+    problems: list[Problem] = []
+    now = timezone.now()
+
+    sources = {}
+    for s in pf.sources:
+        sources[s.code] = _upsert(
+            Source,
+            {"code": s.code},
+            {
+                "title": s.title,
+                "publisher": _none_to_blank(s.publisher),
+                "url": _none_to_blank(s.url),
+                "published": _none_to_blank(s.published),
+                "note": _none_to_blank(s.note),
+                "is_example": s.example,
+            },
+            report,
+            "sources",
+        )
+
+    entities = {}
+    for e in pf.entities:
+        entities[e.code] = _upsert(
+            Entity,
+            {"code": e.code},
+            {
+                "name": e.name,
+                "name_en": _none_to_blank(e.name_en),
+                "kind": e.kind,
+                "valid_from": e.valid_from,
+                "valid_to": e.valid_to,
+                "note": _none_to_blank(e.note),
+            },
+            report,
+            "entities",
+        )
+    for e in pf.entities:
+        entity = entities[e.code]
+        parent = entities[e.parent] if e.parent else None
+        if entity.parent_id != (parent.pk if parent else None):
+            entity.parent = parent
+            entity.save(update_fields=["parent"])
+
+    for g in pf.groupings:
+        grouping = _upsert(
+            Grouping,
+            {"code": g.code},
+            {"name": g.name, "name_en": _none_to_blank(g.name_en), "note": _none_to_blank(g.note)},
+            report,
+            "groupings",
+        )
+        wanted = {(entities[m.entity].pk, m.valid_from, m.valid_to) for m in g.members}
+        have = set(grouping.memberships.values_list("entity_id", "valid_from", "valid_to"))
+        if wanted != have:
+            grouping.memberships.all().delete()
+            Membership.objects.bulk_create(
+                Membership(grouping=grouping, entity_id=e, valid_from=f, valid_to=t)
+                for e, f, t in sorted(wanted, key=str)
+            )
+
+    in_file = set(entities)
+    kept = set()
+    for link in pf.lineage:
+        obj = _upsert(
+            Lineage,
+            {
+                "predecessor": entities[link.predecessor],
+                "successor": entities[link.successor],
+            },
+            {
+                "kind": link.kind,
+                "date": link.date,
+                "share": link.share,
+                "note": _none_to_blank(link.note),
+            },
+            report,
+            "lineage links",
+        )
+        kept.add(obj.pk)
+    Lineage.objects.filter(predecessor__code__in=in_file, successor__code__in=in_file).exclude(
+        pk__in=kept
+    ).delete()
+
+    info = pf.plan
+    plan = _upsert(
+        Plan,
+        {"code": info.code},
+        {
+            "name": info.name,
+            "name_en": _none_to_blank(info.name_en),
+            "organisation": entities[info.organisation],
+            "horizon_start": info.horizon[0],
+            "horizon_end": info.horizon[1],
+            "adopted_on": info.adopted_on,
+            "adopted_by": _none_to_blank(info.adopted_by),
+            "adoption_note": _none_to_blank(info.adoption_note),
+            "status": info.status,
+            "description": _none_to_blank(info.description),
+            "announced_projects": info.announced_projects,
+            "projects_note": _none_to_blank(info.projects_note),
+            "on_track_threshold": info.thresholds.on_track,
+            "at_risk_threshold": info.thresholds.at_risk,
+        },
+        report,
+        "plans",
+    )
+    report.plan = plan
+
+    def ordered(model, items, kind):
+        found = {}
+        for order, item in enumerate(items):
+            found[item.code] = _upsert(
+                model,
+                {"plan": plan, "code": item.code},
+                {
+                    "name": item.name,
+                    "name_en": _none_to_blank(item.name_en),
+                    "order": order,
+                    "description": _none_to_blank(item.description),
+                },
+                report,
+                kind,
+            )
+        model.objects.filter(plan=plan).exclude(code__in=found).delete()
+        return found
+
+    axes = ordered(Axis, pf.axes, "axes")
+    levers = ordered(Lever, pf.levers, "levers")
+
+    indicators = {}
+    for order, d in enumerate(pf.indicators):
+        thresholds = d.thresholds
+        indicators[d.code] = _upsert(
+            Indicator,
+            {"plan": plan, "code": d.code},
+            {
+                "name": d.name,
+                "name_en": _none_to_blank(d.name_en),
+                "order": order,
+                "definition": _none_to_blank(d.definition),
+                "unit": d.unit,
+                "data_source": _none_to_blank(d.data_source),
+                "owner": _none_to_blank(d.owner),
+                "frequency": d.frequency,
+                "start_month": (d.start_month or 9) if d.frequency == "academic_year" else 1,
+                "polarity": d.polarity,
+                "band_low": d.band[0] if d.band else None,
+                "band_high": d.band[1] if d.band else None,
+                "kind": d.kind,
+                "across": d.across,
+                "over_time": d.over_time,
+                "formula": _none_to_blank(d.formula),
+                "headline": d.headline,
+                "on_track_threshold": thresholds.on_track if thresholds else None,
+                "at_risk_threshold": thresholds.at_risk if thresholds else None,
+            },
+            report,
+            "indicators",
+        )
+    for i, d in enumerate(pf.indicators):
+        indicator = indicators[d.code]
+        links = {
+            part: indicators[getattr(d, part)] if getattr(d, part) else None
+            for part in ("numerator", "denominator", "weight")
+        }
+        changed = [
+            p for p, o in links.items() if getattr(indicator, f"{p}_id") != (o.pk if o else None)
+        ]
+        for part in changed:
+            setattr(indicator, part, links[part])
+        if changed:
+            indicator.save(update_fields=changed)
+        _set_m2m(indicator.axes, [axes[c] for c in d.axes])
+        _set_m2m(indicator.levers, [levers[c] for c in d.levers])
+        dims = {}
+        for b in d.breakdowns:
+            dim = _upsert(
+                Dimension,
+                {"indicator": indicator, "code": b.code},
+                {"name": b.name, "name_en": _none_to_blank(b.name_en)},
+                report,
+                "breakdowns",
+            )
+            dims[b.code] = dim
+            members = []
+            for order, m in enumerate(b.members):
+                members.append(
+                    _upsert(
+                        DimensionMember,
+                        {"dimension": dim, "code": m.code},
+                        {"name": m.name, "name_en": _none_to_blank(m.name_en), "order": order},
+                        report,
+                        "breakdown members",
+                    ).code
+                )
+            try:
+                with transaction.atomic():
+                    dim.members.exclude(code__in=members).delete()
+            except ProtectedError:
+                problems.append(
+                    located.problem(
+                        ("indicators", i, "breakdowns"),
+                        f"a breakdown member of '{d.code}' that the file no longer lists has values; keep it",
+                    )
+                )
+        try:
+            with transaction.atomic():
+                indicator.dimensions.exclude(code__in=dims).delete()
+        except ProtectedError:
+            problems.append(
+                located.problem(
+                    ("indicators", i),
+                    f"a breakdown of '{d.code}' that the file no longer lists has values; keep it",
+                )
+            )
+    for gone in Indicator.objects.filter(plan=plan).exclude(code__in=indicators):
+        if gone.values.exists():
+            problems.append(
+                Problem(
+                    1,
+                    1,
+                    f"the indicator '{gone.code}' is no longer in the file but has values; keep it in the file",
+                )
+            )
+        else:
+            gone.delete()
+            report.count("indicators", "removed")
+
+    organisation = info.organisation
+    seen = set()
+    for i, t in enumerate(pf.targets):
+        indicator = indicators[t.indicator]
+        entity = entities[t.entity or organisation]
+        document = sources[t.document]
+        key = f"{t.indicator} @ {entity.code} ({t.document})"
+        content = _target_content(t)
+        current = (
+            Target.objects.current()
+            .filter(indicator=indicator, entity=entity, document=document)
+            .first()
+        )
+        if current is not None:
+            seen.add(current.pk)
+        if current is not None and current.content() == content:
+            report.count("targets", "unchanged")
+            continue
+        reason = (t.reason or "").strip()
+        version = 1
+        if current is not None:
+            if not reason:
+                problems.append(
+                    located.problem(
+                        ("targets", i), f"the target {key} changed: say why with reason:"
+                    )
+                )
+                continue
+            if reason == current.reason:
+                problems.append(
+                    located.problem(
+                        ("targets", i, "reason"),
+                        f"the target {key} changed again: give this change its own reason",
+                    )
+                )
+                continue
+            current.superseded_at = now
+            current.save(update_fields=["superseded_at"])
+            version = current.version + 1
+            report.target_changes.append(f"{key}: version {version}, because {reason}")
+            report.count("targets", "changed")
+        else:
+            last = (
+                Target.objects.filter(indicator=indicator, entity=entity, document=document)
+                .order_by("-version")
+                .first()
+            )
+            version = last.version + 1 if last else 1
+            report.count("targets", "created")
+        created = Target.objects.create(
+            indicator=indicator,
+            entity=entity,
+            document=document,
+            version=version,
+            reason=reason,
+            recorded_at=now,
+            **content,
+        )
+        seen.add(created.pk)
+        AuditEvent.record(
+            "target.set",
+            "target",
+            key,
+            label=actor_label,
+            version=version,
+            reason=reason,
+            content=content,
+        )
+    for gone in Target.objects.current().filter(indicator__plan=plan).exclude(pk__in=seen):
+        gone.superseded_at = now
+        gone.save(update_fields=["superseded_at"])
+        report.count("targets", "withdrawn")
+        AuditEvent.record("target.withdraw", "target", str(gone), label=actor_label)
+
+    projects = {}
+    for order, p in enumerate(pf.projects):
+        project = _upsert(
+            Project,
+            {"plan": plan, "code": p.code},
+            {
+                "name": p.name,
+                "name_en": _none_to_blank(p.name_en),
+                "order": order,
+                "description": _none_to_blank(p.description),
+                "lead": entities[p.lead] if p.lead else None,
+                "owner": _none_to_blank(p.owner),
+                "start": p.start,
+                "end": p.end,
+                "status_override": _none_to_blank(p.status_override),
+                "override_comment": _none_to_blank(p.override_comment),
+                "source": sources[p.source] if p.source else None,
+            },
+            report,
+            "projects",
+        )
+        projects[p.code] = project
+        _set_m2m(project.axes, [axes[c] for c in p.axes])
+        _set_m2m(project.levers, [levers[c] for c in p.levers])
+        _set_m2m(project.participants, [entities[c] for c in p.participants])
+        _set_m2m(project.indicators, [indicators[c] for c in p.indicators])
+        for m in p.milestones:
+            _upsert(
+                Milestone,
+                {"project": project, "code": m.code},
+                {
+                    "name": m.name,
+                    "name_en": _none_to_blank(m.name_en),
+                    "due": m.due,
+                    "done_on": m.done_on,
+                },
+                report,
+                "milestones",
+            )
+        project.milestones.exclude(code__in=[m.code for m in p.milestones]).delete()
+    Project.objects.filter(plan=plan).exclude(code__in=projects).delete()
+
+    if problems:
+        raise FileProblems(filename, problems)
+    return report
+
+
+def _clean(mapping: dict) -> dict:
+    """Return ``mapping`` without empty values, so exported files stay short."""
+    return {k: v for k, v in mapping.items() if v not in (None, "", [], {})}
+
+
+def _names(obj) -> dict:
+    return {"name": obj.name, "name_en": obj.name_en}
+
+
+def export_plan(plan: Plan) -> dict:
+    """Return the plan as plan-file data that loads back to the same state."""
+    entities = Entity.objects.select_related("parent").order_by("code")
+    indicators = list(
+        plan.indicators.select_related("numerator", "denominator", "weight")
+        .prefetch_related("axes", "levers", "dimensions__members")
+        .order_by("order", "code")
+    )
+    targets = (
+        Target.objects.current()
+        .filter(indicator__plan=plan)
+        .select_related("indicator", "entity", "document")
+        .order_by("indicator__order", "entity__code", "document__code")
+    )
+    projects = plan.projects.prefetch_related(
+        "axes", "levers", "participants", "indicators", "milestones"
+    ).select_related("lead", "source")
+    data = {
+        "jalon": SCHEMA_VERSION,
+        "plan": _clean(
+            {
+                "code": plan.code,
+                **_names(plan),
+                "organisation": plan.organisation.code,
+                "horizon": [plan.horizon_start, plan.horizon_end],
+                "adopted_on": plan.adopted_on,
+                "adopted_by": plan.adopted_by,
+                "adoption_note": plan.adoption_note,
+                "status": plan.status,
+                "description": plan.description,
+                "announced_projects": plan.announced_projects,
+                "projects_note": plan.projects_note,
+                "thresholds": {
+                    "on_track": plan.on_track_threshold,
+                    "at_risk": plan.at_risk_threshold,
+                },
+            }
+        ),
+        "sources": [
+            _clean(
+                {
+                    "code": s.code,
+                    "title": s.title,
+                    "publisher": s.publisher,
+                    "url": s.url,
+                    "published": s.published,
+                    "note": s.note,
+                    "example": s.is_example or None,
+                }
+            )
+            for s in Source.objects.order_by("code")
+        ],
+        "entities": [
+            _clean(
+                {
+                    "code": e.code,
+                    **_names(e),
+                    "kind": e.kind,
+                    "parent": e.parent.code if e.parent else None,
+                    "valid_from": e.valid_from,
+                    "valid_to": e.valid_to,
+                    "note": e.note,
+                }
+            )
+            for e in entities
+        ],
+        "groupings": [
+            _clean(
+                {
+                    "code": g.code,
+                    **_names(g),
+                    "note": g.note,
+                    "members": [
+                        _clean(
+                            {
+                                "entity": m.entity.code,
+                                "valid_from": m.valid_from,
+                                "valid_to": m.valid_to,
+                            }
+                        )
+                        for m in g.memberships.select_related("entity").order_by(
+                            "entity__code", "valid_from"
+                        )
+                    ],
+                }
+            )
+            for g in Grouping.objects.order_by("code")
+        ],
+        "lineage": [
+            _clean(
+                {
+                    "predecessor": link.predecessor.code,
+                    "successor": link.successor.code,
+                    "kind": link.kind,
+                    "date": link.date,
+                    "share": link.share if link.share != 1.0 else None,
+                    "note": link.note,
+                }
+            )
+            for link in Lineage.objects.select_related("predecessor", "successor").order_by(
+                "date", "successor__code", "predecessor__code"
+            )
+        ],
+        "axes": [
+            _clean({"code": a.code, **_names(a), "description": a.description})
+            for a in plan.axes.all()
+        ],
+        "levers": [
+            _clean({"code": a.code, **_names(a), "description": a.description})
+            for a in plan.levers.all()
+        ],
+        "indicators": [_export_indicator(i) for i in indicators],
+        "targets": [_export_target(t, plan) for t in targets],
+        "projects": [_export_project(p) for p in projects],
+    }
+    return _clean(data) | {"jalon": SCHEMA_VERSION, "entities": data["entities"]}
+
+
+def _export_indicator(i: Indicator) -> dict:
+    thresholds = None
+    if i.on_track_threshold is not None:
+        thresholds = {"on_track": i.on_track_threshold, "at_risk": i.at_risk_threshold}
+    return _clean(
+        {
+            "code": i.code,
+            **_names(i),
+            "unit": i.unit,
+            "frequency": i.frequency,
+            "start_month": i.start_month if i.frequency == "academic_year" else None,
+            "polarity": i.polarity,
+            "band": [i.band_low, i.band_high] if i.band_low is not None else None,
+            "kind": i.kind,
+            "across": i.across,
+            "over_time": i.over_time,
+            "numerator": i.numerator.code if i.numerator else None,
+            "denominator": i.denominator.code if i.denominator else None,
+            "weight": i.weight.code if i.weight else None,
+            "formula": i.formula,
+            "definition": i.definition,
+            "data_source": i.data_source,
+            "owner": i.owner,
+            "headline": i.headline or None,
+            "thresholds": thresholds,
+            "axes": [a.code for a in i.axes.all()],
+            "levers": [a.code for a in i.levers.all()],
+            "breakdowns": [
+                {
+                    "code": d.code,
+                    **_clean(_names(d)),
+                    "members": [{"code": m.code, **_clean(_names(m))} for m in d.members.all()],
+                }
+                for d in i.dimensions.all()
+            ],
+        }
+    )
+
+
+def _export_target(t: Target, plan: Plan) -> dict:
+    baseline = {"period": t.baseline_period}
+    if t.baseline_value is None:
+        baseline["measured"] = True
+    else:
+        baseline["value"] = t.baseline_value
+    return _clean(
+        {
+            "indicator": t.indicator.code,
+            "entity": t.entity.code if t.entity_id != plan.organisation_id else None,
+            "document": t.document.code,
+            "primary": t.primary or None,
+            "baseline": baseline,
+            "target": _clean(
+                {"period": t.target_period, "value": t.target_value, "relative": t.target_relative}
+            ),
+            "shape": t.shape if t.shape != "linear" else None,
+            "milestones": t.milestones,
+            "note": t.note,
+            "reason": t.reason,
+        }
+    )
+
+
+def _export_project(p: Project) -> dict:
+    return _clean(
+        {
+            "code": p.code,
+            **_names(p),
+            "description": p.description,
+            "axes": [a.code for a in p.axes.all()],
+            "levers": [a.code for a in p.levers.all()],
+            "lead": p.lead.code if p.lead else None,
+            "participants": sorted(e.code for e in p.participants.all()),
+            "indicators": [i.code for i in p.indicators.all()],
+            "owner": p.owner,
+            "start": p.start,
+            "end": p.end,
+            "milestones": [
+                _clean({"code": m.code, **_names(m), "due": m.due, "done_on": m.done_on})
+                for m in p.milestones.all()
+            ],
+            "status_override": p.status_override,
+            "override_comment": p.override_comment,
+            "source": p.source.code if p.source else None,
+        }
+    )
+
+
+def dump_yaml(data: dict) -> str:
+    """Return ``data`` as YAML, keys in the file's order, accents kept."""
+    header = "# Exported by `jalon plan export`; loads back with `jalon plan load`.\n"
+    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
