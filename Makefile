@@ -1,0 +1,60 @@
+# The two commands of the README: `make demo` and `make test`. Also `make bench`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+export JALON_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: demo test lint test-sqlite test-postgres bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# Runtime install; the dev extra brings the test and lint tools.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+demo: $(VENV)/.installed
+	$(BIN)/jalon demo
+
+test: $(VENV)/.installed-dev lint test-sqlite test-postgres
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/jalon makemigrations --check --dry-run
+	$(BIN)/jalon check
+
+test-sqlite: $(VENV)/.installed-dev
+	@echo "== tests on SQLite =="
+	env -u DATABASE_URL $(BIN)/pytest
+
+# PostgreSQL at DATABASE_URL (default $(PG_URL)); skipped loudly where no server answers,
+# unless JALON_REQUIRE_POSTGRES=1 (set by .ci/run), which makes it required.
+test-postgres: $(VENV)/.installed-dev
+	@url="$${DATABASE_URL:-$(PG_URL)}"; \
+	case "$$url" in postgres*) ;; *) url="$(PG_URL)";; esac; \
+	if $(BIN)/python -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$$url" 2>/dev/null; then \
+	  echo "== tests on PostgreSQL ($$url) =="; \
+	  DATABASE_URL="$$url" $(BIN)/pytest; \
+	elif [ "$$JALON_REQUIRE_POSTGRES" = "1" ]; then \
+	  echo "!! PostgreSQL is required (JALON_REQUIRE_POSTGRES=1) but $$url does not answer."; exit 1; \
+	else \
+	  echo ""; \
+	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
+	  echo "!! SKIPPED: the PostgreSQL tests. No server answers at $$url."; \
+	  echo "!! Start one, or set DATABASE_URL; CI requires them (JALON_REQUIRE_POSTGRES=1)."; \
+	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
+	fi
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/jalon bench
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,26 @@
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+
+class Command(BaseCommand):
+    help = "Serve Jalon over HTTP (waitress), on an existing, migrated database."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--threads", type=int, default=4)
+
+    def handle(self, *args, host, port, threads, **options):
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            raise CommandError(
+                "the database is not up to date: run `jalon migrate` (or `jalon demo`)."
+            )
+        import waitress
+
+        from jalon.wsgi import application
+
+        self.stdout.write(f"Jalon is served on http://{host}:{port}/ (Ctrl-C to stop).")
+        self.stdout.flush()
+        waitress.serve(application, host=host, port=port, threads=threads, ident="jalon")

@@ -1,0 +1,218 @@
+"""The plan file's strict check: every problem with its line and column, in a sentence."""
+
+import json
+
+import pytest
+import yaml
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from jalon.conftest import IMT_PLAN
+from jalon.core.yamlsource import FileProblems
+from jalon.plans.planfile import json_schema, read_plan
+
+MINIMAL = """\
+jalon: 1
+plan:
+  code: p
+  name: Plan
+  organisation: root
+  horizon: [2018, 2022]
+entities:
+  - {code: root, name: Root, kind: institute}
+  - {code: school-a, name: School A, kind: school, parent: root}
+indicators:
+  - code: students
+    name: Students
+    unit: students
+    frequency: year
+    polarity: up
+    kind: amount
+    across: sum
+    over_time: stock
+sources:
+  - {code: doc, title: A document}
+targets:
+  - indicator: students
+    document: doc
+    baseline: {period: 2017, value: 100}
+    target: {period: 2022, value: 150}
+"""
+
+
+def problems_of(text: str) -> list[str]:
+    with pytest.raises(FileProblems) as caught:
+        read_plan(text, "p.yaml")
+    return [p.format("p.yaml") for p in caught.value.problems]
+
+
+def test_reference_plan_is_valid():
+    plan, _ = read_plan(IMT_PLAN.read_text(), str(IMT_PLAN))
+    assert plan.plan.code == "imt-2018-2022"
+    assert [a.code for a in plan.axes] == ["A1", "A2", "A3", "A4"]
+    assert [lever.code for lever in plan.levers] == ["L1", "L2", "L3", "L4"]
+    assert plan.plan.announced_projects == 22
+    assert len(plan.projects) == 7  # the seven the press release names
+    students = [t for t in plan.targets if t.indicator == "students" and t.entity is None]
+    assert {(t.document, t.target.value) for t in students} == {
+        ("press-release", 20000),
+        ("cop-2018-2022", 15600),
+    }
+    assert sum(t.primary for t in students) == 1
+
+
+def test_minimal_plan_is_valid():
+    plan, _ = read_plan(MINIMAL, "p.yaml")
+    assert plan.targets[0].target.value == 150
+
+
+def test_unknown_key_is_named_with_its_line_and_column():
+    text = MINIMAL.replace("    over_time: stock\n", "    over_time: stock\n    colour: blue\n")
+    assert problems_of(text) == ["p.yaml:19:5: unknown key 'colour' in indicators[0]"]
+
+
+def test_wrong_type_and_bad_choice():
+    text = MINIMAL.replace("horizon: [2018, 2022]", "horizon: soon").replace(
+        "polarity: up", "polarity: upward"
+    )
+    found = problems_of(text)
+    assert len(found) == 2
+    assert found[0].startswith("p.yaml:6:12: plan.horizon:")
+    assert found[1].startswith("p.yaml:15:15: indicators[0].polarity: Input should be 'up'")
+    assert "(got 'upward')" in found[1]
+
+
+def test_missing_key():
+    text = MINIMAL.replace("    unit: students\n", "")
+    assert problems_of(text) == ["p.yaml:11:5: missing key 'unit' (in indicators[0])"]
+
+
+def test_dangling_reference():
+    text = MINIMAL.replace("parent: root", "parent: rooot")
+    assert problems_of(text) == ["p.yaml:9:60: no entity has the code 'rooot'"]
+
+
+def test_cycle_in_the_tree():
+    text = MINIMAL.replace(
+        "{code: root, name: Root, kind: institute}",
+        "{code: root, name: Root, kind: institute, parent: school-a}",
+    )
+    (found,) = problems_of(text)
+    assert "the reporting tree has a cycle" in found
+    assert "root → school-a → root" in found or "school-a → root → school-a" in found
+
+
+def test_cycle_in_formulas():
+    text = (
+        MINIMAL
+        + """\
+  - {indicator: students, document: doc2, baseline: {period: 2017, value: 1}, target: {period: 2022, value: 2}}
+"""
+    )
+    text = text.replace(
+        "sources:\n",
+        """\
+  - {code: x, name: X, unit: u, frequency: year, polarity: up, kind: formula, across: none, over_time: stock, formula: "y * 2"}
+  - {code: y, name: Y, unit: u, frequency: year, polarity: up, kind: formula, across: none, over_time: stock, formula: "x + students"}
+sources:
+  - {code: doc2, title: Another}
+""",
+    )
+    (found,) = problems_of(text)
+    assert "indicators depend on each other in a cycle: x → y → x" in found
+
+
+def test_formula_syntax_error_names_the_character():
+    text = MINIMAL.replace(
+        "sources:\n",
+        """\
+  - {code: x, name: X, unit: u, frequency: year, polarity: up, kind: formula, across: none, over_time: stock, formula: "students ** 2"}
+sources:
+""",
+    )
+    (found,) = problems_of(text)
+    assert found.startswith("p.yaml:19:")
+    assert "formula, at character" in found
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("{period: 2022, value: 150}", "{period: 2016, value: 150}"),
+            "must come after the baseline",
+        ),
+        (
+            ("{period: 2022, value: 150}", "{period: 2022, value: 50}"),
+            "should go up, but the target 50 is below the baseline 100",
+        ),
+        (("{period: 2022, value: 150}", "{period: 2030, value: 150}"), "beyond the plan's horizon"),
+        (
+            ("{period: 2022, value: 150}", "{period: 2022/23, value: 150}"),
+            "is not a year: expected YYYY",
+        ),
+        (
+            ("{period: 2022, value: 150}", "{period: 2022, value: 150, relative: 0.5}"),
+            "either a value or relative",
+        ),
+        (
+            ("{period: 2017, value: 100}", "{period: 2017}"),
+            "give the baseline value, or say measured: true",
+        ),
+        (("document: doc", "document: nowhere"), "no source has the code 'nowhere'"),
+    ],
+)
+def test_impossible_targets(change, message):
+    found = problems_of(MINIMAL.replace(*change))
+    assert any(message in f for f in found), found
+
+
+def test_duplicate_codes_and_yaml_errors():
+    text = MINIMAL.replace("code: school-a, name: School A", "code: root, name: School A")
+    assert any("the entity code 'root' is used more than once" in f for f in problems_of(text))
+    assert problems_of("jalon: 1\nplan: [unclosed\n")[0].startswith(
+        "p.yaml:3:1: this is not valid YAML"
+    )
+    assert problems_of("a: 1\na: 2\n") == ["p.yaml:2:1: the key 'a' is repeated"]
+
+
+def test_yaml_1_1_booleans_do_not_turn_keys_into_true():
+    # `on:` is a boolean in YAML 1.1; as a key it must stay the text the person wrote.
+    found = problems_of(MINIMAL.replace("kind: institute}", "kind: institute, on: 2017-01-01}"))
+    assert found == ["p.yaml:8:47: unknown key 'on' in entities[0]"]
+
+
+def test_json_schema_describes_the_file():
+    schema = json_schema()
+    assert schema["title"] == "Jalon plan file"
+    assert {"plan", "entities", "indicators", "targets", "projects"} <= set(schema["properties"])
+    indicator = schema["$defs"]["IndicatorDef"]
+    assert indicator["additionalProperties"] is False
+    assert "keep_within" not in json.dumps(indicator)
+    assert set(indicator["properties"]["polarity"]["enum"]) == {
+        "up",
+        "down",
+        "keep_above",
+        "keep_below",
+        "band",
+    }
+
+
+def test_check_command(tmp_path, capsys):
+    call_command("plan", "check", str(IMT_PLAN))
+    assert "valid — plan imt-2018-2022, 14 entities, 4 axes, 4 levers" in capsys.readouterr().out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(MINIMAL.replace("polarity: up", "polarity: sideways"))
+    with pytest.raises(CommandError) as caught:
+        call_command("plan", "check", str(bad))
+    assert caught.value.returncode == 1
+    assert f"{bad}:15:15: indicators[0].polarity" in capsys.readouterr().err
+
+
+def test_schema_command(capsys):
+    call_command("plan", "schema")
+    assert json.loads(capsys.readouterr().out)["title"] == "Jalon plan file"
+
+
+def test_every_minimal_example_is_yaml():
+    assert yaml.safe_load(MINIMAL)["plan"]["code"] == "p"
