@@ -53,8 +53,11 @@ test-postgres: $(VENV)/.installed-dev
 	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
 	fi
 
+# A database of its own, made anew: the benchmark never touches the demo's.
 bench: $(VENV)/.installed-dev
-	$(BIN)/jalon bench
+	rm -f $(JALON_DATA_DIR)/bench.sqlite3*
+	DATABASE_URL=sqlite:///$(JALON_DATA_DIR)/bench.sqlite3 $(BIN)/jalon migrate -v0
+	DATABASE_URL=sqlite:///$(JALON_DATA_DIR)/bench.sqlite3 $(BIN)/jalon bench
 
 clean:
 	rm -rf $(VENV) var

@@ -71,6 +71,11 @@ class Membership(models.Model):
             )
         ]
 
+    def __str__(self):
+        return (
+            f"{self.entity} in {self.grouping} ({self.valid_from or '…'} – {self.valid_to or '…'})"
+        )
+
 
 class Lineage(models.Model):
     """A link from a predecessor to its successor, so series can be shown pro forma."""
@@ -92,3 +97,6 @@ class Lineage(models.Model):
                 condition=models.Q(share__gt=0) & models.Q(share__lte=1), name="lineage_share_range"
             ),
         ]
+
+    def __str__(self):
+        return f"{self.predecessor} → {self.successor} ({self.get_kind_display()}, {self.date})"

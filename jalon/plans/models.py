@@ -26,15 +26,15 @@ class Bilingual(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self):
+        return f"{getattr(self, 'code', '')} {self.label}".strip()
+
     @property
     def label(self) -> str:
         """Return the name in the active language, falling back to the original."""
         if self.name_en and (get_language() or "").startswith("en"):
             return self.name_en
         return self.name
-
-    def __str__(self):
-        return f"{getattr(self, 'code', '')} {self.label}".strip()
 
 
 class Source(models.Model):
@@ -92,6 +92,9 @@ class PlanRevision(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["plan", "number"], name="unique_plan_revision")
         ]
+
+    def __str__(self):
+        return f"{self.plan.code} revision {self.number}"
 
 
 class Axis(Bilingual):

@@ -406,7 +406,7 @@ class PlanChecker:
 
     def check_kind(self, at, ind: IndicatorDef) -> None:
         needs = {
-            "ratio": ({"numerator", "denominator"}, {"ratio_of_sums", "none"}),
+            "ratio": ({"numerator", "denominator"}, {"ratio_of_sums"}),
             "weighted_average": ({"weight"}, {"weighted_mean", "none", "min", "max"}),
             "formula": ({"formula"}, {"none"}),
             "amount": (set(), {"sum", "min", "max", "none"}),
@@ -538,6 +538,15 @@ class PlanChecker:
             period = self.period((*at, "milestones", m, "period"), milestone.period, ind)
             if milestone.value is None and milestone.relative is None:
                 self.say((*at, "milestones", m), "a milestone needs a value or relative:")
+            if milestone.value is not None and milestone.relative is not None:
+                self.say(
+                    (*at, "milestones", m), "a milestone is either a value or relative, not both"
+                )
+            if milestone.relative is not None and baseline.value is None:
+                self.say(
+                    (*at, "milestones", m, "relative"),
+                    "a relative milestone needs a given baseline value",
+                )
             if period and previous and not previous < period:
                 self.say(
                     (*at, "milestones", m, "period"),

@@ -24,7 +24,7 @@ from jalon.audit.models import AuditEvent
 from jalon.core.yamlsource import FileProblems, Problem, read_yaml
 from jalon.engine.periods import Period, PeriodError
 from jalon.organisation.models import Entity
-from jalon.plans.models import DimensionMember, Indicator, Plan, Source
+from jalon.plans.models import DimensionMember, Plan, Source
 from jalon.plans.planfile import Code, PeriodCode, _pydantic_problem
 from jalon.values.choices import ValueState
 from jalon.values.models import Value

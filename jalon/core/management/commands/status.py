@@ -61,14 +61,24 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--plan", help="The plan's code (default: the only plan).")
         parser.add_argument("--entity", help="An entity's code (default: the plan's organisation).")
-        parser.add_argument("--period", help="A period code, e.g. 2020 or 2020/21 (default: latest figure).")
-        parser.add_argument("--as-of", type=dt.date.fromisoformat, help="Show what was known at the end of this date (YYYY-MM-DD).")
+        parser.add_argument(
+            "--period", help="A period code, e.g. 2020 or 2020/21 (default: latest figure)."
+        )
+        parser.add_argument(
+            "--as-of",
+            type=dt.date.fromisoformat,
+            help="Show what was known at the end of this date (YYYY-MM-DD).",
+        )
 
     def handle(self, *args, plan, entity, period, as_of, **options):
         plans = Plan.objects.select_related("organisation")
         found = list((plans.filter(code=plan) if plan else plans)[:2])
         if not found:
-            raise CommandError(f"no plan has the code {plan!r}" if plan else "no plan is loaded: run `jalon plan load FILE`")
+            raise CommandError(
+                f"no plan has the code {plan!r}"
+                if plan
+                else "no plan is loaded: run `jalon plan load FILE`"
+            )
         if len(found) > 1:
             raise CommandError("several plans are loaded: choose one with --plan")
         the_plan = found[0]
@@ -91,7 +101,20 @@ class Command(BaseCommand):
             else:
                 j = latest(r.periods, r.figure[row])
             if j is None:
-                lines.append((indicator.code, code, period or "—", "—", "—", fmt(r.target[row], indicator.unit), "no data", "—", "—", "—"))
+                lines.append(
+                    (
+                        indicator.code,
+                        code,
+                        period or "—",
+                        "—",
+                        "—",
+                        fmt(r.target[row], indicator.unit),
+                        "no data",
+                        "—",
+                        "—",
+                        "—",
+                    )
+                )
                 continue
             actual = fmt(r.figure[row, j], indicator.unit)
             if pe.example[indicator.code][row, j]:
@@ -99,7 +122,9 @@ class Command(BaseCommand):
                 notes.add("ex: rests on example figures, generated for the demo — not real data.")
             if r.consolidated.discrepancy[row, j]:
                 actual += " ≠"
-                notes.add("≠: the entity's own figure differs from its children's consolidation; the own figure is shown.")
+                notes.add(
+                    "≠: the entity's own figure differs from its children's consolidation; the own figure is shown."
+                )
             expected = int(r.consolidated.expected[row, j])
             coverage = f"{int(r.consolidated.reporting[row, j])}/{expected}" if expected else "—"
             target = "—"
@@ -110,7 +135,9 @@ class Command(BaseCommand):
             if not math.isnan(f.value[row]):
                 forecast = fmt(f.value[row], indicator.unit)
                 if not math.isnan(f.low[row]):
-                    forecast += f" [{fmt(f.low[row], indicator.unit)}–{fmt(f.high[row], indicator.unit)}]"
+                    forecast += (
+                        f" [{fmt(f.low[row], indicator.unit)}–{fmt(f.high[row], indicator.unit)}]"
+                    )
             probability = "—" if math.isnan(f.probability[row]) else f"{f.probability[row]:.0%}"
             lines.append(
                 (
@@ -136,6 +163,8 @@ class Command(BaseCommand):
         self.stdout.write("  ".join(h.ljust(w) for h, w in zip(COLUMNS, widths, strict=True)))
         self.stdout.write("  ".join("-" * w for w in widths))
         for line in lines:
-            self.stdout.write("  ".join(str(x).ljust(w) for x, w in zip(line, widths, strict=True)).rstrip())
+            self.stdout.write(
+                "  ".join(str(x).ljust(w) for x, w in zip(line, widths, strict=True)).rstrip()
+            )
         for note in sorted(notes):
             self.stdout.write(note)

@@ -1,0 +1,207 @@
+"""The benchmark: a synthetic federation of about a million figures, evaluated in full.
+
+1,000 entities in three levels (1 root, 30 regions, 969 schools), 100 indicators, 10
+yearly periods; every school reports every indicator every year, and every entity has a
+primary target for every indicator. Times are measured in this process and printed with
+their ratio to a reference: the bare consolidation written directly as one Polars query
+over the same figures.
+"""
+
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+from django.db import connection, transaction
+from django.utils import timezone
+
+from jalon.engine.evaluate import evaluate
+from jalon.organisation.models import Entity
+from jalon.plans.models import Indicator, Plan, Source, Target
+from jalon.values.evaluation import read_input
+from jalon.values.models import Value
+
+REGIONS, SCHOOLS, INDICATORS, YEARS = 30, 969, 100, list(range(2013, 2023))
+PLAN = "bench"
+
+
+def timed(run: Callable, repeat: int = 3) -> tuple[float, object]:
+    """Return the median time of ``run`` over ``repeat`` runs, and its last result."""
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def build(seed: int = 1) -> tuple[Plan, float]:
+    """Return the synthetic plan, stored, and the seconds it took to store its figures."""
+    rng = np.random.default_rng(seed)
+    with transaction.atomic():
+        root = Entity.objects.create(code="b-root", name="Federation", kind="institute")
+        regions = Entity.objects.bulk_create(
+            Entity(code=f"b-r{r:02d}", name=f"Region {r}", kind="department", parent=root)
+            for r in range(REGIONS)
+        )
+        schools = Entity.objects.bulk_create(
+            Entity(
+                code=f"b-s{s:03d}", name=f"School {s}", kind="school", parent=regions[s % REGIONS]
+            )
+            for s in range(SCHOOLS)
+        )
+        plan = Plan.objects.create(
+            code=PLAN,
+            name="Synthetic federation",
+            organisation=root,
+            horizon_start=2018,
+            horizon_end=2022,
+        )
+        source = Source.objects.create(
+            code="bench", title="Synthetic figures for the benchmark", is_example=True
+        )
+        indicators = Indicator.objects.bulk_create(
+            Indicator(
+                plan=plan,
+                code=f"i{k:03d}",
+                name=f"Indicator {k}",
+                unit="u",
+                frequency="year",
+                polarity="up",
+                kind="amount",
+                across="sum",
+                over_time="stock",
+                order=k,
+            )
+            for k in range(INDICATORS)
+        )
+        Target.objects.bulk_create(
+            Target(
+                indicator=indicator,
+                entity=entity,
+                document=source,
+                primary=True,
+                baseline_period="2017",
+                baseline_value=None,
+                target_period="2022",
+                target_relative=0.25,
+            )
+            for indicator in indicators
+            for entity in [root, *regions, *schools]
+        )
+    # Figures: schools only, so every figure above them is a consolidation.
+    level = rng.uniform(50, 5000, size=(INDICATORS, SCHOOLS, 1))
+    growth = 1 + rng.normal(0.03, 0.05, size=(INDICATORS, SCHOOLS, len(YEARS))).cumsum(axis=2) / 10
+    numbers = np.round(level * growth, 2)
+    now = timezone.now()
+    table = Value._meta.db_table
+    rows = (
+        (
+            ind.pk,
+            school.pk,
+            str(year),
+            float(numbers[i, s, y]),
+            "",
+            False,
+            source.pk,
+            "",
+            "approved",
+            1,
+            now,
+            "bench",
+        )
+        for i, ind in enumerate(indicators)
+        for s, school in enumerate(schools)
+        for y, year in enumerate(YEARS)
+    )
+    start = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (indicator_id, entity_id, period, number, text, withdrawn, source_id,"
+            " comment, state, revision, recorded_at, recorded_via) VALUES"
+            " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            rows,
+        )
+    return plan, time.perf_counter() - start
+
+
+def reference(inp) -> Callable[[], object]:
+    """Return the reference run: one Polars query summing figures to every ancestor."""
+    import polars as pl
+
+    codes = sorted(inp.values)
+    stacked = np.stack([inp.values[c] for c in codes])  # (I, E, P)
+    i, e, p = np.nonzero(~np.isnan(stacked))
+    figures = pl.DataFrame({"indicator": i, "entity": e, "period": p, "value": stacked[i, e, p]})
+    parent = inp.tree.parent
+    pairs = [(n, n) for n in range(len(parent))]
+    for n in range(len(parent)):
+        up = parent[n]
+        while up >= 0:
+            pairs.append((n, int(up)))
+            up = parent[up]
+    closure = pl.DataFrame({"entity": [a for a, _ in pairs], "ancestor": [b for _, b in pairs]})
+
+    def run():
+        return (
+            figures.lazy()
+            .join(closure.lazy(), on="entity")
+            .group_by("indicator", "ancestor", "period")
+            .agg(pl.col("value").sum(), pl.len().alias("reported"))
+            .collect()
+        )
+
+    return run
+
+
+def run(stdout) -> dict[str, float]:
+    """Build the federation if needed, time everything, print and return the figures."""
+    plan = Plan.objects.filter(code=PLAN).first()
+    load = None
+    if plan is None:
+        plan, load = build()
+    count = Value.objects.filter(indicator__plan=plan).count()
+    read_time, (inp, _, _) = timed(lambda: read_input(plan), repeat=3)
+    eval_time, evaluation = timed(lambda: evaluate(inp), repeat=3)
+    ref_time, ref = timed(reference(inp), repeat=5)
+    root = inp.tree.codes.index("b-root")
+    first = evaluation.indicators["i000"]
+    # The engine and the reference agree on the root's total (the check that makes this a fair race).
+    expected_root = float(
+        ref.filter((ref["indicator"] == 0) & (ref["ancestor"] == root) & (ref["period"] == 9))[
+            "value"
+        ][0]
+    )
+    assert abs(first.figure[root, -1] - expected_root) < 1e-6 * expected_root, (
+        "engine and reference disagree"
+    )
+    full = read_time + eval_time
+    figures = {
+        "values": count,
+        "load_s": load,
+        "read_s": read_time,
+        "evaluate_s": eval_time,
+        "full_s": full,
+        "reference_s": ref_time,
+    }
+    w = stdout.write
+    w(
+        f"Synthetic federation: {len(inp.tree)} entities in 3 levels, {len(inp.indicators)} indicators, {len(YEARS)} years, {count:,} figures, {len(inp.targets):,} targets."
+    )
+    if load is not None:
+        w(f"  load (INSERT of the figures)          {load:7.3f} s")
+    w(f"  read (database → arrays)              {read_time:7.3f} s")
+    w("  evaluate (consolidation, status, forecast, growth; every indicator × entity × period)")
+    w(
+        f"                                        {eval_time:7.3f} s   = {eval_time / ref_time:5.2f} × reference"
+    )
+    w(
+        f"  full evaluation (read + evaluate)     {full:7.3f} s   = {full / ref_time:5.2f} × reference   (goal: < 2 s)"
+    )
+    w(
+        f"  reference: Polars join + group-by sum to every ancestor, same figures in memory: {ref_time:.3f} s"
+    )
+    w(
+        f"  goal for evaluate: within 3 × reference → {'met' if eval_time <= 3 * ref_time else 'NOT met'}; full under 2 s → {'met' if full < 2 else 'NOT met'}"
+    )
+    return figures

@@ -1,0 +1,503 @@
+"""The full evaluation of a plan: every indicator at every entity and period.
+
+Plain records in (tree, indicators, values, targets), arrays out: figures of record,
+trajectories, statuses, forecasts and growth rates. The CLI status table, the cached
+pages and the benchmark all go through `evaluate`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .consolidation import (
+    Across,
+    Consolidated,
+    _count_children,
+    _differ,
+    consolidate,
+    consolidate_groupings,
+    consolidate_ratio,
+    pro_forma,
+)
+from .forecast import Forecast, forecast, historical_growth, required_growth
+from .formula import Formula
+from .graphs import CycleError, describe_cycle, topological_order
+from .periods import Frequency, Period
+from .status import Polarity, Thresholds, assess
+from .timeagg import OverTime, cumulative
+from .trajectory import Shape, trajectory_at
+from .tree import Grouping, Lineage, Tree
+
+KINDS = ("amount", "ratio", "weighted_average", "formula", "qualitative")
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """What the engine needs to know about an indicator."""
+
+    code: str
+    frequency: Frequency
+    start_month: int = 9
+    kind: str = "amount"
+    across: Across = Across.SUM
+    over_time: OverTime = OverTime.FLOW
+    polarity: Polarity = Polarity.UP
+    numerator: str | None = None
+    denominator: str | None = None
+    weight: str | None = None
+    formula: str | None = None
+    thresholds: Thresholds = Thresholds()  # frozen, so a shared default is safe
+    band_low: float | None = None
+    band_high: float | None = None
+
+    def operands(self) -> list[str]:
+        """Return the codes of the indicators this one is computed from."""
+        names = [self.numerator, self.denominator, self.weight]
+        if self.kind == "formula" and self.formula:
+            names += sorted(Formula.parse(self.formula).names)
+        return sorted({n for n in names if n})
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """A target for an indicator at an entity, from one source document."""
+
+    indicator: str
+    entity: str
+    baseline_period: Period
+    baseline_value: float | None  # None: the measured figure of record at that period
+    target_value: float | None
+    target_relative: float | None  # 0.60 for +60 % of the baseline
+    target_period: Period
+    shape: Shape = Shape.LINEAR
+    milestones: tuple[tuple[Period, float], ...] = ()
+    primary: bool = True
+    document: str = ""
+
+
+@dataclass
+class EvaluationInput:
+    """Everything `evaluate` reads; values are (E, P) in tree order and the indicator's periods."""
+
+    tree: Tree
+    groupings: Sequence[Grouping]
+    lineages: Sequence[Lineage]
+    indicators: Sequence[IndicatorSpec]
+    periods: Mapping[str, Sequence[Period]]
+    values: Mapping[str, np.ndarray]
+    targets: Sequence[TargetSpec]
+
+
+@dataclass
+class IndicatorResult:
+    """One indicator evaluated: arrays (E, P) or (E,), entities in tree order."""
+
+    code: str
+    periods: list[Period]
+    consolidated: Consolidated
+    figure: np.ndarray
+    pro_forma: np.ndarray  # figure with successors' series extended back (additive only)
+    expected: np.ndarray
+    baseline: np.ndarray
+    target: np.ndarray
+    target_period: tuple[Period | None, ...]
+    status: np.ndarray
+    progress: np.ndarray
+    forecast: Forecast
+    required_rate: np.ndarray
+    required_per_year: np.ndarray
+    historical_rate: np.ndarray
+    historical_per_year: np.ndarray
+
+
+@dataclass
+class Evaluation:
+    """Results per indicator code, and per indicator over the groupings (sorted by code)."""
+
+    indicators: dict[str, IndicatorResult]
+    groupings: dict[str, Consolidated] = field(default_factory=dict)
+    grouping_codes: tuple[str, ...] = ()
+
+
+def _align(x: np.ndarray, source: Sequence[Period], dest: Sequence[Period]) -> np.ndarray:
+    """Return `x` (..., len(source)) re-indexed on `dest`, NaN where a period is absent.
+
+    Periods are matched exactly: an operand on another frequency is not converted here
+    (time aggregation is the caller's choice of rule).
+    """
+    where = {p: j for j, p in enumerate(source)}
+    cols = np.array([where.get(p, -1) for p in dest], dtype=int)
+    out = x[..., np.maximum(cols, 0)] if len(source) else np.full((*x.shape[:-1], len(dest)), 0.0)
+    return np.where(cols >= 0, out, np.nan)
+
+
+def _axis(spec: IndicatorSpec, inp: EvaluationInput) -> tuple[list[Period], np.ndarray]:
+    """Return the indicator's periods in time order and its own values in that order."""
+    given = list(inp.periods.get(spec.code, ()))
+    if len(set(given)) != len(given):
+        raise ValueError(f"Indicator {spec.code} lists a period twice")
+    for p in given:
+        if p.frequency is not Frequency(spec.frequency):
+            raise ValueError(f"Indicator {spec.code} is {spec.frequency} but has period {p.code}")
+    order = sorted(range(len(given)), key=lambda j: given[j])
+    shape = (len(inp.tree), len(given))
+    own = inp.values.get(spec.code)
+    if own is None or spec.kind == "qualitative":
+        own = np.full(shape, np.nan)
+    own = np.asarray(own, dtype=float)
+    if own.shape != shape:
+        raise ValueError(f"Values of {spec.code} have shape {own.shape}: expected {shape}")
+    return [given[j] for j in order], own[:, order]
+
+
+def _consolidate(spec, own, inp, periods, operand) -> Consolidated:
+    tree = inp.tree
+    across = Across(spec.across)
+    if spec.kind == "ratio":
+        if not (spec.numerator and spec.denominator):
+            raise ValueError(f"Ratio {spec.code} needs a numerator and a denominator")
+        if across is not Across.RATIO_OF_SUMS:
+            raise ValueError(f"Ratio {spec.code} consolidates as a ratio of sums, not {across}")
+        # The parts' figures of record, whatever their own kind, so the ratio agrees with them.
+        return consolidate_ratio(
+            operand(spec.numerator), operand(spec.denominator), tree, periods, own_ratio=own
+        )
+    if spec.kind == "formula":
+        if not spec.formula:
+            raise ValueError(f"Formula indicator {spec.code} has no formula")
+        formula = Formula.parse(spec.formula)
+        computed = np.broadcast_to(
+            formula.evaluate({name: operand(name) for name in formula.names}), own.shape
+        )
+        active = tree.active(periods)
+        own_active = np.where(active, own, np.nan)
+        value = np.where(active, np.where(np.isnan(own_active), computed, own_active), np.nan)
+        return Consolidated(
+            value=value,
+            own=own,
+            children=np.full(own.shape, np.nan),
+            reporting=_count_children(~np.isnan(value)[None], tree, active)[0],
+            expected=_count_children(np.ones((1, *own.shape), bool), tree, active)[0],
+            discrepancy=_differ(own_active, computed, 0.005),
+        )
+    if spec.kind == "qualitative":
+        across = Across.NONE
+    if across is Across.RATIO_OF_SUMS:
+        raise ValueError(f"Indicator {spec.code} is a {spec.kind}, not a ratio: no ratio of sums")
+    weights = None
+    if across is Across.WEIGHTED_MEAN:
+        if not spec.weight:
+            raise ValueError(f"Indicator {spec.code} is a weighted mean without a weight")
+        weights = operand(spec.weight)
+    return consolidate(own, tree, periods, across, weights=weights)
+
+
+@dataclass
+class _Targets:
+    baseline_position: np.ndarray
+    baseline: np.ndarray
+    target_position: np.ndarray
+    target: np.ndarray
+    target_period: tuple[Period | None, ...]
+    expected: np.ndarray
+    baseline_column: np.ndarray  # -1 where the baseline period is not on the axis
+
+
+def _resolve_targets(targets, tree, periods, measured, cumulative_rule) -> _Targets:
+    """Return the primary targets spread over entities, with their trajectories."""
+    n, n_periods = len(tree), len(periods)
+    column = {p: j for j, p in enumerate(periods)}
+    chosen: dict[int, TargetSpec] = {}
+    for t in targets:
+        if not t.primary:
+            continue
+        row = tree.index(t.entity)
+        if row in chosen:
+            raise ValueError(f"Indicator {t.indicator} has two primary targets at {t.entity}")
+        chosen[row] = t
+    rows = np.array(sorted(chosen), dtype=int)
+    specs = [chosen[r] for r in rows]
+
+    # One pass over the targets (there can be one per entity and indicator): positions
+    # are looked up once per distinct period.
+    position: dict[Period, float] = {}
+    nan = float("nan")
+    rows_of = []
+    for t in specs:
+        for p in (t.baseline_period, t.target_period):
+            if p not in position:
+                position[p] = p.position
+        rows_of.append(
+            (
+                column.get(t.baseline_period, -1),
+                nan if t.baseline_value is None else float(t.baseline_value),
+                t.baseline_value is None,
+                nan if t.target_relative is None else float(t.target_relative),
+                nan if t.target_value is None else float(t.target_value),
+                position[t.baseline_period],
+                position[t.target_period],
+            )
+        )
+    table = np.array(rows_of, dtype=float).reshape(len(specs), 7)
+    b_col = table[:, 0].astype(int)
+    given, is_measured, relative, target, b_pos, t_pos = table[:, 1:].T
+    if cumulative_rule:
+        # Nothing has accumulated yet at the baseline: the running total starts after it.
+        measured_b = np.zeros(len(specs))
+    else:
+        measured_b = np.where(b_col >= 0, measured[rows, np.maximum(b_col, 0)], np.nan)
+    base = np.where(is_measured > 0, measured_b, given)
+    target = np.where(np.isnan(target), base * (1 + relative), target)
+
+    positions = np.array([p.position for p in periods], dtype=float)
+    expected = np.full((len(specs), n_periods), np.nan)
+    # Shape is a StrEnum, so plain strings and members compare alike.
+    shapes = np.array([str(t.shape) for t in specs], dtype=object)
+    unknown = set(shapes.tolist()) - {shape.value for shape in Shape}
+    if unknown:
+        raise ValueError(f"Unknown trajectory shape: {', '.join(sorted(unknown))}")
+    stepped = np.array([bool(t.milestones) for t in specs], dtype=bool)
+    for shape in Shape:
+        pick = np.flatnonzero((shapes == shape.value) & ~stepped)
+        if pick.size:
+            expected[pick] = trajectory_at(
+                positions[None, :],
+                baseline_position=b_pos[pick, None],
+                baseline_value=base[pick, None],
+                target_position=t_pos[pick, None],
+                target_value=target[pick, None],
+                shape=shape,
+            )
+    for k in np.flatnonzero(stepped):  # milestones are per target: few, one by one
+        t = specs[k]
+        expected[k] = trajectory_at(
+            positions,
+            baseline_position=b_pos[k],
+            baseline_value=base[k],
+            target_position=t_pos[k],
+            target_value=target[k],
+            shape=t.shape,
+            milestones=[(p.position, v) for p, v in t.milestones],
+        )
+
+    def spread(x: np.ndarray, fill=np.nan) -> np.ndarray:
+        out = np.full((n, *x.shape[1:]), fill, dtype=x.dtype)
+        out[rows] = x
+        return out
+
+    period_of = [None] * n
+    for r, t in zip(rows, specs, strict=True):
+        period_of[r] = t.target_period
+    return _Targets(
+        baseline_position=spread(b_pos),
+        baseline=spread(base),
+        target_position=spread(t_pos),
+        target=spread(target),
+        target_period=tuple(period_of),
+        expected=spread(expected),
+        baseline_column=spread(b_col, -1),
+    )
+
+
+def _latest(series: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return each row's last figure and its position (NaN where none)."""
+    present = ~np.isnan(series)
+    last = series.shape[1] - 1 - np.argmax(present[:, ::-1], axis=1)
+    found = present.any(axis=1)
+    rows = np.arange(series.shape[0])
+    value = np.where(found, series[rows, last] if series.shape[1] else np.nan, np.nan)
+    return value, np.where(found, positions[last] if len(positions) else np.nan, np.nan)
+
+
+def _evaluate_indicator(spec, inp, results, targets, at) -> IndicatorResult:
+    tree = inp.tree
+    periods, own = _axis(spec, inp)
+
+    def operand(name: str) -> np.ndarray:
+        done = results[name]
+        return _align(done.figure, done.periods, periods)
+
+    cons = _consolidate(spec, own, inp, periods, operand)
+    figure = cons.value
+    additive = spec.kind == "amount" and Across(spec.across) is Across.SUM
+    series = pro_forma(figure, tree, inp.lineages, periods) if additive else figure.copy()
+    is_cumulative = OverTime(spec.over_time) is OverTime.CUMULATIVE
+    goals = _resolve_targets(
+        [] if spec.kind == "qualitative" else targets, tree, periods, series, is_cumulative
+    )
+    index = np.arange(len(periods))
+    if is_cumulative:
+        # Running total of the flows after the baseline (0 at the baseline, NaN before);
+        # without a target, from the first period on.
+        b_col = goals.baseline_column
+        has_b = b_col >= 0
+        start = np.where(has_b, b_col + 1, 0)
+        running = cumulative(series, start)
+        at_baseline = has_b[:, None] & (index[None, :] == b_col[:, None])
+        series = np.where(at_baseline, 0.0, running)
+        figure = np.where(tree.active(periods), series, np.nan)
+
+    positions = np.array([p.position for p in periods], dtype=float)
+    polarity = Polarity(spec.polarity)
+    final = positions[None, :] >= goals.target_position[:, None]  # NaN compares False
+    target = goals.target[:, None]
+    if polarity in (Polarity.KEEP_ABOVE, Polarity.KEEP_BELOW):
+        # A level applies from its baseline period on.
+        target = np.where(positions[None, :] >= goals.baseline_position[:, None], target, np.nan)
+    band = (np.nan, np.nan)
+    if polarity is Polarity.BAND:
+        band = tuple(np.nan if b is None else float(b) for b in (spec.band_low, spec.band_high))
+    assessment = assess(
+        figure,
+        goals.expected,
+        goals.baseline[:, None],
+        target,
+        polarity=polarity,
+        final=final,
+        thresholds=spec.thresholds,
+        band_low=band[0],
+        band_high=band[1],
+    )
+
+    # Forecasts and rates look only at what was known as of `at`.
+    known = series.copy()
+    as_of = (at or {}).get(spec.code)
+    if as_of is not None:
+        if as_of not in periods:
+            raise ValueError(f"{as_of.code} is not a period of indicator {spec.code}")
+        known[:, index > periods.index(as_of)] = np.nan
+    last_position = positions[-1] if len(positions) else np.nan
+    horizon = np.where(np.isnan(goals.target_position), last_position, goals.target_position)
+    predicted = forecast(
+        positions,
+        known,
+        horizon,
+        target=goals.target,
+        polarity=polarity,
+        band_low=spec.band_low,
+        band_high=spec.band_high,
+    )
+    latest, latest_position = _latest(known, positions)
+    required_rate, required_per_year = required_growth(
+        latest, latest_position, goals.target, goals.target_position
+    )
+    historical_rate, historical_per_year = historical_growth(positions, known)
+    return IndicatorResult(
+        code=spec.code,
+        periods=periods,
+        consolidated=cons,
+        figure=figure,
+        pro_forma=series,
+        expected=goals.expected,
+        baseline=goals.baseline,
+        target=goals.target,
+        target_period=goals.target_period,
+        status=assessment.status,
+        progress=assessment.progress,
+        forecast=predicted,
+        required_rate=required_rate,
+        required_per_year=required_per_year,
+        historical_rate=historical_rate,
+        historical_per_year=historical_per_year,
+    )
+
+
+def _groupings(spec, result, results, grouped, inp, groupings) -> Consolidated:
+    tree, periods = inp.tree, result.periods
+
+    def operand(name: str) -> np.ndarray:
+        return _align(results[name].figure, results[name].periods, periods)
+
+    across = Across(spec.across)
+    if spec.kind == "ratio":
+        cons = result.consolidated
+        return consolidate_groupings(
+            result.figure,
+            tree,
+            groupings,
+            periods,
+            Across.RATIO_OF_SUMS,
+            numerator=cons.numerator,
+            denominator=cons.denominator,
+        )
+    if spec.kind == "formula":
+        base = consolidate_groupings(result.figure, tree, groupings, periods, Across.NONE)
+        formula = Formula.parse(spec.formula)
+        # Operands' grouping figures follow their own rules (a ratio stays a ratio of sums).
+        operands = {
+            name: _align(grouped[name].value, results[name].periods, periods)
+            if name in grouped  # a qualitative operand has no grouping figures
+            else np.full(base.value.shape, np.nan)
+            for name in formula.names
+        }
+        base.value = np.broadcast_to(formula.evaluate(operands), base.value.shape).copy()
+        return base
+    weights = operand(spec.weight) if across is Across.WEIGHTED_MEAN else None
+    return consolidate_groupings(result.figure, tree, groupings, periods, across, weights=weights)
+
+
+def evaluate(inp: EvaluationInput, *, at: Mapping[str, Period] | None = None) -> Evaluation:
+    """Return every indicator evaluated at every entity and period.
+
+    Indicators are evaluated after the indicators they are computed from (numerator,
+    denominator, weight, formula operands); a dependency cycle raises ValueError naming
+    it. Per indicator:
+
+    - `figure`: the figure of record (own where entered, else consolidated by the
+      indicator's rule; a ratio from its parts' figures; a formula on its operands'
+      figures). A CUMULATIVE indicator's figure is the running total of its flows since
+      the primary target's baseline period (0 there, NaN before), so it compares with a
+      target such as "500 start-ups over the plan".
+    - `pro_forma`: the figure with merged entities' series extended back (additive
+      amounts only); baselines, forecasts and growth rates use it.
+    - the primary target at each entity: baseline (measured where not given), absolute
+      target (a relative one resolved from the baseline), trajectory `expected`, and
+      `status` / `progress` (see status.assess; a level or band applies from the
+      baseline period on).
+    - `forecast` at each entity's target period (else the last period), and the growth
+      still required against the historical one, from the figures known as of `at`
+      (per indicator code; default: all periods).
+
+    Qualitative indicators have no figures here: statuses are no_target.
+    """
+    specs: dict[str, IndicatorSpec] = {}
+    for spec in inp.indicators:
+        if spec.code in specs:
+            raise ValueError(f"Indicator {spec.code} is defined twice")
+        if spec.kind not in KINDS:
+            raise ValueError(f"Indicator {spec.code} has unknown kind {spec.kind!r}")
+        specs[spec.code] = spec
+    graph = {code: spec.operands() for code, spec in specs.items()}
+    for code, names in graph.items():
+        for name in names:
+            if name not in specs:
+                raise ValueError(f"Indicator {code} refers to unknown indicator {name}")
+    try:
+        order = topological_order(graph)
+    except CycleError as error:
+        raise ValueError(
+            f"Indicators are computed from each other in a cycle: {describe_cycle(error.cycle)}"
+        ) from None
+
+    by_indicator: dict[str, list[TargetSpec]] = {code: [] for code in specs}
+    for target in inp.targets:
+        if target.indicator not in specs:
+            raise ValueError(f"A target refers to unknown indicator {target.indicator}")
+        by_indicator[target.indicator].append(target)
+
+    groupings = sorted(inp.groupings, key=lambda g: g.code)
+    results: dict[str, IndicatorResult] = {}
+    grouped: dict[str, Consolidated] = {}
+    for code in order:
+        spec = specs[code]
+        results[code] = _evaluate_indicator(spec, inp, results, by_indicator[code], at)
+        if groupings and spec.kind != "qualitative":
+            grouped[code] = _groupings(spec, results[code], results, grouped, inp, groupings)
+    return Evaluation(
+        indicators={code: results[code] for code in sorted(results)},
+        groupings=grouped,
+        grouping_codes=tuple(g.code for g in groupings),
+    )

@@ -1,0 +1,180 @@
+"""Forecast to the target period from a linear trend on the recent points, and growth rates.
+
+The model is deliberately simple enough to explain next to the figure: ordinary least
+squares on the last few points, with a Student's t prediction interval. Everything is
+vectorised over series (entities): masked sums, no loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from .arrays import as_float, safe_divide
+from .status import Polarity
+
+
+@dataclass
+class Forecast:
+    """Forecasts over series; `method` says in a sentence how they were made."""
+
+    value: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    probability: np.ndarray  # of reaching the target
+    n_points: np.ndarray
+    method: str
+
+
+def _recent(positions, values, window: int):
+    """Return (x (P,), y (S, P), mask of the last `window` points with a figure), time-sorted."""
+    x = as_float(positions)
+    y = np.atleast_2d(as_float(values))
+    order = np.argsort(x, kind="stable")  # the input order of periods must not matter
+    x, y = x[order], y[:, order]
+    present = ~np.isnan(y)
+    from_end = np.cumsum(present[:, ::-1], axis=1)[:, ::-1]  # points at or after each one
+    return x, y, present & (from_end <= window)
+
+
+def _fit(x, y, used):
+    n = used.sum(axis=1)
+    w = used.astype(float)
+    yw = np.where(used, y, 0.0)
+    nn = np.where(n > 0, n, 1)
+    x_mean = (w * x).sum(axis=1) / nn
+    y_mean = yw.sum(axis=1) / nn
+    dx = np.where(used, x - x_mean[:, None], 0.0)
+    sxx = (dx**2).sum(axis=1)
+    slope = safe_divide((dx * (yw - y_mean[:, None])).sum(axis=1), sxx)
+    return n, x_mean, y_mean, sxx, slope
+
+
+def _method(n_points: np.ndarray, window: int, level: float) -> str:
+    distinct = np.unique(n_points)
+    pct = f"{level * 100:g} %"
+    if distinct.size == 1 and distinct[0] >= 3:
+        n = int(distinct[0])
+        return (
+            f"Linear trend (least squares) on the last {n} points; {pct} prediction interval "
+            f"from Student's t with {n - 2} degrees of freedom."
+        )
+    return (
+        f"Linear trend (least squares) on up to the last {window} points of each series; "
+        f"{pct} prediction interval from Student's t with n − 2 degrees of freedom (n = points "
+        "used); with 2 points a line through them and with 1 point that value, both without "
+        "interval or probability."
+    )
+
+
+def forecast(
+    positions,
+    values,
+    at,
+    *,
+    target=None,
+    polarity: Polarity = Polarity.UP,
+    band_low=None,
+    band_high=None,
+    window: int = 5,
+    level: float = 0.8,
+) -> Forecast:
+    """Return the forecast of each series `values` (S, P) at position `at` (scalar or (S,)).
+
+    The trend is fitted on the last `window` points with a figure. Prediction at x0:
+    a + b·x0, standard error s·√(1 + 1/n + (x0 − x̄)² / Sxx), interval from Student's t
+    with n − 2 degrees of freedom. With 1 point the forecast is that value; with 2 the line
+    through them; neither has an interval or a probability. A perfect line (s = 0)
+    collapses the interval to the value and the probability to 1 or 0.
+
+    Probability of reaching `target`: P(Y ≥ target) for UP and KEEP_ABOVE, P(Y ≤ target)
+    for DOWN and KEEP_BELOW, P(band_low ≤ Y ≤ band_high) for BAND.
+    """
+    polarity = Polarity(polarity)
+    x, y, used = _recent(positions, values, window)
+    n, x_mean, y_mean, sxx, slope = _fit(x, y, used)
+    x0 = np.broadcast_to(as_float(at), n.shape)
+    value = np.where(n >= 2, y_mean + slope * (x0 - x_mean), np.where(n == 1, y_mean, np.nan))
+
+    fitted = y_mean[:, None] + np.nan_to_num(slope)[:, None] * (x - x_mean[:, None])
+    sse = np.where(used, (y - fitted) ** 2, 0.0).sum(axis=1)
+    df = n - 2
+    s = np.sqrt(safe_divide(sse, np.where(df > 0, df, np.nan)))
+    # Rounding leaves a tiny residual on a perfect line; below this it is exactly zero.
+    scale = np.nanmax(np.where(used, np.abs(y), 0.0), axis=1, initial=1.0)
+    s = np.where(s <= 1e-9 * scale, 0.0, s)
+    se = s * np.sqrt(1 + 1 / np.where(n > 0, n, 1) + safe_divide((x0 - x_mean) ** 2, sxx))
+    df_t = np.where(df > 0, df, 1)
+    quantile = stats.t.ppf(0.5 + level / 2, df_t)
+    has_interval = df > 0
+    low = np.where(has_interval, value - quantile * se, np.nan)
+    high = np.where(has_interval, value + quantile * se, np.nan)
+
+    def prob_below(bound) -> np.ndarray:  # P(Y <= bound)
+        bound = np.broadcast_to(as_float(bound), n.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            smooth = stats.t.cdf((bound - value) / np.where(se > 0, se, 1.0), df_t)
+        out = np.where(se > 0, smooth, (value <= bound) * 1.0)
+        return np.where(np.isnan(bound) | np.isnan(value), np.nan, out)
+
+    if polarity is Polarity.BAND:
+        lo = np.broadcast_to(as_float(-np.inf if band_low is None else band_low), n.shape)
+        hi = np.broadcast_to(as_float(np.inf if band_high is None else band_high), n.shape)
+        lo = np.where(np.isnan(lo), -np.inf, lo)  # a missing bound is open
+        hi = np.where(np.isnan(hi), np.inf, hi)
+        inside = ((value >= lo) & (value <= hi)) * 1.0
+        probability = np.where(se > 0, prob_below(hi) - prob_below(lo), inside)
+    elif target is None:
+        probability = np.full(n.shape, np.nan)
+    elif polarity in (Polarity.DOWN, Polarity.KEEP_BELOW):
+        probability = prob_below(target)
+    else:
+        # P(Y >= target) = 1 − P(Y < target); the t distribution is continuous, except a
+        # perfect line, where reaching the target exactly counts as reaching it.
+        p = 1 - prob_below(target)
+        exact = (se == 0) & (value >= np.broadcast_to(as_float(target), n.shape))
+        probability = np.where(exact, 1.0, p)
+    probability = np.where(has_interval & ~np.isnan(value), probability, np.nan)
+    return Forecast(
+        value=value,
+        low=low,
+        high=high,
+        probability=probability,
+        n_points=n,
+        method=_method(n, window, level),
+    )
+
+
+def required_growth(latest_value, latest_position, target_value, target_position):
+    """Return (rate, per_year) still required to go from the latest figure to the target.
+
+    rate = (target / latest) ** (1 / years) − 1, the compound annual growth rate, defined
+    only when both values are positive and years > 0 (NaN otherwise); per_year = (target
+    − latest) / years, NaN when years <= 0.
+    """
+    latest, target = as_float(latest_value), as_float(target_value)
+    years = as_float(target_position) - as_float(latest_position)
+    ok = (latest > 0) & (target > 0) & (years > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(
+            ok, (target / np.where(ok, latest, 1.0)) ** (1 / np.where(ok, years, 1.0)) - 1, np.nan
+        )
+        per_year = np.where(years > 0, (target - latest) / np.where(years > 0, years, 1.0), np.nan)
+    return rate, per_year
+
+
+def historical_growth(positions, values, *, window: int = 5):
+    """Return (rate, per_year) over the last `window` points with a figure of each series.
+
+    rate is the compound annual rate between the first and last of those points (both
+    positive); per_year is the least-squares slope (NaN with fewer than 2 points).
+    """
+    x, y, used = _recent(positions, values, window)
+    n, _, _, _, slope = _fit(x, y, used)
+    first = np.argmax(used, axis=1)
+    last = used.shape[1] - 1 - np.argmax(used[:, ::-1], axis=1)
+    rows = np.arange(y.shape[0])
+    rate, _ = required_growth(y[rows, first], x[first], y[rows, last], x[last])
+    return np.where(n >= 2, rate, np.nan), np.where(n >= 2, slope, np.nan)

@@ -1,0 +1,160 @@
+"""Status of an indicator at an entity and period, from its figure against its target."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+from .arrays import as_float
+
+
+class Status(StrEnum):
+    """Where a figure stands against its target."""
+
+    ACHIEVED = "achieved"
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    OFF_TRACK = "off_track"
+    MISSED = "missed"
+    NO_DATA = "no_data"
+    NO_TARGET = "no_target"
+
+
+# Best to worst, then the statuses that say nothing about performance.
+STATUS_ORDER: tuple[Status, ...] = (
+    Status.ACHIEVED,
+    Status.ON_TRACK,
+    Status.AT_RISK,
+    Status.OFF_TRACK,
+    Status.MISSED,
+    Status.NO_DATA,
+    Status.NO_TARGET,
+)
+
+
+class Polarity(StrEnum):
+    """Which direction is good for an indicator."""
+
+    UP = "up"
+    DOWN = "down"
+    KEEP_ABOVE = "keep_above"
+    KEEP_BELOW = "keep_below"
+    BAND = "band"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Progress needed to be on track and at risk (below at_risk: off track)."""
+
+    on_track: float = 0.95
+    at_risk: float = 0.85
+
+    def __post_init__(self):
+        if not 0 < self.at_risk <= self.on_track:
+            raise ValueError(
+                f"Thresholds must satisfy 0 < at risk <= on track; got at risk {self.at_risk}, "
+                f"on track {self.on_track}"
+            )
+
+
+@dataclass
+class Assessment:
+    """Statuses (strings, values of Status) and progress, same shape."""
+
+    status: np.ndarray
+    progress: np.ndarray
+
+
+_TINY = 1e-12
+
+
+def assess(
+    actual,
+    expected,
+    baseline,
+    target,
+    *,
+    polarity: Polarity,
+    final,
+    thresholds: Thresholds = Thresholds(),  # noqa: B008 - frozen, so a shared default is safe
+    band_low=np.nan,
+    band_high=np.nan,
+) -> Assessment:
+    """Return the status and progress of each `actual` figure; all arguments broadcast.
+
+    `expected` is the trajectory's value at the period, `final` whether the period is at
+    or after the target period. In order: no target → no_target; no figure → no_data.
+
+    UP / DOWN (a target to reach):
+      - actual meets the target (≥ for UP, ≤ for DOWN) → achieved, final or not;
+      - otherwise, at a final period → missed;
+      - otherwise progress = (actual − baseline) / (expected − baseline), and on_track if
+        progress ≥ thresholds.on_track, at_risk if ≥ thresholds.at_risk, else off_track.
+        Where no progress is expected yet (expected = baseline, or a trajectory going the
+        wrong way, or no baseline) progress is 1 if actual meets expected, else 0.
+      No expected value (a period before the baseline) counts as no target.
+    KEEP_ABOVE (the target is a level): progress = actual / level (for level > 0; in
+      general 1 + (actual − level) / |level|). Met → on_track (achieved at a final
+      period); not met → on_track / at_risk / off_track by the thresholds (missed at a
+      final period).
+    KEEP_BELOW: the mirror, progress = level / actual (both > 0; in general
+      1 − (actual − level) / |level|).
+    BAND [band_low, band_high] (a missing bound is open): inside → on_track (achieved at a
+      final period); outside, progress = 1 − distance / |nearest bound| → at_risk /
+      off_track by the thresholds (missed at a final period).
+
+    For UP a higher actual never gives a worse status, for DOWN a lower one.
+    """
+    polarity = Polarity(polarity)
+    a, e, b, target, low, high = np.broadcast_arrays(
+        *(as_float(x) for x in (actual, expected, baseline, target, band_low, band_high))
+    )
+    final = np.broadcast_to(np.asarray(final, dtype=bool), a.shape)
+    sign = -1.0 if polarity in (Polarity.DOWN, Polarity.KEEP_BELOW) else 1.0
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if polarity in (Polarity.UP, Polarity.DOWN):
+            no_target = np.isnan(target) | np.isnan(e)
+            met = sign * (a - target) >= 0
+            wanted = sign * (e - b)  # the improvement the trajectory expects by now
+            made = sign * (a - b)
+            moving = wanted > 0
+            progress = np.where(
+                moving, made / np.where(moving, wanted, 1.0), (sign * (a - e) >= 0) * 1.0
+            )
+            achieved_now = met
+        elif polarity in (Polarity.KEEP_ABOVE, Polarity.KEEP_BELOW):
+            no_target = np.isnan(target)
+            scale = np.maximum(np.abs(target), _TINY)
+            progress = 1 + sign * (a - target) / scale
+            if polarity is Polarity.KEEP_BELOW:
+                both_positive = (a > 0) & (target > 0)
+                progress = np.where(both_positive, target / np.where(a > 0, a, 1.0), progress)
+            met = sign * (a - target) >= 0
+            achieved_now = met & final
+        else:
+            no_target = np.isnan(low) & np.isnan(high)
+            below = np.where(np.isnan(low), False, a < low)
+            above = np.where(np.isnan(high), False, a > high)
+            distance = np.where(below, low - a, np.where(above, a - high, 0.0))
+            bound = np.where(below, low, high)
+            progress = 1 - distance / np.maximum(np.abs(bound), _TINY)
+            met = ~below & ~above
+            achieved_now = met & final
+
+    by_progress = np.where(
+        (progress >= thresholds.on_track) | (met & ~achieved_now),
+        Status.ON_TRACK.value,
+        np.where(progress >= thresholds.at_risk, Status.AT_RISK.value, Status.OFF_TRACK.value),
+    )
+    status = np.where(
+        achieved_now,
+        Status.ACHIEVED.value,
+        np.where(final, Status.MISSED.value, by_progress),
+    )
+    status = np.where(np.isnan(a), Status.NO_DATA.value, status)
+    status = np.where(no_target, Status.NO_TARGET.value, status).astype("<U9")
+    progress = np.where(no_target | np.isnan(a), np.nan, progress)
+    return Assessment(status=status, progress=progress)
