@@ -78,6 +78,60 @@ class TargetSpec:
     document: str = ""
 
 
+@dataclass(frozen=True, eq=False)
+class TargetTable:
+    """Targets as columns, one row per target: what `evaluate` reads.
+
+    `from_specs` builds it from TargetSpec records. A reader with a target per entity and
+    indicator (a hundred thousand in a large federation) builds the columns directly,
+    without a Python object per target. Period columns index into `periods`; a NaN
+    baseline value means "the measured figure at the baseline period".
+    """
+
+    periods: tuple[Period, ...]
+    indicator: np.ndarray  # codes
+    entity: np.ndarray  # codes
+    primary: np.ndarray  # bool
+    baseline_period: np.ndarray  # int, into `periods`
+    baseline_value: np.ndarray  # float, NaN: measured
+    target_value: np.ndarray  # float, NaN: relative
+    target_relative: np.ndarray  # float, NaN: absolute
+    target_period: np.ndarray  # int, into `periods`
+    shape: np.ndarray  # Shape values, as text
+    milestones: tuple[tuple[tuple[Period, float], ...], ...]  # per row, mostly empty
+    document: np.ndarray  # codes
+
+    def __len__(self) -> int:
+        return len(self.indicator)
+
+    @classmethod
+    def from_specs(cls, specs: Sequence[TargetSpec]) -> TargetTable:
+        """Return the table of `specs`."""
+        periods = sorted({p for t in specs for p in (t.baseline_period, t.target_period)})
+        index = {p: k for k, p in enumerate(periods)}
+
+        def floats(values) -> np.ndarray:
+            return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+
+        def texts(values) -> np.ndarray:
+            return np.array([str(v) for v in values], dtype=object)
+
+        return cls(
+            periods=tuple(periods),
+            indicator=texts(t.indicator for t in specs),
+            entity=texts(t.entity for t in specs),
+            primary=np.array([bool(t.primary) for t in specs], dtype=bool),
+            baseline_period=np.array([index[t.baseline_period] for t in specs], dtype=int),
+            baseline_value=floats(t.baseline_value for t in specs),
+            target_value=floats(t.target_value for t in specs),
+            target_relative=floats(t.target_relative for t in specs),
+            target_period=np.array([index[t.target_period] for t in specs], dtype=int),
+            shape=texts(t.shape for t in specs),
+            milestones=tuple(tuple(t.milestones) for t in specs),
+            document=texts(t.document for t in specs),
+        )
+
+
 @dataclass
 class EvaluationInput:
     """Everything `evaluate` reads; values are (E, P) in tree order and the indicator's periods."""
@@ -88,7 +142,7 @@ class EvaluationInput:
     indicators: Sequence[IndicatorSpec]
     periods: Mapping[str, Sequence[Period]]
     values: Mapping[str, np.ndarray]
-    targets: Sequence[TargetSpec]
+    targets: Sequence[TargetSpec] | TargetTable
 
 
 @dataclass
@@ -206,60 +260,52 @@ class _Targets:
     baseline_column: np.ndarray  # -1 where the baseline period is not on the axis
 
 
-def _resolve_targets(targets, tree, periods, measured, cumulative_rule) -> _Targets:
-    """Return the primary targets spread over entities, with their trajectories."""
+def _resolve_targets(
+    table: TargetTable,
+    picked: np.ndarray,
+    entity_rows: np.ndarray,
+    tree,
+    periods,
+    measured,
+    cumulative_rule,
+) -> _Targets:
+    """Return the primary targets (rows `picked` of `table`) spread over entities."""
     n, n_periods = len(tree), len(periods)
-    column = {p: j for j, p in enumerate(periods)}
-    chosen: dict[int, TargetSpec] = {}
-    for t in targets:
-        if not t.primary:
-            continue
-        row = tree.index(t.entity)
-        if row in chosen:
-            raise ValueError(f"Indicator {t.indicator} has two primary targets at {t.entity}")
-        chosen[row] = t
-    rows = np.array(sorted(chosen), dtype=int)
-    specs = [chosen[r] for r in rows]
+    picked = picked[table.primary[picked]]
+    ent = entity_rows[picked]
+    taken, counts = np.unique(ent, return_counts=True)
+    if (counts > 1).any():
+        twice = tree.codes[int(taken[counts > 1][0])]
+        indicator = table.indicator[picked[0]]
+        raise ValueError(f"Indicator {indicator} has two primary targets at {twice}")
+    by_entity = np.argsort(ent, kind="stable")
+    picked, rows = picked[by_entity], ent[by_entity]
 
-    # One pass over the targets (there can be one per entity and indicator): positions
-    # are looked up once per distinct period.
-    position: dict[Period, float] = {}
-    nan = float("nan")
-    rows_of = []
-    for t in specs:
-        for p in (t.baseline_period, t.target_period):
-            if p not in position:
-                position[p] = p.position
-        rows_of.append(
-            (
-                column.get(t.baseline_period, -1),
-                nan if t.baseline_value is None else float(t.baseline_value),
-                t.baseline_value is None,
-                nan if t.target_relative is None else float(t.target_relative),
-                nan if t.target_value is None else float(t.target_value),
-                position[t.baseline_period],
-                position[t.target_period],
-            )
-        )
-    table = np.array(rows_of, dtype=float).reshape(len(specs), 7)
-    b_col = table[:, 0].astype(int)
-    given, is_measured, relative, target, b_pos, t_pos = table[:, 1:].T
+    column = {p: j for j, p in enumerate(periods)}
+    col_of = np.array([column.get(p, -1) for p in table.periods], dtype=int)
+    pos_of = np.array([p.position for p in table.periods], dtype=float)
+    b_col = col_of[table.baseline_period[picked]] if len(picked) else np.zeros(0, dtype=int)
+    b_pos = pos_of[table.baseline_period[picked]] if len(picked) else np.zeros(0)
+    t_pos = pos_of[table.target_period[picked]] if len(picked) else np.zeros(0)
+    given = table.baseline_value[picked]
+    relative = table.target_relative[picked]
+    target = table.target_value[picked]
     if cumulative_rule:
         # Nothing has accumulated yet at the baseline: the running total starts after it.
-        measured_b = np.zeros(len(specs))
+        measured_b = np.zeros(len(picked))
     else:
         measured_b = np.where(b_col >= 0, measured[rows, np.maximum(b_col, 0)], np.nan)
-    base = np.where(is_measured > 0, measured_b, given)
+    base = np.where(np.isnan(given), measured_b, given)
     target = np.where(np.isnan(target), base * (1 + relative), target)
 
     positions = np.array([p.position for p in periods], dtype=float)
-    expected = np.full((len(specs), n_periods), np.nan)
+    expected = np.full((len(picked), n_periods), np.nan)
     # Shape is a StrEnum, so plain strings and members compare alike.
-    shapes = np.array([str(t.shape) for t in specs], dtype=object)
+    shapes = table.shape[picked]
     unknown = set(shapes.tolist()) - {shape.value for shape in Shape}
     if unknown:
         raise ValueError(f"Unknown trajectory shape: {', '.join(sorted(unknown))}")
-    stepped = np.array([bool(t.milestones) for t in specs], dtype=bool)
+    stepped = np.array([bool(table.milestones[k]) for k in picked], dtype=bool)
     for shape in Shape:
         pick = np.flatnonzero((shapes == shape.value) & ~stepped)
         if pick.size:
@@ -272,15 +318,14 @@ def _resolve_targets(targets, tree, periods, measured, cumulative_rule) -> _Targ
                 shape=shape,
             )
     for k in np.flatnonzero(stepped):  # milestones are per target: few, one by one
-        t = specs[k]
         expected[k] = trajectory_at(
             positions,
             baseline_position=b_pos[k],
             baseline_value=base[k],
             target_position=t_pos[k],
             target_value=target[k],
-            shape=t.shape,
-            milestones=[(p.position, v) for p, v in t.milestones],
+            shape=shapes[k],
+            milestones=[(p.position, v) for p, v in table.milestones[picked[k]]],
         )
 
     def spread(x: np.ndarray, fill=np.nan) -> np.ndarray:
@@ -288,15 +333,17 @@ def _resolve_targets(targets, tree, periods, measured, cumulative_rule) -> _Targ
         out[rows] = x
         return out
 
-    period_of = [None] * n
-    for r, t in zip(rows, specs, strict=True):
-        period_of[r] = t.target_period
+    period_of = np.full(n, None, dtype=object)
+    if len(picked):
+        every = np.empty(len(table.periods), dtype=object)
+        every[:] = table.periods
+        period_of[rows] = every[table.target_period[picked]]
     return _Targets(
         baseline_position=spread(b_pos),
         baseline=spread(base),
         target_position=spread(t_pos),
         target=spread(target),
-        target_period=tuple(period_of),
+        target_period=tuple(period_of.tolist()),
         expected=spread(expected),
         baseline_column=spread(b_col, -1),
     )
@@ -312,7 +359,7 @@ def _latest(series: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray, np.n
     return value, np.where(found, positions[last] if len(positions) else np.nan, np.nan)
 
 
-def _evaluate_indicator(spec, inp, results, targets, at) -> IndicatorResult:
+def _evaluate_indicator(spec, inp, results, table, entity_rows, targets, at) -> IndicatorResult:
     tree = inp.tree
     periods, own = _axis(spec, inp)
 
@@ -325,9 +372,9 @@ def _evaluate_indicator(spec, inp, results, targets, at) -> IndicatorResult:
     additive = spec.kind == "amount" and Across(spec.across) is Across.SUM
     series = pro_forma(figure, tree, inp.lineages, periods) if additive else figure.copy()
     is_cumulative = OverTime(spec.over_time) is OverTime.CUMULATIVE
-    goals = _resolve_targets(
-        [] if spec.kind == "qualitative" else targets, tree, periods, series, is_cumulative
-    )
+    if spec.kind == "qualitative":
+        targets = targets[:0]
+    goals = _resolve_targets(table, targets, entity_rows, tree, periods, series, is_cumulative)
     index = np.arange(len(periods))
     if is_cumulative:
         # Running total of the flows after the baseline (0 at the baseline, NaN before);
@@ -482,18 +529,31 @@ def evaluate(inp: EvaluationInput, *, at: Mapping[str, Period] | None = None) ->
             f"Indicators are computed from each other in a cycle: {describe_cycle(error.cycle)}"
         ) from None
 
-    by_indicator: dict[str, list[TargetSpec]] = {code: [] for code in specs}
-    for target in inp.targets:
-        if target.indicator not in specs:
-            raise ValueError(f"A target refers to unknown indicator {target.indicator}")
-        by_indicator[target.indicator].append(target)
+    table = inp.targets
+    if not isinstance(table, TargetTable):
+        table = TargetTable.from_specs(list(table))
+    rows_of: dict[str, list[int]] = {code: [] for code in specs}
+    for k, code in enumerate(table.indicator.tolist()):
+        if code not in rows_of:
+            raise ValueError(f"A target refers to unknown indicator {code}")
+        rows_of[code].append(k)
+    by_indicator = {code: np.array(rows, dtype=int) for code, rows in rows_of.items()}
+    entity_row = {code: i for i, code in enumerate(inp.tree.codes)}
+    try:
+        entity_rows = np.fromiter(
+            (entity_row[c] for c in table.entity.tolist()), dtype=int, count=len(table)
+        )
+    except KeyError as error:
+        raise ValueError(f"A target refers to unknown entity {error.args[0]}") from None
 
     groupings = sorted(inp.groupings, key=lambda g: g.code)
     results: dict[str, IndicatorResult] = {}
     grouped: dict[str, Consolidated] = {}
     for code in order:
         spec = specs[code]
-        results[code] = _evaluate_indicator(spec, inp, results, by_indicator[code], at)
+        results[code] = _evaluate_indicator(
+            spec, inp, results, table, entity_rows, by_indicator[code], at
+        )
         if groupings and spec.kind != "qualitative":
             grouped[code] = _groupings(spec, results[code], results, grouped, inp, groupings)
     return Evaluation(

@@ -107,7 +107,9 @@ def forecast(
     s = np.where(s <= 1e-9 * scale, 0.0, s)
     se = s * np.sqrt(1 + 1 / np.where(n > 0, n, 1) + safe_divide((x0 - x_mean) ** 2, sxx))
     df_t = np.where(df > 0, df, 1)
-    quantile = stats.t.ppf(0.5 + level / 2, df_t)
+    # Few distinct degrees of freedom: the quantile is computed once for each.
+    distinct, where = np.unique(df_t, return_inverse=True)
+    quantile = stats.t.ppf(0.5 + level / 2, distinct)[where.reshape(df_t.shape)]
     has_interval = df > 0
     low = np.where(has_interval, value - quantile * se, np.nan)
     high = np.where(has_interval, value + quantile * se, np.nan)

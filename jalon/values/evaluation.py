@@ -16,7 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 from jalon.engine.consolidation import Across, consolidate
-from jalon.engine.evaluate import Evaluation, EvaluationInput, IndicatorSpec, TargetSpec, evaluate
+from jalon.engine.evaluate import Evaluation, EvaluationInput, IndicatorSpec, TargetTable, evaluate
 from jalon.engine.periods import Frequency, Period, period_range
 from jalon.engine.status import Thresholds
 from jalon.engine.tree import Grouping as EngineGrouping
@@ -181,12 +181,12 @@ def read_input(
     pairs = np.unique(ind * max(len(distinct), 1) + per)
     for pair in pairs.tolist():
         seen[order[pair // len(distinct)]].add(distinct[pair % len(distinct)])
-    targets = [(*t[:-1], _milestones(t[-1])) for t in targets]
-    for indicator_id, base, end, milestones in {
-        (t[0], t[4], t[6], json.dumps(t[-1])) for t in targets
-    }:
-        periods_named = [base, end, *(m["period"] for m in json.loads(milestones))]
-        seen[order[index_of[indicator_id]]].update(periods_named)
+    # Milestones are rare: decode them only where there are some.
+    targets = [t if t[-1] in ("[]", []) else (*t[:-1], _milestones(t[-1])) for t in targets]
+    named = {(t[0], t[4]) for t in targets} | {(t[0], t[6]) for t in targets}
+    named |= {(t[0], m["period"]) for t in targets if t[-1] not in ("[]", []) for m in t[-1]}
+    for indicator_id, code in named:
+        seen[order[index_of[indicator_id]]].add(code)
     periods: dict[str, list[Period]] = {}
     for code, indicator in indicators.items():
         known = [_parse(p, indicator) for p in seen[code]]
@@ -218,39 +218,37 @@ def read_input(
     by_id = {i.pk: i for i in indicators.values()}
 
     specs = [spec_of(i) for i in indicators.values()]
-    target_specs = []
-    for (
-        ind_id,
-        ent_id,
-        document,
-        primary,
-        base,
-        base_value,
-        end,
-        value,
-        relative,
-        shape,
-        milestones,
-    ) in targets:
-        indicator = by_id[ind_id]
-        target_specs.append(
-            TargetSpec(
-                indicator=indicator.code,
-                entity=entity_ids[ent_id],
-                baseline_period=_parse(base, indicator),
-                baseline_value=base_value,
-                target_value=value,
-                target_relative=relative,
-                target_period=_parse(end, indicator),
-                shape=shape,
-                milestones=tuple(
-                    (_parse(m["period"], indicator), _milestone_value(m, base_value))
-                    for m in milestones
-                ),
-                primary=bool(primary),
-                document=document,
-            )
+    # Targets as columns: one per entity and indicator in a large federation.
+    t_codes = sorted({(t[0], t[4]) for t in targets} | {(t[0], t[6]) for t in targets})
+    t_index = {key: k for k, key in enumerate(t_codes)}
+    count = len(targets)
+
+    def floats(k: int) -> np.ndarray:
+        return np.fromiter(
+            (np.nan if x is None else x for x in map(itemgetter(k), targets)),
+            dtype=float,
+            count=count,
         )
+
+    table = TargetTable(
+        periods=tuple(_parse(code, by_id[ind_id]) for ind_id, code in t_codes),
+        indicator=np.array([by_id[t[0]].code for t in targets], dtype=object),
+        entity=np.array([entity_ids[t[1]] for t in targets], dtype=object),
+        primary=np.fromiter(map(itemgetter(3), targets), dtype=bool, count=count),
+        baseline_period=np.fromiter((t_index[t[0], t[4]] for t in targets), dtype=int, count=count),
+        baseline_value=floats(5),
+        target_value=floats(7),
+        target_relative=floats(8),
+        target_period=np.fromiter((t_index[t[0], t[6]] for t in targets), dtype=int, count=count),
+        shape=np.array([t[9] for t in targets], dtype=object),
+        milestones=tuple(
+            ()
+            if t[10] in ("[]", [])
+            else tuple((_parse(m["period"], by_id[t[0]]), _milestone_value(m, t[5])) for m in t[10])
+            for t in targets
+        ),
+        document=np.array([t[2] for t in targets], dtype=object),
+    )
     groupings = [
         EngineGrouping(
             code=g.code,
@@ -269,7 +267,7 @@ def read_input(
         indicators=specs,
         periods=periods,
         values=own,
-        targets=target_specs,
+        targets=table,
     )
     return inp, indicators, example
 
