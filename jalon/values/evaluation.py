@@ -15,6 +15,7 @@ import numpy as np
 from django.db import connection
 from django.utils import timezone
 
+from jalon.engine.coherence import implied_ratio_change, relative_change, target_sum_gap
 from jalon.engine.consolidation import Across, consolidate
 from jalon.engine.evaluate import Evaluation, EvaluationInput, IndicatorSpec, TargetTable, evaluate
 from jalon.engine.periods import Frequency, Period, period_range
@@ -307,3 +308,44 @@ def evaluate_plan(
 def end_of_day(day: dt.date) -> dt.datetime:
     """Return the last moment of ``day`` in the site's time zone."""
     return timezone.make_aware(dt.datetime.combine(day, dt.time.max))
+
+
+def coherence_notes(pe: PlanEvaluation, entity: str) -> list[str]:
+    """Return sentences on the coherence of the targets at ``entity``.
+
+    A ratio whose parts both have targets has an implied change (students +49 % with
+    staff +25 % means students per staff +19 %); the targets of an entity's children,
+    where every active child has one, should add up to the entity's own target.
+    """
+    row = pe.tree.codes.index(entity)
+    notes = []
+    for code, indicator in pe.indicators.items():
+        if indicator.kind == "ratio":
+            parts = [pe.result(indicator.numerator.code), pe.result(indicator.denominator.code)]
+            changes = [relative_change(p.baseline[row], p.target[row]) for p in parts]
+            if not any(np.isnan(changes)):
+                implied = implied_ratio_change(*changes)
+                notes.append(
+                    f"{indicator.numerator.code} {changes[0]:+.1%} with {indicator.denominator.code} "
+                    f"{changes[1]:+.1%} implies {code} {implied:+.1%}."
+                )
+        result = pe.result(code)
+        if indicator.across != "sum" or np.isnan(result.target[row]):
+            continue
+        children = [
+            i for i in pe.tree.children(row) if result.target_period[i] == result.target_period[row]
+        ]
+        active = (
+            pe.tree.active([result.target_period[row]])[:, 0] if result.target_period[row] else None
+        )
+        expected = [i for i in pe.tree.children(row) if active is not None and active[i]]
+        if expected and sorted(children) == sorted(expected):
+            gap = target_sum_gap(
+                result.target[row], {pe.tree.codes[i]: result.target[i] for i in children}
+            )
+            if abs(gap) > 0.005 * abs(result.target[row]):
+                notes.append(
+                    f"{code}: the targets of {entity}'s {len(children)} members add up to "
+                    f"{result.target[row] - gap:,.0f}, not {result.target[row]:,.0f} (gap {gap:+,.0f})."
+                )
+    return notes

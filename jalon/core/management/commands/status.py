@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from jalon.engine.periods import Period, PeriodError
 from jalon.organisation.models import Entity
 from jalon.plans.models import Plan
-from jalon.values.evaluation import end_of_day, evaluate_plan
+from jalon.values.evaluation import coherence_notes, end_of_day, evaluate_plan
 
 COLUMNS = (
     "Indicator",
@@ -168,3 +168,5 @@ class Command(BaseCommand):
             )
         for note in sorted(notes):
             self.stdout.write(note)
+        for note in coherence_notes(pe, code):
+            self.stdout.write(f"Target coherence: {note}")

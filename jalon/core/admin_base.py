@@ -1,0 +1,18 @@
+from django.contrib import admin
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """An admin that shows records but never changes them.
+
+    Plans change through their file (``jalon plan load``), figures through imports, so
+    that every change has a revision and an audit event; the admin is for reading.
+    """
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,180 @@
+"""The jalon command: demo, serve, status, and the settings behind them."""
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from jalon.audit.models import AuditEvent
+from jalon.plans.models import Plan
+from jalon.settings import database_from_url, envbool
+from jalon.values.models import Value
+
+JALON = [sys.executable, "-m", "jalon.cli"]
+
+
+def isolated_env(tmp_path: Path) -> dict:
+    """Return an environment with its own data folder and SQLite database."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["JALON_DATA_DIR"] = str(tmp_path)
+    return env
+
+
+def test_database_urls(tmp_path):
+    pg = database_from_url("postgres://u:p%40ss@db.example:5433/jalon", tmp_path)
+    assert (pg["ENGINE"], pg["NAME"], pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"]) == (
+        "django.db.backends.postgresql",
+        "jalon",
+        "u",
+        "p@ss",
+        "db.example",
+        "5433",
+    )
+    lite = database_from_url("sqlite:////tmp/x.sqlite3", tmp_path)
+    assert str(lite["NAME"]) == "/tmp/x.sqlite3"
+    assert "journal_mode=WAL" in lite["OPTIONS"]["init_command"]
+    with pytest.raises(ImproperlyConfigured, match="the scheme must be sqlite:// or postgres://"):
+        database_from_url("mysql://x/y", tmp_path)
+
+
+def test_envbool_fails_loudly(monkeypatch):
+    monkeypatch.setenv("JALON_X", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="JALON_X='maybe'"):
+        envbool("JALON_X", False)
+    monkeypatch.setenv("JALON_X", "yes")
+    assert envbool("JALON_X", False) is True
+
+
+def test_sqlite_database_is_in_the_data_folder_in_wal_mode(tmp_path):
+    subprocess.run([*JALON, "migrate", "-v0"], env=isolated_env(tmp_path), check=True, timeout=120)
+    database = tmp_path / "jalon.sqlite3"
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_demo_prepares_twice_and_prints_a_working_account(db, capsys):
+    call_command("demo", "--no-serve")
+    call_command("demo", "--no-serve")
+    out = capsys.readouterr().out
+    assert "0 new, 0 revised, 16 unchanged" in out  # the second run changes nothing
+    line = [x for x in out.splitlines() if x.startswith("Demo account: steward / ")][-1]
+    password = line.split(" / ")[1].split()[0]
+    assert authenticate(username="steward", password=password) is not None
+    assert Plan.objects.get().code == "imt-2018-2022"
+    assert Value.objects.current().filter(source__is_example=True).count() == 424
+    assert AuditEvent.objects.filter(action="values.import").count() == 4
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_answers_over_http(tmp_path):
+    env = isolated_env(tmp_path)
+    subprocess.run([*JALON, "migrate", "-v0"], env=env, check=True, timeout=120)
+    subprocess.run([*JALON, "collectstatic", "--no-input", "-v0"], env=env, check=True, timeout=120)
+    port = free_port()
+    server = subprocess.Popen(
+        [*JALON, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                page = urllib.request.urlopen(f"{base}/admin/login/", timeout=2)
+                break
+            except urllib.error.URLError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("jalon serve did not answer")
+        assert page.status == 200 and b"csrfmiddlewaretoken" in page.read()
+        css = urllib.request.urlopen(f"{base}/static/admin/css/base.css", timeout=2)
+        assert css.status == 200
+        # The status page needs a login: it redirects there.
+        opener = urllib.request.build_opener(NoRedirect)
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            opener.open(f"{base}/", timeout=2)
+        assert caught.value.code == 302 and "/admin/login/" in caught.value.headers["Location"]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def test_serve_refuses_an_unmigrated_database(tmp_path):
+    run = subprocess.run(
+        [*JALON, "serve"], env=isolated_env(tmp_path), capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 1
+    assert "the database is not up to date: run `jalon migrate`" in run.stderr
+
+
+def test_status_table(imt_values, capsys):
+    call_command("status")
+    out = capsys.readouterr().out
+    lines = {
+        line.split()[0]: line
+        for line in out.splitlines()
+        if line.startswith(("students ", "startups "))
+    }
+    assert lines["students"].split() == [
+        "students",
+        "imt",
+        "2021/22",
+        "13,000",
+        "18,680",
+        "20,000",
+        "in",
+        "2022/23",
+        "off",
+        "track",
+        "9/9",
+        *lines["students"].split()[11:],
+    ]
+    assert " ex " in lines["startups"]  # consolidated from example figures, and said so
+    assert "ex: rests on example figures" in out
+    assert (
+        "Target coherence: students +49.3% with teaching-research-staff +25.0% implies students-per-staff +19.4%."
+        in out
+    )
+    assert "Linear trend (least squares)" in out
+
+
+def test_status_for_a_school_and_period(imt_values, capsys):
+    call_command("status", "--entity", "imt-mines-ales", "--period", "2017")
+    out = capsys.readouterr().out
+    students = next(line for line in out.splitlines() if line.startswith("students "))
+    # 2017 reads as the academic year 2017/18: Alès's sourced 1,200, its own baseline.
+    assert students.split()[:6] == [
+        "students",
+        "imt-mines-ales",
+        "2017/18",
+        "1,200",
+        "1,200",
+        "1,400",
+    ]
+    assert "on track" in students
+
+
+def test_status_errors(imt_values):
+    with pytest.raises(CommandError, match="no entity has the code 'nowhere'"):
+        call_command("status", "--entity", "nowhere")
+    with pytest.raises(CommandError, match="--period 20x"):
+        call_command("status", "--period", "20x")

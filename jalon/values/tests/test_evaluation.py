@@ -1,0 +1,117 @@
+"""The plan evaluated from the database: figures worked out by hand on the IMT plan."""
+
+import math
+
+import pytest
+from django.utils import timezone
+
+from jalon.engine.consolidation import Across
+from jalon.engine.evaluate import KINDS
+from jalon.engine.periods import Frequency
+from jalon.engine.rollup import ProjectStatus
+from jalon.engine.status import Polarity
+from jalon.engine.timeagg import OverTime
+from jalon.engine.trajectory import Shape
+from jalon.plans import choices
+from jalon.plans.models import Plan
+from jalon.values.evaluation import coherence_notes, evaluate_plan
+from jalon.values.models import Value
+from jalon.values.valuefile import store_values
+
+
+def at(pe, code: str, entity: str, period: str):
+    """Return (result, row, column) for an indicator at an entity and period."""
+    result = pe.result(code)
+    row = pe.tree.codes.index(entity)
+    column = [p.code for p in result.periods].index(period)
+    return result, row, column
+
+
+def test_students_at_the_institute(imt_values):
+    pe = evaluate_plan(imt_values)
+    r, row, j = at(pe, "students", "imt", "2021/22")
+    # The sourced "more than 13,000" is the institute's own figure of record.
+    assert r.figure[row, j] == 13000
+    # Linear from 13,400 (2017/18) to 20,000 (2022/23): 4 of 5 years gone.
+    # 13,400 + 6,600 × 4/5 = 18,680.
+    assert r.expected[row, j] == pytest.approx(18680)
+    # Progress (13,000 − 13,400) / (18,680 − 13,400) = −400 / 5,280 = −0.0758 → off track.
+    assert r.progress[row, j] == pytest.approx(-400 / 5280)
+    assert r.status[row, j] == "off_track"
+    # The nine schools active in 2021/22 all reported (example figures).
+    assert (r.consolidated.reporting[row, j], r.consolidated.expected[row, j]) == (9, 9)
+    assert pe.example["students"][row, j] == False  # noqa: E712 - the figure of record is sourced
+    r, row, j = at(pe, "students", "imt", "2019/20")
+    assert pe.example["students"][row, j]  # a consolidation of example figures
+
+
+def test_own_resources_compound_trajectory(imt_values):
+    pe = evaluate_plan(imt_values)
+    r, row, j = at(pe, "own-resources", "imt", "2021")
+    # 170 × (272 / 170)^(4/5) = 170 × 1.6^0.8 = 247.60
+    assert r.expected[row, j] == pytest.approx(170 * 1.6**0.8)
+    assert r.expected[row, j] == pytest.approx(247.597, abs=1e-3)
+
+
+def test_relative_target_on_a_measured_baseline(imt_values):
+    pe = evaluate_plan(imt_values)
+    r, row, j = at(pe, "teaching-research-staff", "imt", "2017/18")
+    measured = sum(
+        Value.objects.current()
+        .totals()
+        .filter(indicator__code="teaching-research-staff", period="2017/18")
+        .values_list("number", flat=True)
+    )
+    assert r.baseline[row] == measured
+    assert r.target[row] == pytest.approx(measured * 1.25)
+
+
+def test_ratio_of_sums_and_implied_change(imt_values):
+    pe = evaluate_plan(imt_values)
+    ratio, row, j = at(pe, "students-per-staff", "imt", "2017/18")
+    students, _, js = at(pe, "students", "imt", "2017/18")
+    staff, _, jf = at(pe, "teaching-research-staff", "imt", "2017/18")
+    assert ratio.figure[row, j] == pytest.approx(students.figure[row, js] / staff.figure[row, jf])
+    # Students +49.25 % (13,400 → 20,000) and staff +25 %: 1.4925 / 1.25 − 1 = +19.4 %.
+    assert coherence_notes(pe, "imt") == [
+        "students +49.3% with teaching-research-staff +25.0% implies students-per-staff +19.4%."
+    ]
+
+
+def test_a_school_against_its_own_targets(imt_values):
+    pe = evaluate_plan(imt_values)
+    r, row, j = at(pe, "foreign-students-share", "imt-mines-ales", "2017/18")
+    assert r.figure[row, j] == pytest.approx(0.10)  # the sourced share
+    r, row, j = at(pe, "english-taught-courses", "imt-mines-ales", "2022/23")
+    assert r.target[row] == 7 and math.isnan(r.figure[row, j])
+    assert r.status[row, j] == "no_data"
+
+
+def test_as_of_shows_what_was_known_then(imt_values):
+    before = timezone.now()
+    store_values(
+        "jalon: 1\nplan: imt-2018-2022\nsource: press-release\nvalues:\n"
+        "  - {indicator: students, entity: imt, period: 2017/18, value: 13500, comment: corrected}\n",
+        "fix.yaml",
+    )
+    now = evaluate_plan(imt_values)
+    then = evaluate_plan(imt_values, as_of=before)
+    r, row, j = at(now, "students", "imt", "2017/18")
+    assert r.figure[row, j] == 13500
+    r, row, j = at(then, "students", "imt", "2017/18")
+    assert r.figure[row, j] == 13400
+
+
+def test_queries_do_not_grow_with_entities_or_indicators(imt_values, django_assert_max_num_queries):
+    with django_assert_max_num_queries(10):
+        evaluate_plan(Plan.objects.get())
+
+
+def test_choices_match_the_engine():
+    assert set(choices.Polarity.values) == {p.value for p in Polarity}
+    assert set(choices.Across.values) == {a.value for a in Across}
+    assert set(choices.OverTime.values) == {o.value for o in OverTime}
+    assert set(choices.Shape.values) == {s.value for s in Shape}
+    assert set(choices.ProjectStatus.values) == {s.value for s in ProjectStatus}
+    assert set(choices.Frequency.values) == {f.value for f in Frequency}
+    assert set(choices.IndicatorKind.values) == set(KINDS)
