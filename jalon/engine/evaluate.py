@@ -7,6 +7,7 @@ pages and the benchmark all go through `evaluate`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -31,6 +32,7 @@ from .timeagg import OverTime, cumulative
 from .trajectory import Shape, trajectory_at
 from .tree import Grouping, Lineage, Tree
 
+SHAPES = tuple(Shape)
 KINDS = ("amount", "ratio", "weighted_average", "formula", "qualitative")
 
 
@@ -103,6 +105,20 @@ class TargetTable:
 
     def __len__(self) -> int:
         return len(self.indicator)
+
+    @functools.cached_property
+    def shape_codes(self) -> np.ndarray:
+        """Return each target's shape as its index in SHAPES; raise on an unknown shape."""
+        known = {shape.value: k for k, shape in enumerate(SHAPES)}
+        unknown = set(self.shape.tolist()) - set(known)
+        if unknown:
+            raise ValueError(f"Unknown trajectory shape: {', '.join(sorted(unknown))}")
+        return np.fromiter(map(known.__getitem__, self.shape.tolist()), dtype=int, count=len(self))
+
+    @functools.cached_property
+    def stepped(self) -> np.ndarray:
+        """Return whether each target goes through milestones of its own."""
+        return np.fromiter(map(bool, self.milestones), dtype=bool, count=len(self))
 
     @classmethod
     def from_specs(cls, specs: Sequence[TargetSpec]) -> TargetTable:
@@ -302,12 +318,10 @@ def _resolve_targets(
     expected = np.full((len(picked), n_periods), np.nan)
     # Shape is a StrEnum, so plain strings and members compare alike.
     shapes = table.shape[picked]
-    unknown = set(shapes.tolist()) - {shape.value for shape in Shape}
-    if unknown:
-        raise ValueError(f"Unknown trajectory shape: {', '.join(sorted(unknown))}")
-    stepped = np.array([bool(table.milestones[k]) for k in picked], dtype=bool)
+    shape_codes = table.shape_codes[picked]
+    stepped = table.stepped[picked]
     for shape in Shape:
-        pick = np.flatnonzero((shapes == shape.value) & ~stepped)
+        pick = np.flatnonzero((shape_codes == SHAPES.index(shape)) & ~stepped)
         if pick.size:
             expected[pick] = trajectory_at(
                 positions[None, :],
@@ -538,6 +552,7 @@ def evaluate(inp: EvaluationInput, *, at: Mapping[str, Period] | None = None) ->
             raise ValueError(f"A target refers to unknown indicator {code}")
         rows_of[code].append(k)
     by_indicator = {code: np.array(rows, dtype=int) for code, rows in rows_of.items()}
+    table.shape_codes  # noqa: B018 - checks every shape once, before any work
     entity_row = {code: i for i, code in enumerate(inp.tree.codes)}
     try:
         entity_rows = np.fromiter(

@@ -220,8 +220,12 @@ def read_input(
 
     specs = [spec_of(i) for i in indicators.values()]
     # Targets as columns: one per entity and indicator in a large federation.
-    t_codes = sorted({(t[0], t[4]) for t in targets} | {(t[0], t[6]) for t in targets})
-    t_index = {key: k for k, key in enumerate(t_codes)}
+    # Distinct periods by (frequency, start month, code): a handful, however many targets.
+    kind_of = {i.pk: (i.frequency, i.start_month) for i in indicators.values()}
+    t_keys = sorted(
+        {(*kind_of[t[0]], t[4]) for t in targets} | {(*kind_of[t[0]], t[6]) for t in targets}
+    )
+    t_index = {key: k for k, key in enumerate(t_keys)}
     count = len(targets)
 
     def floats(k: int) -> np.ndarray:
@@ -232,15 +236,19 @@ def read_input(
         )
 
     table = TargetTable(
-        periods=tuple(_parse(code, by_id[ind_id]) for ind_id, code in t_codes),
+        periods=tuple(_period(code, frequency, month) for frequency, month, code in t_keys),
         indicator=np.array([by_id[t[0]].code for t in targets], dtype=object),
         entity=np.array([entity_ids[t[1]] for t in targets], dtype=object),
         primary=np.fromiter(map(itemgetter(3), targets), dtype=bool, count=count),
-        baseline_period=np.fromiter((t_index[t[0], t[4]] for t in targets), dtype=int, count=count),
+        baseline_period=np.fromiter(
+            (t_index[(*kind_of[t[0]], t[4])] for t in targets), dtype=int, count=count
+        ),
         baseline_value=floats(5),
         target_value=floats(7),
         target_relative=floats(8),
-        target_period=np.fromiter((t_index[t[0], t[6]] for t in targets), dtype=int, count=count),
+        target_period=np.fromiter(
+            (t_index[(*kind_of[t[0]], t[6])] for t in targets), dtype=int, count=count
+        ),
         shape=np.array([t[9] for t in targets], dtype=object),
         milestones=tuple(
             ()

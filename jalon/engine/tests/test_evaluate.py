@@ -1,5 +1,4 @@
 import datetime as dt
-import time
 
 import numpy as np
 import pytest
@@ -248,7 +247,8 @@ def test_as_of_hides_later_figures_from_the_forecast():
     assert ev.indicators["students"].historical_per_year[0] == pytest.approx(10.0)
 
 
-def test_a_hundred_indicators_on_a_thousand_entities_in_well_under_a_second():
+def test_a_hundred_indicators_on_a_thousand_entities():
+    # Speed is measured by `make bench`; here, that every figure comes out at that size.
     rows = [("ROOT", None, None, None)] + [(f"S{i:02d}", "ROOT", None, None) for i in range(20)]
     rows += [(f"D{i:04d}", f"S{i % 20:02d}", None, None) for i in range(979)]
     tree = Tree.build(rows)
@@ -263,8 +263,12 @@ def test_a_hundred_indicators_on_a_thousand_entities_in_well_under_a_second():
         for code in tree.codes
     ]
     inp = plan(values, indicators, targets, {s.code: periods for s in indicators}, tree)
-    start = time.perf_counter()
     ev = evaluate(inp)
-    elapsed = time.perf_counter() - start
     assert len(ev.indicators) == 100
-    assert elapsed < 1.5  # about 0.5 s on a 2-core machine; the margin absorbs slow CI
+    root = tree.index("ROOT")
+    for code in ("I000", "I099"):
+        result = ev.indicators[code]
+        assert result.figure[root] == pytest.approx(np.nansum(values[code], axis=0))
+        # +20 % on the measured 2017 baseline, at every entity.
+        assert result.target == pytest.approx(result.figure[:, 3] * 1.2)
+        assert (result.status[:, 4:] != "no_target").all()
