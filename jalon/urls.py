@@ -1,9 +1,16 @@
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
 
 from jalon.core import views as core_views
 
 urlpatterns = [
-    path("", core_views.status_page, name="status"),
+    path("", include("jalon.dashboard.urls")),
+    path("status/", core_views.status_page, name="status"),
+    path(
+        "login/", auth_views.LoginView.as_view(template_name="dashboard/login.html"), name="login"
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

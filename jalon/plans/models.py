@@ -71,9 +71,16 @@ class Plan(Bilingual):
     announced_projects = models.PositiveIntegerField(null=True, blank=True)
     on_track_threshold = models.FloatField(default=0.95)
     at_risk_threshold = models.FloatField(default=0.85)
+    # Bumped by every change to the plan, its targets or its figures: cached evaluations
+    # carry the version they were computed at, so a change invalidates them at once.
+    data_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["code"]
+
+    def touch(self) -> None:
+        """Record that the plan's data changed, so its cached evaluations are stale."""
+        Plan.objects.filter(pk=self.pk).update(data_version=models.F("data_version") + 1)
 
 
 class PlanRevision(models.Model):

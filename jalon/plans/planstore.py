@@ -121,6 +121,7 @@ def store_plan(
                 loaded_by=actor_label,
             )
             report.revision = number
+        plan.touch()
         AuditEvent.record(
             "plan.load",
             "plan",

@@ -7,7 +7,8 @@ the rest on arrays. ``as_of`` rebuilds what was known at a past moment.
 import datetime as dt
 import functools
 import json
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -15,6 +16,7 @@ import numpy as np
 from django.db import connection
 from django.utils import timezone
 
+from jalon.engine.breakdown import breakdown_gaps
 from jalon.engine.coherence import implied_ratio_change, relative_change, target_sum_gap
 from jalon.engine.consolidation import Across, consolidate
 from jalon.engine.evaluate import Evaluation, EvaluationInput, IndicatorSpec, TargetTable, evaluate
@@ -357,3 +359,79 @@ def coherence_notes(pe: PlanEvaluation, entity: str) -> list[str]:
                     f"{result.target[row] - gap:,.0f}, not {result.target[row]:,.0f} (gap {gap:+,.0f})."
                 )
     return notes
+
+
+_cache: OrderedDict = OrderedDict()
+_cache_lock = threading.Lock()
+CACHE_SIZE = 8
+
+
+def cached_evaluation(plan: Plan, *, as_of: dt.datetime | None = None) -> PlanEvaluation:
+    """Return the plan's evaluation, computed once per version of its data (and ``as_of``).
+
+    The key holds the plan's data version, read from the database with the plan, so a
+    change made by any process invalidates every process's copy; the cache is only ever
+    a copy of what the engine computes from the database.
+    """
+    key = (plan.pk, plan.data_version, as_of)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    result = evaluate_plan(plan, as_of=as_of)
+    with _cache_lock:
+        _cache[key] = result
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return result
+
+
+@dataclass
+class Breakdown:
+    """An indicator broken down along one dimension, members consolidated like the total."""
+
+    dimension: object  # plans.Dimension
+    members: list  # plans.DimensionMember, in order
+    values: np.ndarray  # (M, E, P) figures of record per member
+    example: np.ndarray  # (M, E, P) bool: rests on example data
+    gaps: dict[str, np.ndarray]  # engine.breakdown.breakdown_gaps, against the total
+
+
+def breakdowns(pe: PlanEvaluation, indicator: Indicator) -> list[Breakdown]:
+    """Return the indicator's breakdowns, each member consolidated by the indicator's rule."""
+    result = pe.result(indicator.code)
+    column = {p.code: j for j, p in enumerate(result.periods)}
+    row_of = {code: n for n, code in enumerate(pe.tree.codes)}
+    dimensions = list(indicator.dimensions.prefetch_related("members"))
+    if not dimensions:
+        return []
+    values = Value.objects.filter(indicator=indicator, member__isnull=False, withdrawn=False)
+    values = values.as_of(pe.as_of) if pe.as_of else values.current()
+    rows = _fetch(
+        values.filter(number__isnull=False),
+        "member_id",
+        "entity__code",
+        "period",
+        "number",
+        "source__is_example",
+    )
+    out = []
+    across = (
+        Across(indicator.across)
+        if indicator.across in (Across.SUM, Across.MIN, Across.MAX)
+        else Across.SUM
+    )
+    for dimension in dimensions:
+        members = list(dimension.members.all())
+        index = {m.pk: k for k, m in enumerate(members)}
+        own = np.full((len(members), len(pe.tree), len(result.periods)), np.nan)
+        flags = np.full(own.shape, np.nan)
+        for member_id, entity, period, number, is_example in rows:
+            if member_id in index and period in column:
+                own[index[member_id], row_of[entity], column[period]] = number
+                flags[index[member_id], row_of[entity], column[period]] = 1.0 if is_example else 0.0
+        consolidated = consolidate(own, pe.tree, result.periods, across)
+        example = np.nan_to_num(consolidate(flags, pe.tree, result.periods, Across.MAX).value) > 0
+        gaps = breakdown_gaps(result.figure, consolidated.value)
+        out.append(Breakdown(dimension, members, consolidated.value, example, gaps))
+    return out

@@ -217,6 +217,8 @@ def store_values(text: str, filename: str, *, actor=None, actor_label: str = "")
             )
         Value.objects.bulk_update(superseded, ["superseded_at"], batch_size=500)
         Value.objects.bulk_create(new, batch_size=500)
+        if new:
+            plan.touch()
         AuditEvent.record(
             "values.import",
             "plan",

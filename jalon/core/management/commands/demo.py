@@ -17,7 +17,8 @@ class Command(BaseCommand):
         self.stdout.write(
             "Example figures are marked as examples: the schools' own are not public."
         )
-        for username, password in accounts.items():
-            self.stdout.write(f"Demo account: {username} / {password}  (plan steward)")
+        for username, (role, entity, password) in accounts.items():
+            scope = f" of {entity}" if entity else ""
+            self.stdout.write(f"Demo account: {username} / {password}  ({role.label}{scope})")
         if not no_serve:
             call_command("serve", host=host, port=port)

@@ -1,0 +1,80 @@
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q
+
+from jalon.access.choices import Role
+from jalon.organisation.models import Entity
+from jalon.plans.models import Plan
+
+
+class Access(models.Model):
+    """What a person may do with a plan: steward it, contribute for one entity, or read it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="accesses"
+    )
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="accesses")
+    role = models.CharField(max_length=12, choices=Role.choices)
+    entity = models.ForeignKey(
+        Entity, null=True, blank=True, on_delete=models.PROTECT, related_name="accesses"
+    )
+
+    class Meta:
+        ordering = ["plan", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "plan"], name="one_access_per_plan"),
+            models.CheckConstraint(
+                condition=Q(role="contributor", entity__isnull=False) | ~Q(role="contributor"),
+                name="contributor_has_an_entity",
+            ),
+        ]
+
+    def __str__(self):
+        scope = f" for {self.entity.code}" if self.entity_id else ""
+        return f"{self.user} — {self.get_role_display()} of {self.plan.code}{scope}"
+
+    @property
+    def is_steward(self) -> bool:
+        return self.role == Role.STEWARD
+
+    def may_see_entity(self, entity: Entity) -> bool:
+        """Return whether the entity's own figures are in this person's scope.
+
+        Stewards and viewers read every entity. A contributor reads the plan's
+        organisation (to see their entity's share of it) and their own entity with the
+        entities below it; the other members' figures stay theirs.
+        """
+        if self.role != Role.CONTRIBUTOR:
+            return True
+        if entity.pk in (self.plan.organisation_id, self.entity_id):
+            return True
+        return self.entity_id in {a.pk for a in ancestors(entity)}
+
+
+def ancestors(entity: Entity) -> list[Entity]:
+    """Return the entity's ancestors, nearest first (the tree is shallow: a few queries)."""
+    found, seen = [], {entity.pk}
+    current = entity
+    while current.parent_id and current.parent_id not in seen:
+        current = Entity.objects.only("pk", "parent_id", "code").get(pk=current.parent_id)
+        seen.add(current.pk)
+        found.append(current)
+    return found
+
+
+def plan_access(user, code: str) -> tuple[Plan, Access]:
+    """Return the plan ``code`` and the user's access to it; raise PermissionDenied otherwise.
+
+    A missing plan and a plan out of reach look the same, so the URL says nothing.
+    """
+    if not user.is_authenticated:
+        raise PermissionDenied
+    access = (
+        Access.objects.select_related("plan__organisation", "entity")
+        .filter(user=user, plan__code=code)
+        .first()
+    )
+    if access is None:
+        raise PermissionDenied
+    return access.plan, access

@@ -1,0 +1,203 @@
+"""Vega-Lite specifications of the dashboard's charts, built in Python.
+
+The browser draws them with the bundle that vl-convert makes offline; the same
+specification renders to SVG for reports. Every chart has its data as a table too.
+"""
+
+from django.utils.translation import gettext as _
+
+from jalon.dashboard.figures import Figure, missing
+
+SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+COLOURS = {"actual": "#1d4e89", "trajectory": "#8a8f98", "forecast": "#c2410c", "target": "#0f766e"}
+
+
+def _base(title: str, periods: list[str], unit: str) -> dict:
+    return {
+        "$schema": SCHEMA,
+        "description": title,
+        "width": "container",
+        "height": 260,
+        "config": {
+            "font": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+            "axis": {"labelColor": "#374151", "titleColor": "#374151", "gridColor": "#e5e7eb"},
+            "view": {"stroke": None},
+            "legend": {"orient": "bottom", "labelColor": "#374151"},
+        },
+        "encoding": {
+            "x": {
+                "field": "period",
+                "type": "ordinal",
+                "sort": periods,
+                "title": None,
+                "axis": {"labelAngle": 0},
+            },
+        },
+        "_unit": unit,
+    }
+
+
+def indicator_chart(fig: Figure, trajectory: list, targets: list[dict]) -> dict:
+    """Return the chart of an indicator at an entity: actuals, trajectory, targets, forecast.
+
+    ``trajectory`` is [(period code, expected)], ``targets`` [{period, value, document,
+    primary}] for every target at the entity.
+    """
+    unit = fig.unit
+    scale = 100.0 if unit == "%" else 1.0
+    periods = [p.code for p, _, _ in fig.series]
+    names = {
+        "actual": _("Actual"),
+        "example": _("Actual (example data)"),
+        "trajectory": _("Trajectory"),
+        "forecast": _("Forecast"),
+        "target": _("Target"),
+    }
+    rows = []
+    for period, value, example in fig.series:
+        if value is not None:
+            rows.append(
+                {
+                    "period": period.code,
+                    "value": value * scale,
+                    "series": names["actual"],
+                    "example": example,
+                }
+            )
+    for code, value in trajectory:
+        if not missing(value):
+            rows.append({"period": code, "value": value * scale, "series": names["trajectory"]})
+    forecast_rows = []
+    if fig.forecast is not None and fig.target_period is not None:
+        last = [(p, v) for p, v, _ in fig.series if v is not None]
+        if last:
+            forecast_rows.append(
+                {
+                    "period": last[-1][0].code,
+                    "value": last[-1][1] * scale,
+                    "series": names["forecast"],
+                }
+            )
+        point = {
+            "period": fig.target_period.code,
+            "value": fig.forecast * scale,
+            "series": names["forecast"],
+        }
+        if fig.forecast_low is not None:
+            point |= {"low": fig.forecast_low * scale, "high": fig.forecast_high * scale}
+        forecast_rows.append(point)
+    target_rows = [
+        {
+            "period": t["period"],
+            "value": t["value"] * scale,
+            "series": names["target"],
+            "document": t["document"],
+            "primary": t["primary"],
+        }
+        for t in targets
+        if not missing(t["value"])
+    ]
+    y_title = "%" if unit == "%" else unit
+    colour = {
+        "domain": [names["actual"], names["trajectory"], names["forecast"], names["target"]],
+        "range": [COLOURS["actual"], COLOURS["trajectory"], COLOURS["forecast"], COLOURS["target"]],
+    }
+    y = {"field": "value", "type": "quantitative", "title": y_title, "scale": {"zero": False}}
+    tooltip = [
+        {"field": "series", "title": " "},
+        {"field": "period", "title": _("Period")},
+        {"field": "value", "title": _("Value"), "format": ",.4~g"},
+    ]
+    spec = _base(_("Actual values, trajectory, targets and forecast"), periods, unit)
+    spec.pop("_unit")
+    spec["layer"] = [
+        {
+            "data": {"values": [r for r in rows if r["series"] == names["trajectory"]]},
+            "mark": {"type": "line", "strokeDash": [6, 4], "strokeWidth": 2},
+            "encoding": {
+                "y": y,
+                "color": {"field": "series", "type": "nominal", "scale": colour, "title": None},
+                "tooltip": tooltip,
+            },
+        },
+        {
+            "data": {"values": forecast_rows},
+            "mark": {"type": "line", "strokeDash": [2, 3], "strokeWidth": 2},
+            "encoding": {
+                "y": y,
+                "color": {"field": "series", "type": "nominal", "scale": colour, "title": None},
+            },
+        },
+        {
+            "data": {"values": [r for r in forecast_rows if "low" in r]},
+            "mark": {
+                "type": "errorbar",
+                "ticks": True,
+                "thickness": 2,
+                "color": COLOURS["forecast"],
+            },
+            "encoding": {
+                "y": {"field": "low", "type": "quantitative", "title": y_title},
+                "y2": {"field": "high"},
+                "tooltip": [
+                    {"field": "period", "title": _("Period")},
+                    {"field": "low", "title": _("Low (80 %)"), "format": ",.4~g"},
+                    {"field": "high", "title": _("High (80 %)"), "format": ",.4~g"},
+                ],
+            },
+        },
+        {
+            "data": {"values": forecast_rows[-1:]},
+            "mark": {"type": "point", "filled": True, "size": 70, "shape": "circle"},
+            "encoding": {
+                "y": y,
+                "color": {"field": "series", "type": "nominal", "scale": colour, "title": None},
+                "tooltip": tooltip,
+            },
+        },
+        {
+            "data": {"values": [r for r in rows if r["series"] == names["actual"]]},
+            "mark": {"type": "line", "point": {"filled": True, "size": 55}, "strokeWidth": 2.5},
+            "encoding": {
+                "y": y,
+                "color": {"field": "series", "type": "nominal", "scale": colour, "title": None},
+                "opacity": {"condition": {"test": "datum.example", "value": 0.55}, "value": 1},
+                "tooltip": [*tooltip, {"field": "example", "title": _("Example data")}],
+            },
+        },
+        {
+            "data": {"values": target_rows},
+            "mark": {"type": "point", "shape": "diamond", "filled": True},
+            "encoding": {
+                "y": y,
+                "color": {"field": "series", "type": "nominal", "scale": colour, "title": None},
+                "size": {"condition": {"test": "datum.primary", "value": 220}, "value": 90},
+                "tooltip": [*tooltip, {"field": "document", "title": _("Source document")}],
+            },
+        },
+    ]
+    return spec
+
+
+def breakdown_chart(title: str, periods: list[str], rows: list[dict], unit: str) -> dict:
+    """Return a stacked bar chart of a breakdown: rows are {period, member, value}."""
+    spec = _base(title, periods, unit)
+    spec.pop("_unit")
+    spec["height"] = 220
+    spec["data"] = {"values": rows}
+    spec["mark"] = {"type": "bar"}
+    spec["encoding"] |= {
+        "y": {"field": "value", "type": "quantitative", "stack": "zero", "title": unit},
+        "color": {
+            "field": "member",
+            "type": "nominal",
+            "title": None,
+            "scale": {"scheme": "tableau10"},
+        },
+        "tooltip": [
+            {"field": "member", "title": " "},
+            {"field": "period", "title": _("Period")},
+            {"field": "value", "title": _("Value"), "format": ",.4~g"},
+        ],
+    }
+    return spec

@@ -1,0 +1,20 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class FiltersForm(forms.Form):
+    """The period and the "as of" date a page is shown for; both optional."""
+
+    year = forms.TypedChoiceField(label=_("Period"), required=False, coerce=int, empty_value=None)
+    as_of = forms.DateField(
+        label=_("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        years = range(plan.horizon_start - 1, plan.horizon_end + 1)
+        self.fields["year"].choices = [("", _("Latest figures"))] + [(y, str(y)) for y in years]
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), min_length=2, max_length=100, strip=True)

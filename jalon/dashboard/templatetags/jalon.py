@@ -1,0 +1,46 @@
+from django import template
+from django.utils.formats import number_format
+
+from jalon.dashboard.figures import (
+    PROJECT_STATUS_LABELS,
+    STATUS_LABELS,
+    format_figure,
+    format_rate,
+    missing,
+)
+
+register = template.Library()
+
+
+@register.filter
+def figure(value, unit=""):
+    """Return a figure in the active language; "no data" where there is none."""
+    return format_figure(value, unit)
+
+
+@register.filter
+def percent(value, digits=0):
+    """Return a fraction as a percentage (0.38 → 38 %)."""
+    if missing(value):
+        return "—"
+    return f"{number_format(float(value) * 100, int(digits), use_l10n=True)} %"
+
+
+@register.filter
+def rate(value):
+    return format_rate(value)
+
+
+@register.filter
+def status_label(status):
+    return STATUS_LABELS.get(str(status), status)
+
+
+@register.inclusion_tag("dashboard/_status.html")
+def status_badge(status, label=None):
+    return {"status": str(status), "label": label or STATUS_LABELS.get(str(status), status)}
+
+
+@register.filter
+def project_status_label(status):
+    return PROJECT_STATUS_LABELS.get(str(status), status)

@@ -1,0 +1,626 @@
+"""The dashboard's pages: thin views over the cached evaluation.
+
+Every view reads like: access (plan_access raises unless the user may read the plan),
+form (the filters), evaluation (cached), render. Nothing here computes a figure: the
+engine did; `figures` only picks and words them.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jalon.access.models import Access, plan_access
+from jalon.dashboard.charts import breakdown_chart, indicator_chart
+from jalon.dashboard.figures import (
+    PROJECT_STATUS_LABELS,
+    STATUS_LABELS,
+    figure_at,
+    format_figure,
+    gap_shares,
+    period_for_year,
+    sparkline,
+    status_counts,
+)
+from jalon.dashboard.forms import FiltersForm, SearchForm
+from jalon.engine.periods import Period
+from jalon.engine.rollup import project_status
+from jalon.organisation.models import Entity
+from jalon.plans.models import Axis, Lever, Target
+from jalon.values.evaluation import breakdowns, cached_evaluation, end_of_day
+from jalon.values.models import Value
+
+
+@dataclass
+class Page:
+    """What every page of a plan knows: the plan, the reader's access, filters, evaluation."""
+
+    request: object
+    plan: object
+    access: Access
+    filters: FiltersForm
+    year: int | None
+    as_of: dt.date | None
+    pe: object
+    root: int
+
+    def context(self, **extra) -> dict:
+        crumbs = [(self.plan.label, reverse("overview", args=[self.plan.code]))]
+        return {
+            "plan": self.plan,
+            "access": self.access,
+            "filters": self.filters,
+            "year": self.year,
+            "as_of": self.as_of,
+            "has_examples": self.has_examples(),
+            "crumbs": crumbs + extra.pop("crumbs", []),
+            "query": self.query_string(),
+            **extra,
+        }
+
+    def has_examples(self) -> bool:
+        return any(flags.any() for flags in self.pe.example.values())
+
+    def query_string(self) -> str:
+        parts = []
+        if self.year:
+            parts.append(f"year={self.year}")
+        if self.as_of:
+            parts.append(f"as_of={self.as_of.isoformat()}")
+        return ("?" + "&".join(parts)) if parts else ""
+
+    def today(self) -> dt.date:
+        return self.as_of or timezone.localdate()
+
+    def visible(self, row: int) -> bool:
+        """Return whether the entity at ``row`` is within the reader's scope."""
+        if self.access.role != "contributor":
+            return True
+        tree = self.pe.tree
+        own = tree.codes.index(self.access.entity.code)
+        return row in (self.root, own) or own in set(tree.ancestors(row).tolist())
+
+
+def open_page(request, plan_code: str) -> Page:
+    """Return the page's plan, access, filters and evaluation; raise unless allowed."""
+    plan, access = plan_access(request.user, plan_code)
+    filters = FiltersForm(request.GET or None, plan=plan)
+    year = as_of = None
+    if filters.is_valid():
+        year = filters.cleaned_data.get("year")
+        as_of = filters.cleaned_data.get("as_of")
+    pe = cached_evaluation(plan, as_of=end_of_day(as_of) if as_of else None)
+    root = pe.tree.codes.index(plan.organisation.code)
+    return Page(request, plan, access, filters, year, as_of, pe, root)
+
+
+@login_required
+def home(request):
+    """Send the reader to their plan, or list the plans they may read."""
+    accesses = list(Access.objects.filter(user=request.user).select_related("plan"))
+    if len(accesses) == 1:
+        return redirect("overview", accesses[0].plan.code)
+    return render(request, "dashboard/home.html", {"accesses": accesses})
+
+
+def _primary_targets(plan, entity_id) -> dict[int, Target]:
+    targets = Target.objects.current().filter(
+        indicator__plan=plan, entity_id=entity_id, primary=True
+    )
+    return {t.indicator_id: t for t in targets.select_related("document")}
+
+
+@login_required
+def overview(request, plan):
+    """Render the plan at a glance: headline tiles, axes and levers, coverage warnings."""
+    page = open_page(request, plan)
+    plan = page.plan
+    indicators = list(plan.indicators.order_by("order"))
+    figures = {
+        i.pk: figure_at(page.pe, i, page.root, period_for_year(page.year, i)) for i in indicators
+    }
+    primary = _primary_targets(plan, plan.organisation_id)
+    tiles = [
+        {
+            "figure": figures[i.pk],
+            "target": primary.get(i.pk),
+            "spark": sparkline(figures[i.pk].series),
+        }
+        for i in indicators
+        if i.headline
+    ]
+    projects = list(plan.projects.prefetch_related("milestones", "axes", "levers"))
+    project_statuses = {p.pk: _project_status(p, page.today()) for p in projects}
+    cards = {}
+    for kind, items in (
+        ("axis", plan.axes.prefetch_related("indicators", "projects__indicators")),
+        ("lever", plan.levers.prefetch_related("indicators", "projects__indicators")),
+    ):
+        cards[kind] = [_card(item, figures, project_statuses) for item in items]
+    warnings = [
+        f for f in figures.values() if f.coverage_incomplete and f.indicator.kind != "qualitative"
+    ]
+    discrepancies = [f for f in figures.values() if f.discrepancy]
+    return render(
+        request,
+        "dashboard/overview.html",
+        page.context(
+            tiles=tiles,
+            axes=cards["axis"],
+            levers=cards["lever"],
+            warnings=warnings,
+            discrepancies=discrepancies,
+            indicator_count=len(indicators),
+            counts=status_counts(f.status for f in figures.values()),
+            project_counts=_project_counts(project_statuses.values()),
+        ),
+    )
+
+
+def _project_status(project, today: dt.date) -> str:
+    milestones = [(m.due, m.done_on) for m in project.milestones.all()]
+    override = project.status_override or None
+    return str(project_status(milestones, today, start=project.start, override=override))
+
+
+def _project_counts(statuses) -> list[tuple[str, str, int]]:
+    counts = {}
+    for status in statuses:
+        counts[status] = counts.get(status, 0) + 1
+    return [
+        (s, PROJECT_STATUS_LABELS[s], counts[s]) for s in PROJECT_STATUS_LABELS if counts.get(s)
+    ]
+
+
+def _card(item, figures, project_statuses) -> dict:
+    """Return an axis or lever with what serves it: indicators and projects, by status."""
+    indicators = {i.pk: i for i in item.indicators.all()}
+    for project in item.projects.all():
+        indicators.update({i.pk: i for i in project.indicators.all()})
+    return {
+        "item": item,
+        "indicators": sorted(indicators.values(), key=lambda i: i.order),
+        "counts": status_counts(figures[pk].status for pk in indicators),
+        "projects": list(item.projects.all()),
+        "project_counts": _project_counts(project_statuses[p.pk] for p in item.projects.all()),
+    }
+
+
+@login_required
+def indicator_list(request, plan):
+    """Render every indicator with its status at the plan's organisation."""
+    page = open_page(request, plan)
+    indicators = list(page.plan.indicators.order_by("order"))
+    figures = [figure_at(page.pe, i, page.root, period_for_year(page.year, i)) for i in indicators]
+    return render(
+        request,
+        "dashboard/indicators.html",
+        page.context(figures=figures, crumbs=[(_("Indicators"), "")]),
+    )
+
+
+@login_required
+def indicator_detail(request, plan, code):
+    """Render one indicator: chart, status sentence, targets, members, breakdowns, history."""
+    page = open_page(request, plan)
+    plan = page.plan
+    indicator = get_object_or_404(
+        plan.indicators.select_related("numerator", "denominator", "weight"), code=code
+    )
+    entity_code = request.GET.get("entity") or plan.organisation.code
+    if entity_code not in page.pe.tree.codes:
+        raise PermissionDenied
+    row = page.pe.tree.codes.index(entity_code)
+    if not page.visible(row):
+        raise PermissionDenied
+    entity = get_object_or_404(Entity, code=entity_code)
+    period = period_for_year(page.year, indicator)
+    fig = figure_at(page.pe, indicator, row, period)
+    result = page.pe.result(indicator.code)
+
+    versions = list(
+        Target.objects.filter(indicator=indicator)
+        .select_related("entity", "document")
+        .order_by("entity__code", "document__code", "-version")
+    )
+    current = [t for t in versions if t.superseded_at is None and t.entity_id == entity.pk]
+    chart_targets = [
+        {
+            "period": t.target_period,
+            "value": _resolved_target(t, fig),
+            "document": t.document.title,
+            "primary": t.primary,
+        }
+        for t in current
+    ]
+    trajectory = [(p.code, result.expected[row, j]) for j, p in enumerate(result.periods)]
+    chart = indicator_chart(fig, trajectory, chart_targets)
+
+    primary = next((t for t in current if t.primary), None)
+    baseline_period = (
+        Period.parse(primary.baseline_period, indicator.frequency, indicator.start_month)
+        if primary
+        else None
+    )
+    children = [
+        r
+        for r in page.pe.tree.children(row).tolist()
+        if page.visible(r)
+        and any(v is not None for _, v, _ in figure_at(page.pe, indicator, r, None).series)
+    ]
+    hidden = len([r for r in page.pe.tree.children(row).tolist() if not page.visible(r)])
+    # The share of the gap is meaningful for additive amounts; others list members only.
+    additive = indicator.kind == "amount" and indicator.across == "sum"
+    shares = gap_shares(
+        page.pe, indicator, row, fig.period, baseline_period if additive else None, children
+    )
+    members = {
+        m.code: m for m in Entity.objects.filter(code__in=[page.pe.tree.codes[r] for r in children])
+    }
+
+    broken = []
+    for b in breakdowns(page.pe, indicator):
+        column = result.periods.index(fig.period) if fig.period in result.periods else None
+        table = []
+        for k, member in enumerate(b.members):
+            value = b.values[k, row, column] if column is not None else float("nan")
+            table.append(
+                {
+                    "member": member,
+                    "value": format_figure(value, indicator.unit),
+                    "example": bool(b.example[k, row, column]) if column is not None else False,
+                }
+            )
+        rows = [
+            {"period": p.code, "member": m.label, "value": float(b.values[k, row, j])}
+            for j, p in enumerate(result.periods)
+            for k, m in enumerate(b.members)
+            if b.values[k, row, j] == b.values[k, row, j]
+        ]
+        incomplete = [p.code for j, p in enumerate(result.periods) if b.gaps["incomplete"][row, j]]
+        broken.append(
+            {
+                "dimension": b.dimension,
+                "chart_id": f"chart-{b.dimension.code}",
+                "table": table,
+                "gap": format_figure(b.gaps["gap"][row, column], indicator.unit)
+                if column is not None
+                else "",
+                "incomplete_here": column is not None and bool(b.gaps["incomplete"][row, column]),
+                "incomplete": incomplete,
+                "chart": breakdown_chart(
+                    b.dimension.label, [p.code for p in result.periods], rows, indicator.unit
+                ),
+                "rows": rows,
+            }
+        )
+
+    history = list(
+        Value.objects.filter(indicator=indicator, entity=entity)
+        .select_related("source", "recorded_by", "member")
+        .order_by("-period", "member__code", "-revision")[:200]
+    )
+    return render(
+        request,
+        "dashboard/indicator.html",
+        page.context(
+            indicator=indicator,
+            entity=entity,
+            figure=fig,
+            chart=chart,
+            chart_rows=_chart_table(fig, result, row),
+            targets=[t for t in versions if t.entity_id == entity.pk],
+            other_targets=[
+                t for t in versions if t.entity_id != entity.pk and t.superseded_at is None
+            ],
+            shares=[(s, members.get(s.code)) for s in shares],
+            hidden_members=hidden,
+            breakdowns=broken,
+            history=history,
+            crumbs=[
+                (_("Indicators"), reverse("indicator_list", args=[plan.code])),
+                (indicator.label, ""),
+            ],
+        ),
+    )
+
+
+def _resolved_target(target: Target, fig) -> float | None:
+    if target.target_value is not None:
+        return target.target_value
+    if target.primary:
+        return fig.target
+    if target.baseline_value is not None and target.target_relative is not None:
+        return target.baseline_value * (1 + target.target_relative)
+    return None
+
+
+def _chart_table(fig, result, row) -> list[dict]:
+    """Return the chart's figures as rows, for the table behind the chart."""
+    rows = []
+    for j, (period, value, example) in enumerate(fig.series):
+        expected = result.expected[row, j]
+        rows.append(
+            {
+                "period": period.code,
+                "value": format_figure(value, fig.unit),
+                "example": example,
+                "expected": format_figure(expected, fig.unit),
+                "status": STATUS_LABELS.get(str(result.status[row, j]), ""),
+            }
+        )
+    return rows
+
+
+@login_required
+def entity_list(request, plan):
+    """Render the organisation's entities: the tree, with former entities apart."""
+    page = open_page(request, plan)
+    entities = [
+        e
+        for e in Entity.objects.select_related("parent")
+        if page.visible(page.pe.tree.codes.index(e.code))
+    ]
+    today = page.today()
+    current = [e for e in entities if e.valid_to is None or e.valid_to >= today]
+    former = [e for e in entities if e.valid_to is not None and e.valid_to < today]
+    return render(
+        request,
+        "dashboard/entities.html",
+        page.context(current=current, former=former, crumbs=[(_("Schools"), "")]),
+    )
+
+
+@login_required
+def entity_detail(request, plan, code):
+    """Render an entity: its indicators against its own targets and its share of the whole."""
+    page = open_page(request, plan)
+    plan = page.plan
+    entity = get_object_or_404(Entity.objects.select_related("parent"), code=code)
+    row = page.pe.tree.codes.index(entity.code)
+    if not page.visible(row):
+        raise PermissionDenied
+    indicators = list(plan.indicators.order_by("order"))
+    lines = []
+    for indicator in indicators:
+        fig = figure_at(page.pe, indicator, row, period_for_year(page.year, indicator))
+        whole = figure_at(page.pe, indicator, page.root, fig.period) if row != page.root else None
+        share = None
+        if whole and whole.value and fig.value is not None and indicator.across == "sum":
+            share = fig.value / whole.value
+        lines.append({"figure": fig, "share": share, "whole": whole})
+    projects = list(
+        plan.projects.filter(Q(lead=entity) | Q(participants=entity))
+        .distinct()
+        .prefetch_related("milestones")
+    )
+    completeness = _completeness(page, row, indicators)
+    origins = list(entity.origins.select_related("predecessor"))
+    pro_forma = []
+    if origins:
+        for indicator in indicators:
+            if not indicator.headline or indicator.kind != "amount":
+                continue
+            result = page.pe.result(indicator.code)
+            series = [
+                (
+                    p.code,
+                    format_figure(result.pro_forma[row, j], indicator.unit),
+                    result.figure[row, j] != result.figure[row, j]
+                    and result.pro_forma[row, j] == result.pro_forma[row, j],
+                )
+                for j, p in enumerate(result.periods)
+            ]
+            pro_forma.append({"indicator": indicator, "series": series})
+    return render(
+        request,
+        "dashboard/entity.html",
+        page.context(
+            entity=entity,
+            lines=lines,
+            projects=[(p, _project_status(p, page.today())) for p in projects],
+            completeness=completeness,
+            memberships=list(entity.memberships.select_related("grouping")),
+            origins=origins,
+            successions=list(entity.successions.select_related("successor")),
+            pro_forma=pro_forma,
+            own_targets=[line for line in lines if line["figure"].target is not None],
+            crumbs=[(_("Schools"), reverse("entity_list", args=[plan.code])), (entity.name, "")],
+        ),
+    )
+
+
+def _completeness(page, row: int, indicators) -> list[dict]:
+    """Return, per year, how many of the amounts the entity was expected to report it did."""
+    reported = [i for i in indicators if i.kind == "amount"]
+    years = range(page.plan.horizon_start - 1, page.plan.horizon_end + 1)
+    out = []
+    for year in years:
+        done = total = 0
+        for indicator in reported:
+            period = period_for_year(year, indicator)
+            result = page.pe.result(indicator.code)
+            if period is None or period not in result.periods or period.start > page.today():
+                continue
+            j = result.periods.index(period)
+            if not page.pe.tree.active([period])[row, 0]:
+                continue
+            total += 1
+            done += result.figure[row, j] == result.figure[row, j]
+        if total:
+            out.append(
+                {
+                    "year": year,
+                    "done": int(done),
+                    "total": total,
+                    "width": round(100 * done / total),
+                }
+            )
+    return out
+
+
+@login_required
+def project_list(request, plan):
+    """Render the plan's projects with their statuses."""
+    page = open_page(request, plan)
+    projects = list(
+        page.plan.projects.prefetch_related("milestones", "axes", "levers").select_related("lead")
+    )
+    return render(
+        request,
+        "dashboard/projects.html",
+        page.context(
+            projects=[(p, _project_status(p, page.today())) for p in projects],
+            crumbs=[(_("Projects"), "")],
+        ),
+    )
+
+
+@login_required
+def project_detail(request, plan, code):
+    """Render a project: milestones on a timeline, status and comment, links."""
+    page = open_page(request, plan)
+    project = get_object_or_404(
+        page.plan.projects.select_related("lead", "source").prefetch_related(
+            "axes", "levers", "indicators", "participants"
+        ),
+        code=code,
+    )
+    milestones = list(project.milestones.all())
+    today = page.today()
+    status = _project_status(project, today)
+    timeline = _timeline(project, milestones, today)
+    figures = [
+        figure_at(page.pe, i, page.root, period_for_year(page.year, i))
+        for i in project.indicators.all()
+    ]
+    return render(
+        request,
+        "dashboard/project.html",
+        page.context(
+            project=project,
+            status=status,
+            status_label=PROJECT_STATUS_LABELS[status],
+            timeline=timeline,
+            figures=figures,
+            crumbs=[
+                (_("Projects"), reverse("project_list", args=[page.plan.code])),
+                (project.label, ""),
+            ],
+        ),
+    )
+
+
+def _timeline(project, milestones, today) -> dict:
+    """Return milestones placed on a line from the project's start to its end (in %)."""
+    dates = [m.due for m in milestones] + [d for d in (project.start, project.end) if d]
+    if not dates:
+        return {"items": [], "today": None}
+    first, last = min(dates), max(dates)
+    span = max((last - first).days, 1)
+    place = lambda d: round((d - first).days / span * 100, 1)  # noqa: E731
+    items = [
+        {
+            "milestone": m,
+            "left": place(m.due),
+            "late": m.done_on is None and m.due < today,
+            "done": m.done_on is not None,
+        }
+        for m in milestones
+    ]
+    now = place(today) if first <= today <= last else None
+    return {"items": items, "today": now, "first": first, "last": last}
+
+
+def _served(page, item) -> dict:
+    indicators = {i.pk: i for i in item.indicators.all()}
+    for project in item.projects.all():
+        indicators.update({i.pk: i for i in project.indicators.all()})
+    figures = [
+        figure_at(page.pe, i, page.root, period_for_year(page.year, i))
+        for i in sorted(indicators.values(), key=lambda i: i.order)
+    ]
+    projects = [(p, _project_status(p, page.today())) for p in item.projects.all()]
+    return {
+        "item": item,
+        "figures": figures,
+        "counts": status_counts(f.status for f in figures),
+        "projects": projects,
+        "project_counts": _project_counts(s for _, s in projects),
+    }
+
+
+@login_required
+def axis_detail(request, plan, code):
+    """Render what serves an axis: its indicators and projects, with statuses."""
+    page = open_page(request, plan)
+    axis = get_object_or_404(
+        Axis.objects.filter(plan=page.plan).prefetch_related(
+            "indicators", "projects__indicators", "projects__milestones"
+        ),
+        code=code,
+    )
+    return render(
+        request,
+        "dashboard/axis.html",
+        page.context(
+            kind=_("Axis"), **_served(page, axis), crumbs=[(_("Axis") + " " + axis.code, "")]
+        ),
+    )
+
+
+@login_required
+def lever_detail(request, plan, code):
+    """Render what serves a lever: its indicators and projects, with statuses."""
+    page = open_page(request, plan)
+    lever = get_object_or_404(
+        Lever.objects.filter(plan=page.plan).prefetch_related(
+            "indicators", "projects__indicators", "projects__milestones"
+        ),
+        code=code,
+    )
+    return render(
+        request,
+        "dashboard/axis.html",
+        page.context(
+            kind=_("Lever"), **_served(page, lever), crumbs=[(_("Lever") + " " + lever.code, "")]
+        ),
+    )
+
+
+@login_required
+def search(request, plan):
+    """Render what matches a query among codes and names."""
+    page = open_page(request, plan)
+    form = SearchForm(request.GET or None)
+    found = {}
+    if form.is_valid():
+        q = form.cleaned_data["q"]
+        match = Q(code__icontains=q) | Q(name__icontains=q) | Q(name_en__icontains=q)
+        found = {
+            "indicators": list(page.plan.indicators.filter(match)[:50]),
+            "entities": [
+                e
+                for e in Entity.objects.filter(match)[:50]
+                if page.visible(page.pe.tree.codes.index(e.code))
+            ],
+            "projects": list(page.plan.projects.filter(match)[:50]),
+            "axes": list(page.plan.axes.filter(match)[:50]),
+            "levers": list(page.plan.levers.filter(match)[:50]),
+        }
+    return render(
+        request,
+        "dashboard/search.html",
+        page.context(
+            form=form,
+            found=found,
+            total=sum(len(v) for v in found.values()),
+            crumbs=[(_("Search"), "")],
+        ),
+    )
