@@ -78,8 +78,27 @@ def read_yaml(text: str, filename: str) -> Located:
     problems: list[Problem] = []
     constructor = SafeConstructor()
 
+    inside: set[int] = set()  # nodes on the current path: an alias back to one is a loop
+
     def build(node, path: Path):
         located.values[path] = _position(node)
+        if id(node) in inside:
+            problems.append(Problem(*_position(node), "an alias refers to a node that contains it"))
+            return None
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            inside.add(id(node))
+            try:
+                return build_collection(node, path)
+            finally:
+                inside.discard(id(node))
+        try:
+            return constructor.construct_object(node)
+        except (yaml.YAMLError, ValueError, KeyError, TypeError, OverflowError) as error:
+            # PyYAML raises plain ValueError for 2018-02-30, KeyError for `!!bool maybe`.
+            problems.append(Problem(*_position(node), f"unreadable value {node.value!r}: {error}"))
+            return None
+
+    def build_collection(node, path: Path):
         if isinstance(node, yaml.MappingNode):
             result = {}
             for key_node, value_node in node.value:
@@ -100,13 +119,7 @@ def read_yaml(text: str, filename: str) -> Located:
                 located.keys[(*path, key)] = _position(key_node)
                 result[key] = build(value_node, (*path, key))
             return result
-        if isinstance(node, yaml.SequenceNode):
-            return [build(item, (*path, i)) for i, item in enumerate(node.value)]
-        try:
-            return constructor.construct_object(node)
-        except yaml.YAMLError as error:
-            problems.append(Problem(*_position(node), f"unreadable value: {error}"))
-            return None
+        return [build(item, (*path, i)) for i, item in enumerate(node.value)]
 
     located.data = build(root, ())
     if problems:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from jalon.engine.periods import Period, PeriodError
 from jalon.engine.status import STATUS_ORDER
-from jalon.values.evaluation import PlanEvaluation
+from jalon.values.evaluation import PlanEvaluation, derived_examples
 
 STATUS_LABELS = {
     "achieved": gettext_lazy("achieved"),
@@ -85,6 +85,8 @@ class Figure:
     value: float | None
     unit: str
     example: bool = False
+    target_example: bool = False  # the target's baseline is a measured example figure
+    forecast_example: bool = False  # the forecast was fitted on example figures
     discrepancy: bool = False
     own: float | None = None
     children: float | None = None
@@ -210,6 +212,7 @@ def figure_at(pe: PlanEvaluation, indicator, row: int, period: Period | None) ->
         ]
         column = known[-1] if known else None
     forecast = r.forecast
+    target_example, forecast_example = derived_examples(pe, indicator.code)
     fig = Figure(
         indicator=indicator,
         entity_code=pe.tree.codes[row],
@@ -229,6 +232,8 @@ def figure_at(pe: PlanEvaluation, indicator, row: int, period: Period | None) ->
         historical_rate=_num(r.historical_rate[row]),
         historical_per_year=_num(r.historical_per_year[row]),
         series=[(p, _num(values[j]), bool(example[j])) for j, p in enumerate(r.periods)],
+        target_example=bool(target_example[row]),
+        forecast_example=bool(forecast_example[row]),
     )
     if column is None:
         fig.status = "no_target" if missing(fig.target) else "no_data"

@@ -12,7 +12,8 @@ class FiltersForm(forms.Form):
 
     def __init__(self, *args, plan, **kwargs):
         super().__init__(*args, **kwargs)
-        years = range(plan.horizon_start - 1, plan.horizon_end + 1)
+        # The plan's years, and a few before it for the history that explains the baseline.
+        years = range(plan.horizon_start - 5, plan.horizon_end + 1)
         self.fields["year"].choices = [("", _("Latest figures"))] + [(y, str(y)) for y in years]
 
 

@@ -8,6 +8,7 @@ engine did; `figures` only picks and words them.
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -61,6 +62,8 @@ class Page:
             "has_examples": self.has_examples(),
             "crumbs": crumbs + extra.pop("crumbs", []),
             "query": self.query_string(),
+            "search_query": self.request.GET.get("q", "")[:100],
+            "extra_hidden": [],
             **extra,
         }
 
@@ -248,13 +251,11 @@ def indicator_detail(request, plan, code):
         if primary
         else None
     )
-    children = [
-        r
-        for r in page.pe.tree.children(row).tolist()
-        if page.visible(r)
-        and any(v is not None for _, v, _ in figure_at(page.pe, indicator, r, None).series)
-    ]
-    hidden = len([r for r in page.pe.tree.children(row).tolist() if not page.visible(r)])
+    # Members with figures for this indicator; those outside the reader's scope are counted only.
+    reporting = ~np.isnan(result.figure).all(axis=1)
+    members_with_figures = [r for r in page.pe.tree.children(row).tolist() if reporting[r]]
+    children = [r for r in members_with_figures if page.visible(r)]
+    hidden = len(members_with_figures) - len(children)
     # The share of the gap is meaningful for additive amounts; others list members only.
     additive = indicator.kind == "amount" and indicator.across == "sum"
     shares = gap_shares(

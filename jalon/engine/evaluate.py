@@ -24,7 +24,7 @@ from .consolidation import (
     pro_forma,
 )
 from .forecast import Forecast, forecast, historical_growth, required_growth
-from .formula import Formula
+from .formula import Formula, formula_name, lookup
 from .graphs import CycleError, describe_cycle, topological_order
 from .periods import Frequency, Period
 from .status import Polarity, Thresholds, assess
@@ -181,6 +181,8 @@ class IndicatorResult:
     required_per_year: np.ndarray
     historical_rate: np.ndarray
     historical_per_year: np.ndarray
+    baseline_column: np.ndarray  # (E,) column of the primary target's baseline, -1 if none
+    baseline_measured: np.ndarray  # (E,) the baseline is the measured figure at that column
 
 
 @dataclass
@@ -274,6 +276,7 @@ class _Targets:
     target_period: tuple[Period | None, ...]
     expected: np.ndarray
     baseline_column: np.ndarray  # -1 where the baseline period is not on the axis
+    baseline_measured: np.ndarray  # the baseline is the measured figure, not a given one
 
 
 def _resolve_targets(
@@ -312,7 +315,12 @@ def _resolve_targets(
     else:
         measured_b = np.where(b_col >= 0, measured[rows, np.maximum(b_col, 0)], np.nan)
     base = np.where(np.isnan(given), measured_b, given)
-    target = np.where(np.isnan(target), base * (1 + relative), target)
+    # A relative target needs a positive baseline: +50 % of zero or of a negative figure
+    # is no target at all, not a target already met.
+    relative_ok = base > 0
+    target = np.where(
+        np.isnan(target), np.where(relative_ok, base * (1 + relative), np.nan), target
+    )
 
     positions = np.array([p.position for p in periods], dtype=float)
     expected = np.full((len(picked), n_periods), np.nan)
@@ -360,6 +368,7 @@ def _resolve_targets(
         target_period=tuple(period_of.tolist()),
         expected=spread(expected),
         baseline_column=spread(b_col, -1),
+        baseline_measured=spread(np.isnan(given), False),
     )
 
 
@@ -378,7 +387,7 @@ def _evaluate_indicator(spec, inp, results, table, entity_rows, targets, at) -> 
     periods, own = _axis(spec, inp)
 
     def operand(name: str) -> np.ndarray:
-        done = results[name]
+        done = lookup(results, name)
         return _align(done.figure, done.periods, periods)
 
     cons = _consolidate(spec, own, inp, periods, operand)
@@ -410,7 +419,12 @@ def _evaluate_indicator(spec, inp, results, table, entity_rows, targets, at) -> 
         target = np.where(positions[None, :] >= goals.baseline_position[:, None], target, np.nan)
     band = (np.nan, np.nan)
     if polarity is Polarity.BAND:
-        band = tuple(np.nan if b is None else float(b) for b in (spec.band_low, spec.band_high))
+        # A band applies where a target says so, from its baseline period on.
+        applies = positions[None, :] >= goals.baseline_position[:, None]  # NaN: no target
+        band = tuple(
+            np.where(applies, np.nan if b is None else float(b), np.nan)
+            for b in (spec.band_low, spec.band_high)
+        )
     assessment = assess(
         figure,
         goals.expected,
@@ -463,6 +477,8 @@ def _evaluate_indicator(spec, inp, results, table, entity_rows, targets, at) -> 
         required_per_year=required_per_year,
         historical_rate=historical_rate,
         historical_per_year=historical_per_year,
+        baseline_column=goals.baseline_column,
+        baseline_measured=goals.baseline_measured,
     )
 
 
@@ -488,12 +504,14 @@ def _groupings(spec, result, results, grouped, inp, groupings) -> Consolidated:
         base = consolidate_groupings(result.figure, tree, groupings, periods, Across.NONE)
         formula = Formula.parse(spec.formula)
         # Operands' grouping figures follow their own rules (a ratio stays a ratio of sums).
-        operands = {
-            name: _align(grouped[name].value, results[name].periods, periods)
-            if name in grouped  # a qualitative operand has no grouping figures
-            else np.full(base.value.shape, np.nan)
-            for name in formula.names
-        }
+        operands = {}
+        for name in formula.names:
+            try:  # a qualitative operand has no grouping figures
+                figures = lookup(grouped, name).value
+            except KeyError:
+                operands[name] = np.full(base.value.shape, np.nan)
+            else:
+                operands[name] = _align(figures, lookup(results, name).periods, periods)
         base.value = np.broadcast_to(formula.evaluate(operands), base.value.shape).copy()
         return base
     weights = operand(spec.weight) if across is Across.WEIGHTED_MEAN else None
@@ -531,7 +549,10 @@ def evaluate(inp: EvaluationInput, *, at: Mapping[str, Period] | None = None) ->
         if spec.kind not in KINDS:
             raise ValueError(f"Indicator {spec.code} has unknown kind {spec.kind!r}")
         specs[spec.code] = spec
-    graph = {code: spec.operands() for code, spec in specs.items()}
+    alias = {formula_name(code): code for code in specs} | {code: code for code in specs}
+    graph = {
+        code: [alias.get(name, name) for name in spec.operands()] for code, spec in specs.items()
+    }
     for code, names in graph.items():
         for name in names:
             if name not in specs:

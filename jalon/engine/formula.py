@@ -1,5 +1,7 @@
 """Formula indicators: a safe arithmetic expression over other indicators' codes.
 
+A code is written with '_' for '-' (own-resources → own_resources).
+
 The text is parsed with Python's `ast` and only a small whitelist of nodes is accepted
 (numbers, indicator codes, + − × ÷, min, max, abs). Nothing is handed to Python to run:
 evaluation walks the checked tree with NumPy.
@@ -35,6 +37,25 @@ _CONSTRUCTS = {
     ast.Dict: "a dictionary",
     ast.Set: "a set",
 }
+
+
+def formula_name(code: str) -> str:
+    """Return how an indicator's code is written in a formula: '-' as '_'.
+
+    Codes such as ``own-resources`` would read as a subtraction, so a formula writes
+    ``own_resources / students``.
+    """
+    return code.replace("-", "_")
+
+
+def lookup(mapping: Mapping[str, object], name: str):
+    """Return the entry of ``mapping`` (keyed by codes) that a formula's ``name`` refers to."""
+    if name in mapping:
+        return mapping[name]
+    for code, value in mapping.items():
+        if formula_name(code) == name:
+            return value
+    raise KeyError(name)
 
 
 class FormulaError(ValueError):

@@ -8,11 +8,19 @@ import datetime as dt
 from collections import Counter
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+from pydantic import Strict as Strict_
 from pydantic import ValidationError as PydanticValidationError
 
 from jalon.core.yamlsource import FileProblems, Located, Problem, read_yaml
-from jalon.engine.formula import Formula, FormulaError
+from jalon.engine.formula import Formula, FormulaError, formula_name
 from jalon.engine.graphs import find_cycle
 from jalon.engine.periods import Period, PeriodError
 from jalon.organisation.choices import EntityKind, LineageKind
@@ -40,12 +48,23 @@ PeriodCode = Annotated[
 ]
 
 
+def _no_bool(value):
+    # YAML reads `true` as a boolean, which Python would take for 1: it is no figure.
+    if isinstance(value, bool):
+        raise ValueError("Input should be a valid number, not true or false")
+    return value
+
+
+Number = Annotated[float, BeforeValidator(_no_bool)]
+
+
 def _enum(choices_class):
     return Literal[tuple(choices_class.values)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # Infinity and NaN are no figures a plan can hold.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class Bilingual(Strict):
@@ -132,7 +151,7 @@ class IndicatorDef(Bilingual):
     frequency: _enum(choices.Frequency)
     start_month: int | None = Field(None, ge=1, le=12, description="Academic years only.")
     polarity: _enum(choices.Polarity)
-    band: tuple[float, float] | None = Field(None, description="[low, high] for 'band'.")
+    band: tuple[Number, Number] | None = Field(None, description="[low, high] for 'band'.")
     kind: _enum(choices.IndicatorKind)
     across: _enum(choices.Across)
     over_time: _enum(choices.OverTime)
@@ -152,14 +171,14 @@ class IndicatorDef(Bilingual):
 
 class BaselineDef(Strict):
     period: PeriodCode
-    value: float | None = Field(None, description="Omit to take the measured value then.")
+    value: Number | None = Field(None, description="Omit to take the measured value then.")
     measured: bool = Field(False, description="true: the baseline is the measured figure.")
 
 
 class TargetPointDef(Strict):
     period: PeriodCode
-    value: float | None = None
-    relative: float | None = Field(None, description="+0.60 means +60 % of the baseline.")
+    value: Number | None = None
+    relative: Number | None = Field(None, description="+0.60 means +60 % of the baseline.")
 
 
 class TargetDef(Strict):
@@ -201,9 +220,19 @@ class ProjectDef(Bilingual):
 class PlanFile(Strict):
     """A Jalon plan file."""
 
-    model_config = ConfigDict(extra="forbid", title="Jalon plan file")
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, allow_inf_nan=False, title="Jalon plan file"
+    )
 
-    jalon: Literal[1] = Field(description="The plan-file format version.")
+    jalon: Annotated[int, Strict_()] = Field(description="The plan-file format version: 1.")
+
+    @field_validator("jalon")
+    @classmethod
+    def _version(cls, value: int) -> int:
+        if value != SCHEMA_VERSION:
+            raise ValueError(f"this Jalon reads plan files of version {SCHEMA_VERSION}")
+        return value
+
     plan: PlanInfo
     sources: list[SourceDoc] = []
     entities: list[EntityDef]
@@ -216,6 +245,23 @@ class PlanFile(Strict):
     projects: list[ProjectDef] = []
 
 
+YEARS = (1900, 2200)
+
+
+def checked_period(code: str, frequency: str, start_month: int) -> Period:
+    """Return the period ``code``; raise PeriodError for a malformed or implausible one."""
+    period = Period.parse(code, frequency, start_month)
+    if not YEARS[0] <= period.year <= YEARS[1]:
+        raise PeriodError(f"'{code}' is outside the years Jalon accepts ({YEARS[0]}-{YEARS[1]})")
+    return period
+
+
+def _calendar(indicator: IndicatorDef) -> tuple[str, int]:
+    """Return an indicator's frequency with its start month (September by default)."""
+    month = (indicator.start_month or 9) if indicator.frequency == "academic_year" else 1
+    return indicator.frequency, month
+
+
 def json_schema() -> dict:
     """Return the JSON Schema of plan files, for editors that validate as people type."""
     schema = PlanFile.model_json_schema()
@@ -226,15 +272,18 @@ def json_schema() -> dict:
 def _pydantic_problem(located: Located, error: dict) -> Problem:
     path = tuple(error["loc"])
     where = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path).replace(".[", "[")
+    parent = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path[:-1]).replace(
+        ".[", "["
+    )
     kind = error["type"]
     if kind == "extra_forbidden":
         return located.problem(
-            path, f"unknown key '{path[-1]}' in {where.rsplit('.', 1)[0] or 'the file'}", key=True
+            path, f"unknown key '{path[-1]}' in {parent or 'the file'}", key=True
         )
     if kind == "missing":
-        return located.problem(
-            path[:-1], f"missing key '{path[-1]}' (in {where.rsplit('.', 1)[0] or 'the file'})"
-        )
+        return located.problem(path[:-1], f"missing key '{path[-1]}' (in {parent or 'the file'})")
+    if not path:
+        return located.problem(path, f"the file must be a mapping of keys: {error['msg']}")
     given = error.get("input")
     shown = f" (got {given!r})" if not isinstance(given, dict | list) else ""
     return located.problem(path, f"{where}: {error['msg']}{shown}")
@@ -288,11 +337,32 @@ class PlanChecker:
                     ("groupings", g, "members", m, "entity"), member.entity, entities, "entity"
                 )
                 self.interval(("groupings", g, "members", m), member.valid_from, member.valid_to)
+        lineage_graph: dict[str, list[str]] = {}
+        shares: Counter = Counter()
         for n, link in enumerate(plan.lineage):
             self.ref(("lineage", n, "predecessor"), link.predecessor, entities, "entity")
             self.ref(("lineage", n, "successor"), link.successor, entities, "entity")
             if link.predecessor == link.successor:
                 self.say(("lineage", n), "an entity cannot be its own predecessor")
+            lineage_graph.setdefault(link.predecessor, []).append(link.successor)
+            shares[link.predecessor] += link.share
+            if shares[link.predecessor] > 1 + 1e-9:
+                self.say(
+                    (("lineage", n, "share")),
+                    f"the shares of '{link.predecessor}' that went to its successors add up to more than 1",
+                )
+        cycle = find_cycle(lineage_graph)
+        if cycle:
+            where = next(n for n, link in enumerate(plan.lineage) if link.predecessor == cycle[0])
+            self.say(("lineage", where), "the lineage has a cycle: " + " → ".join(cycle))
+        for g, grouping in enumerate(plan.groupings):
+            seen = Counter((m.entity, m.valid_from) for m in grouping.members)
+            for m, member in enumerate(grouping.members):
+                if seen[(member.entity, member.valid_from)] > 1:
+                    self.say(
+                        ("groupings", g, "members", m),
+                        f"'{member.entity}' is listed twice in '{grouping.code}' from the same date",
+                    )
         self.check_indicators(indicators, axes, levers)
         self.check_targets(indicators, entities, sources)
         self.check_projects(entities, axes, levers, indicators, sources)
@@ -328,6 +398,18 @@ class PlanChecker:
                 ("entities", where, "parent"),
                 "the reporting tree has a cycle: " + " → ".join(cycle),
             )
+        organisation = self.plan.plan.organisation
+        for i, entity in enumerate(self.plan.entities):
+            if entity.code == organisation and entity.parent:
+                self.say(
+                    ("entities", i, "parent"),
+                    f"'{organisation}' is the plan's organisation: the root of the tree has no parent",
+                )
+            elif entity.code != organisation and not entity.parent:
+                self.say(
+                    ("entities", i),
+                    f"'{entity.code}' has no parent: every entity but the organisation '{organisation}' belongs to the tree",
+                )
 
     def check_indicators(self, indicators: dict, axes: dict, levers: dict) -> None:
         depends: dict[str, list[str]] = {}
@@ -344,7 +426,12 @@ class PlanChecker:
                 if code in indicators:
                     operands.append(code)
                     other = indicators[code]
-                    if (other.frequency, other.start_month) != (ind.frequency, ind.start_month):
+                    if other.kind == "qualitative":
+                        self.say(
+                            (*at, part),
+                            f"'{code}' is qualitative: it has no figures to compute with",
+                        )
+                    if _calendar(other) != _calendar(ind):
                         self.say(
                             (*at, part),
                             f"'{code}' is reported by {other.frequency.replace('_', ' ')}, '{ind.code}' by {ind.frequency.replace('_', ' ')}: they must match",
@@ -363,14 +450,26 @@ class PlanChecker:
                         Problem(line, column, f"formula, at character {error.column}: {error}")
                     )
                 else:
+                    by_name = {formula_name(c): c for c in indicators}
                     for name in sorted(formula.names):
-                        if name not in indicators:
+                        code = name if name in indicators else by_name.get(name)
+                        if code is None:
                             self.say(
                                 (*at, "formula"),
-                                f"the formula uses '{name}', which is not an indicator",
+                                f"the formula uses '{name}', which is not an indicator"
+                                " (write a code's '-' as '_': own_resources)",
                             )
-                        else:
-                            operands.append(name)
+                            continue
+                        operands.append(code)
+                        if _calendar(indicators[code]) != _calendar(ind):
+                            self.say(
+                                (*at, "formula"),
+                                f"the formula uses '{code}', reported by {indicators[code].frequency.replace('_', ' ')}, not by {ind.frequency.replace('_', ' ')} like '{ind.code}'",
+                            )
+                        if indicators[code].kind == "qualitative":
+                            self.say(
+                                (*at, "formula"), f"the formula uses '{code}', which is qualitative"
+                            )
             depends[ind.code] = operands
             for b, breakdown in enumerate(ind.breakdowns):
                 counts = Counter(m.code for m in breakdown.members)
@@ -437,7 +536,7 @@ class PlanChecker:
 
     def period(self, path, code: str, ind: IndicatorDef) -> Period | None:
         try:
-            return Period.parse(code, ind.frequency, ind.start_month or 9)
+            return checked_period(code, ind.frequency, ind.start_month or 9)
         except PeriodError as error:
             self.say(
                 path,
@@ -533,11 +632,28 @@ class PlanChecker:
             self.say((*at, "shape"), "compound growth needs a baseline above zero")
         if target.shape == "milestones" and not target.milestones:
             self.say((*at, "shape"), "the shape 'milestones' needs milestones")
+        if target.milestones and target.shape not in ("milestones", "step"):
+            self.say(
+                (*at, "milestones"),
+                f"milestones shape the trajectory 'milestones' or 'step', not '{target.shape}'",
+                key=True,
+            )
         previous = base
         for m, milestone in enumerate(target.milestones):
             period = self.period((*at, "milestones", m, "period"), milestone.period, ind)
             if milestone.value is None and milestone.relative is None:
                 self.say((*at, "milestones", m), "a milestone needs a value or relative:")
+            if (
+                milestone.value is not None
+                and baseline.value is not None
+                and goal.value is not None
+            ):
+                low, high = sorted((baseline.value, goal.value))
+                if not low <= milestone.value <= high:
+                    self.say(
+                        (*at, "milestones", m, "value"),
+                        f"the milestone {milestone.value:g} is not between the baseline {baseline.value:g} and the target {goal.value:g}",
+                    )
             if milestone.value is not None and milestone.relative is not None:
                 self.say(
                     (*at, "milestones", m), "a milestone is either a value or relative, not both"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import yaml
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
 from jalon.audit.models import AuditEvent
@@ -220,6 +220,8 @@ def _store(pf: PlanFile, located: Located, filename: str, actor_label: str) -> L
         pk__in=kept
     ).delete()
 
+    _remove_absent(Grouping, {g.code for g in pf.groupings}, located, problems, report, "groupings")
+
     info = pf.plan
     plan = _upsert(
         Plan,
@@ -269,6 +271,25 @@ def _store(pf: PlanFile, located: Located, filename: str, actor_label: str) -> L
     indicators = {}
     for order, d in enumerate(pf.indicators):
         thresholds = d.thresholds
+        calendar = (d.frequency, (d.start_month or 9) if d.frequency == "academic_year" else 1)
+        before = Indicator.objects.filter(plan=plan, code=d.code).first()
+        # Stored figures and past target versions are periods of the old calendar.
+        if (
+            before is not None
+            and (before.frequency, before.start_month) != calendar
+            and (
+                before.values.exists()
+                or before.targets.filter(superseded_at__isnull=False).exists()
+            )
+        ):
+            problems.append(
+                located.problem(
+                    ("indicators", order, "frequency"),
+                    f"'{d.code}' has figures or past targets by {before.get_frequency_display().lower()}:"
+                    " its frequency cannot change; make a new indicator",
+                )
+            )
+            raise FileProblems(filename, problems)
         indicators[d.code] = _upsert(
             Indicator,
             {"plan": plan, "code": d.code},
@@ -481,9 +502,40 @@ def _store(pf: PlanFile, located: Located, filename: str, actor_label: str) -> L
         project.milestones.exclude(code__in=[m.code for m in p.milestones]).delete()
     Project.objects.filter(plan=plan).exclude(code__in=projects).delete()
 
+    # Entities and sources last: what referred to them has been removed above.
+    _remove_absent(Entity, set(entities), located, problems, report, "entities")
+    _remove_absent(Source, set(sources), located, problems, report, "sources")
     if problems:
         raise FileProblems(filename, problems)
     return report
+
+
+def _remove_absent(model, kept: set[str], located, problems, report, kind: str) -> None:
+    """Delete the records the file no longer lists; a record still referred to stays, said."""
+    if model is Entity:
+        # Absent entities may be each other's parents: unlink them first. On any problem
+        # the whole load rolls back, this included.
+        Entity.objects.exclude(code__in=kept).update(parent=None)
+    for record in model.objects.exclude(code__in=kept).order_by("-pk"):
+        try:
+            with transaction.atomic():
+                if model is Entity:
+                    # Lineage links and memberships describe the entity: they go with it.
+                    Lineage.objects.filter(Q(predecessor=record) | Q(successor=record)).delete()
+                    Membership.objects.filter(entity=record).delete()
+                record.delete()
+        except ProtectedError:
+            problems.append(
+                Problem(
+                    1,
+                    1,
+                    f"the {kind[:-1] if kind != 'entities' else 'entity'} '{record.code}' is no longer in the file,"
+                    " but figures, targets or another plan refer to it: keep it in the file"
+                    + (" (end it with valid_to)" if model is Entity else ""),
+                )
+            )
+        else:
+            report.count(kind, "removed")
 
 
 def _clean(mapping: dict) -> dict:

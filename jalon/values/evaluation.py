@@ -27,6 +27,7 @@ from jalon.engine.tree import Lineage as EngineLineage
 from jalon.engine.tree import Tree
 from jalon.organisation.models import Entity, Grouping, Lineage
 from jalon.plans.models import Indicator, Plan, Source, Target
+from jalon.values.choices import ValueState
 from jalon.values.models import Value
 
 
@@ -129,7 +130,12 @@ def read_input(
     entity_ids = dict(Entity.objects.values_list("pk", "code"))
 
     # By indicator ids rather than a join on the plan: SQLite plans this one better.
-    values = Value.objects.totals().filter(indicator_id__in=list(index_of), withdrawn=False)
+    # Drafts are a contributor's work in progress: they count once submitted.
+    values = (
+        Value.objects.totals()
+        .filter(indicator_id__in=list(index_of), withdrawn=False)
+        .exclude(state=ValueState.DRAFT)
+    )
     targets = Target.objects.filter(indicator_id__in=list(index_of))
     if as_of is not None:
         values, targets = values.as_of(as_of), targets.as_of(as_of)
@@ -303,15 +309,17 @@ def evaluate_plan(
     for code, result in evaluation.indicators.items():
         flags = consolidate(example[code], tree, result.periods, Across.MAX)
         examples[code] = np.nan_to_num(flags.value) > 0
-    # A ratio rests on example data when either of its parts does, period by period.
+    # A ratio computed from its parts rests on example data when either part does; a
+    # ratio the entity entered itself keeps its own source's flag.
     for code, result in evaluation.indicators.items():
+        entered = ~np.isnan(example[code])
         for part in (indicators[code].numerator, indicators[code].denominator):
             if part is None:
                 continue
             where = {p: j for j, p in enumerate(evaluation.indicators[part.code].periods)}
             for j, period in enumerate(result.periods):
                 if period in where:
-                    examples[code][:, j] |= examples[part.code][:, where[period]]
+                    examples[code][:, j] |= examples[part.code][:, where[period]] & ~entered[:, j]
     return PlanEvaluation(plan, tree, indicators, evaluation, examples, as_of)
 
 
@@ -405,7 +413,9 @@ def breakdowns(pe: PlanEvaluation, indicator: Indicator) -> list[Breakdown]:
     dimensions = list(indicator.dimensions.prefetch_related("members"))
     if not dimensions:
         return []
-    values = Value.objects.filter(indicator=indicator, member__isnull=False, withdrawn=False)
+    values = Value.objects.filter(
+        indicator=indicator, member__isnull=False, withdrawn=False
+    ).exclude(state=ValueState.DRAFT)
     values = values.as_of(pe.as_of) if pe.as_of else values.current()
     rows = _fetch(
         values.filter(number__isnull=False),
@@ -435,3 +445,19 @@ def breakdowns(pe: PlanEvaluation, indicator: Indicator) -> list[Breakdown]:
         gaps = breakdown_gaps(result.figure, consolidated.value)
         out.append(Breakdown(dimension, members, consolidated.value, example, gaps))
     return out
+
+
+def derived_examples(pe: PlanEvaluation, code: str) -> tuple[np.ndarray, np.ndarray]:
+    """Return, per entity, whether its target and its forecast rest on example data.
+
+    A target does when its baseline is the measured figure and that figure is an
+    example; a forecast does when any figure it was fitted on is.
+    """
+    result = pe.result(code)
+    flags = pe.example[code]
+    rows = np.arange(len(pe.tree))
+    column = result.baseline_column
+    at_baseline = np.where(column >= 0, flags[rows, np.maximum(column, 0)], False)
+    target = result.baseline_measured & at_baseline
+    forecast = (flags & ~np.isnan(result.figure)).any(axis=1)
+    return target, forecast

@@ -25,13 +25,14 @@ from jalon.core.yamlsource import FileProblems, Problem, read_yaml
 from jalon.engine.periods import Period, PeriodError
 from jalon.organisation.models import Entity
 from jalon.plans.models import DimensionMember, Plan, Source
-from jalon.plans.planfile import Code, PeriodCode, _pydantic_problem
+from jalon.plans.planfile import Code, Number, PeriodCode, _pydantic_problem, checked_period
 from jalon.values.choices import ValueState
 from jalon.values.models import Value
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # No infinity or NaN: "no data" is the absence of a row, never a number.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class ValueRow(Strict):
@@ -39,7 +40,7 @@ class ValueRow(Strict):
     entity: Code
     period: PeriodCode
     member: str | None = Field(None, description="dimension/member, e.g. programme/engineering")
-    value: float | None = None
+    value: Number | None = None
     text: str | None = None
     source: Code | None = None
     comment: str | None = None
@@ -97,6 +98,7 @@ def store_values(text: str, filename: str, *, actor=None, actor_label: str = "")
 
     rows = []
     seen = Counter()
+    today = timezone.localdate()
     for n, row in enumerate(parsed.values):
         at = ("values", n)
         indicator = indicators.get(row.indicator)
@@ -117,7 +119,11 @@ def store_values(text: str, filename: str, *, actor=None, actor_label: str = "")
         if indicator is None or entity is None:
             continue
         try:
-            period = Period.parse(row.period, indicator.frequency, indicator.start_month)
+            period = checked_period(row.period, indicator.frequency, indicator.start_month)
+            if period.start > today:
+                raise PeriodError(
+                    f"'{period.code}' has not started yet: a figure measures the past"
+                )
         except PeriodError as error:
             problems.append(
                 located.problem(

@@ -272,3 +272,42 @@ def test_a_hundred_indicators_on_a_thousand_entities():
         # +20 % on the measured 2017 baseline, at every entity.
         assert result.target == pytest.approx(result.figure[:, 3] * 1.2)
         assert (result.status[:, 4:] != "no_target").all()
+
+
+def test_a_formula_names_hyphenated_codes_with_underscores():
+    periods = {code: years(2018, 2018) for code in ("own-resources", "students", "per-student")}
+    indicators = [
+        IndicatorSpec("own-resources", Frequency.YEAR),
+        IndicatorSpec("students", Frequency.YEAR),
+        IndicatorSpec(
+            "per-student", Frequency.YEAR, kind="formula", formula="own_resources * 1000 / students"
+        ),
+    ]
+    values = {"own-resources": np.array([[170.0]]), "students": np.array([[13400.0]])}
+    out = evaluate(plan(values, indicators, [], periods)).indicators
+    # 170 M€ × 1,000 / 13,400 students = 12.69 k€ per student.
+    assert out["per-student"].figure[0, 0] == pytest.approx(170 * 1000 / 13400)
+
+
+def test_a_band_applies_only_with_a_target_from_its_baseline_on():
+    periods = {"rate": years(2016, 2019)}
+    spec = IndicatorSpec("rate", Frequency.YEAR, polarity=Polarity.BAND, band_low=10, band_high=20)
+    values = {"rate": np.array([[9.0, 15.0, 9.0, 25.0]])}
+    without = evaluate(plan(values, [spec], [], periods)).indicators["rate"]
+    assert list(without.status[0]) == ["no_target"] * 4
+    target = TargetSpec("rate", "IMT", periods["rate"][1], None, None, None, periods["rate"][3])
+    out = evaluate(plan(values, [spec], [target], periods)).indicators["rate"]
+    # Before the baseline (2016): no target. 15 inside [10, 20]: on track. 9 is 1 below
+    # the low bound: 1 − 1/10 = 0.90 → at risk. 25 at the final period, outside: missed.
+    assert list(out.status[0]) == ["no_target", "on_track", "at_risk", "missed"]
+
+
+def test_a_relative_target_needs_a_positive_measured_baseline():
+    periods = {"n": years(2017, 2019)}
+    spec = IndicatorSpec("n", Frequency.YEAR)
+    target = TargetSpec("n", "IMT", periods["n"][0], None, None, 0.5, periods["n"][2])
+    for start in (0.0, -10.0):
+        values = {"n": np.array([[start, 1.0, 2.0]])}
+        out = evaluate(plan(values, [spec], [target], periods)).indicators["n"]
+        assert np.isnan(out.target[0])  # +50 % of zero (or of a negative) is no target
+        assert list(out.status[0]) == ["no_target"] * 3

@@ -162,3 +162,48 @@ def test_export_loads_back_to_the_same_state(imt_plan):
     again = dump_yaml(export_plan(Plan.objects.get()))
     assert again == exported
     assert yaml.safe_load(exported)["plan"]["horizon"] == [2018, 2022]
+
+
+def test_a_frequency_cannot_change_under_stored_figures(imt_values):
+    before = snapshot()
+    text = IMT_PLAN.read_text().replace(
+        "    unit: M€\n    frequency: year\n    polarity: up\n    kind: amount\n    across: sum\n    over_time: flow\n    definition: Resources",
+        "    unit: M€\n    frequency: academic_year\n    polarity: up\n    kind: amount\n    across: sum\n    over_time: flow\n    definition: Resources",
+    )
+    text = text.replace(
+        "    baseline: {period: 2017, value: 170}\n    target: {period: 2022, value: 272}\n",
+        "    baseline: {period: 2017/18, value: 170}\n    target: {period: 2022/23, value: 272}\n    reason: academic years\n",
+    )
+    with pytest.raises(FileProblems) as caught:
+        load_plan_text(text, "plan.yaml")
+    assert "'own-resources' has figures or past targets by calendar year" in str(caught.value)
+    assert snapshot() == before
+
+
+def test_what_the_file_no_longer_lists_is_removed_unless_something_refers_to_it(imt_plan):
+    text = IMT_PLAN.read_text()
+    without_aura = text.replace(
+        "  - code: imt-aura\n    name: IMT AURA\n    name_en: IMT Auvergne-Rhône-Alpes\n"
+        "    note: A regional consortium named by the press release; its members are not in the sources.\n",
+        "",
+    )
+    assert without_aura != text
+    report = load_plan_text(without_aura, reason="no AURA")
+    assert report.counts["groupings removed"] == 1
+    from jalon.organisation.models import Grouping
+
+    assert not Grouping.objects.filter(code="imt-aura").exists()
+    # An entity with figures stays, and the load says why, writing nothing.
+    from jalon.values.valuefile import store_values
+
+    store_values(
+        "jalon: 1\nplan: imt-2018-2022\nsource: examples\nvalues:\n"
+        "  - {indicator: students, entity: eurecom, period: 2018/19, value: 400}\n",
+        "v.yaml",
+    )
+    without_eurecom = without_aura.replace(
+        "  - code: eurecom\n    name: EURECOM\n    kind: subsidiary\n    parent: imt\n", ""
+    )
+    with pytest.raises(FileProblems, match="the entity 'eurecom' is no longer in the file"):
+        load_plan_text(without_eurecom, reason="no eurecom")
+    assert Entity.objects.filter(code="eurecom").exists()

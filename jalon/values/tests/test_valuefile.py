@@ -97,3 +97,37 @@ def test_values_command(imt_plan, tmp_path, capsys):
     with pytest.raises(CommandError, match="nothing was imported"):
         call_command("values", "load", str(bad))
     assert f"{bad}:5:17: the plan has no indicator 'nope'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("true", "Input should be a valid number, not true or false"),
+        (".inf", "Input should be a finite number"),
+        (".nan", "Input should be a finite number"),
+    ],
+)
+def test_only_finite_numbers_are_figures(imt_plan, value, message):
+    text = HEADER + f"  - {{indicator: students, entity: imt, period: 2018/19, value: {value}}}\n"
+    with pytest.raises(FileProblems) as caught:
+        store_values(text, "bad.yaml")
+    assert message in str(caught.value)
+    assert Value.objects.count() == 0
+
+
+def test_a_figure_measures_the_past(imt_plan):
+    for period, message in (
+        ("2150/51", "has not started yet"),
+        ("9998/99", "outside the years Jalon accepts"),
+    ):
+        with pytest.raises(FileProblems, match=message):
+            store_values(
+                HEADER + f"  - {{indicator: students, entity: imt, period: {period}, value: 1}}\n",
+                "f.yaml",
+            )
+    with pytest.raises(FileProblems, match="unreadable value '2018-02-30'"):
+        store_values(
+            HEADER
+            + "  - {indicator: students, entity: imt, period: 2018/19, value: 1, comment: 2018-02-30}\n",
+            "f.yaml",
+        )

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from jalon.engine.periods import Period, PeriodError
 from jalon.organisation.models import Entity
 from jalon.plans.models import Plan
-from jalon.values.evaluation import coherence_notes, end_of_day, evaluate_plan
+from jalon.values.evaluation import coherence_notes, derived_examples, end_of_day, evaluate_plan
 
 COLUMNS = (
     "Indicator",
@@ -127,9 +127,14 @@ class Command(BaseCommand):
                 )
             expected = int(r.consolidated.expected[row, j])
             coverage = f"{int(r.consolidated.reporting[row, j])}/{expected}" if expected else "—"
+            target_ex, forecast_ex = (flags[row] for flags in derived_examples(pe, indicator.code))
+            expected_text = fmt(r.expected[row, j], indicator.unit)
             target = "—"
             if not math.isnan(r.target[row]):
                 target = f"{fmt(r.target[row], indicator.unit)} in {r.target_period[row].code}"
+                if target_ex:
+                    target += " ex"
+                    expected_text += " ex" if expected_text != "—" else ""
             f = r.forecast
             forecast = "—"
             if not math.isnan(f.value[row]):
@@ -139,13 +144,16 @@ class Command(BaseCommand):
                         f" [{fmt(f.low[row], indicator.unit)}–{fmt(f.high[row], indicator.unit)}]"
                     )
             probability = "—" if math.isnan(f.probability[row]) else f"{f.probability[row]:.0%}"
+            if forecast_ex and forecast != "—":
+                forecast += " ex"
+                notes.add("ex: rests on example figures, generated for the demo — not real data.")
             lines.append(
                 (
                     indicator.code,
                     code,
                     r.periods[j].code,
                     actual,
-                    fmt(r.expected[row, j], indicator.unit),
+                    expected_text,
                     target,
                     str(r.status[row, j]).replace("_", " "),
                     coverage,

@@ -1,0 +1,182 @@
+"""Every page, tried by each persona: content, access, and a query count that stays flat."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from jalon.conftest import IMT_PLAN, load_plan_text
+from jalon.dashboard.tests.conftest import INVALID, PLAN
+from jalon.values.valuefile import store_values
+
+BASE = f"/plans/{PLAN}"
+PAGES = [
+    f"{BASE}/",
+    f"{BASE}/indicators/",
+    f"{BASE}/indicators/students/",
+    f"{BASE}/schools/",
+    f"{BASE}/schools/imt-mines-ales/",
+    f"{BASE}/projects/",
+    f"{BASE}/projects/mecenat/",
+    f"{BASE}/axes/A1/",
+    f"{BASE}/levers/L2/",
+    f"{BASE}/search/?q=mines",
+]
+
+
+def get(client, url, **extra):
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE="en", **extra)
+    if response.status_code == 200:
+        assert INVALID not in response.content.decode()
+    return response
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_every_page_for_each_persona(personas, url):
+    for name in ("steward", "viewer", "contributor"):
+        assert get(personas[name], url).status_code == 200, name
+    assert get(personas["outsider"], url).status_code == 403
+    anonymous = Client().get(url)
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/login/")
+
+
+def test_overview_content(personas):
+    page = get(personas["viewer"], f"{BASE}/").content.decode()
+    assert "Overall strategy 2018-2022" in page  # the plan's English title
+    assert "Headline indicators" in page
+    # Students: the sourced 13,000 of 2021/22, target 20,000 in 2022/23, off track.
+    assert "13,000" in page and "20,000" in page and "2022/23" in page
+    assert "badge-off_track" in page
+    assert "Probability of reaching it" in page
+    # The four axes and four levers, as cards.
+    for code in ("A1", "A2", "A3", "A4", "L1", "L2", "L3", "L4"):
+        assert f">{code}<" in page
+    assert "Example data." in page  # the banner says which figures are examples
+    assert "22 flagship projects" in page
+
+
+def test_indicator_page_explains_the_status(personas):
+    page = get(personas["steward"], f"{BASE}/indicators/students/").content.decode()
+    # (13,000 − 13,400) / (18,680 − 13,400) = −8 % of the expected progress.
+    assert "13,000 against 18,680 expected: -8 % of the expected progress → off track." in page
+    assert "Reaching 20,000 in 2022/23 takes" in page
+    # Both targets with their sources, the primary one marked.
+    assert "Primary" in page and "communiqué de presse" in page
+    assert "Signature du contrat d" in page and "15,600" in page
+    assert "Share of the gap" in page and "IMT Atlantique" in page
+    assert "By Programme" in page and "Incomplete breakdown" not in page.split("By Programme")[0]
+    assert 'id="chart-main"' in page and "vega-bundle.js" in page
+    assert "Data table" in page
+    assert (
+        "History of the values" in page and "mondedesgrandesecoles" not in page
+    )  # titles, not codes
+    assert "Linear trend (least squares)" in page
+
+
+def test_breakdown_that_does_not_add_up_is_flagged(personas):
+    # 2016/17 at the institute: 9,100 + 1,100 + 1,650 against 13,700, "other" not given.
+    page = get(personas["steward"], f"{BASE}/indicators/students/?year=2016").content.decode()
+    assert "Incomplete breakdown" in page
+    assert "1,850" in page  # the gap 13,700 − 11,850, shown, never filled in
+
+
+def test_school_page(personas):
+    page = get(personas["contributor"], f"{BASE}/schools/imt-mines-ales/").content.decode()
+    assert "IMT Mines Alès" in page
+    assert "Share of Institut Mines-Télécom" in page
+    assert "Reporting completeness" in page
+    merged = get(personas["viewer"], f"{BASE}/schools/imt-atlantique/").content.decode()
+    assert "Formed from:" in merged and "Télécom Bretagne" in merged
+    assert "Pro forma series across the merger" in merged
+
+
+def test_a_contributor_stays_in_scope(personas):
+    contributor = personas["contributor"]
+    assert get(contributor, f"{BASE}/schools/imt-atlantique/").status_code == 403
+    assert get(contributor, f"{BASE}/indicators/students/?entity=imt-atlantique").status_code == 403
+    assert get(contributor, f"{BASE}/indicators/students/?entity=imt-mines-ales").status_code == 200
+    page = get(contributor, f"{BASE}/indicators/students/").content.decode()
+    assert "/schools/imt-atlantique/" not in page and "/schools/imt-mines-ales/" in page
+    assert "8 other members' figures are outside your scope." in page
+    schools = get(contributor, f"{BASE}/schools/").content.decode()
+    assert "IMT Mines Alès" in schools and "Télécom Paris" not in schools
+
+
+def test_project_axis_lever_and_search(personas):
+    viewer = personas["viewer"]
+    project = get(viewer, f"{BASE}/projects/mecenat/").content.decode()
+    assert "Fondation Mines-Télécom" in project and "No milestone is listed" in project
+    axis = get(viewer, f"{BASE}/axes/A1/").content.decode()
+    assert "Students" in axis and "Academy of educational transformations" in axis
+    lever = get(viewer, f"{BASE}/levers/L2/").content.decode()
+    assert "Own resources" in lever
+    found = get(viewer, f"{BASE}/search/?q=ales").content.decode()
+    assert "IMT Mines Alès" in found
+
+
+def test_as_of_shows_the_past(personas):
+    page = get(personas["viewer"], f"{BASE}/?as_of=2020-01-01").content.decode()
+    assert "As known on" in page
+    # Nothing had been entered in Jalon by then: no figure, no target.
+    assert "badge-no_target" in page and "13,000" not in page
+    bad = get(personas["viewer"], f"{BASE}/?as_of=yesterday")
+    assert bad.status_code == 200 and "Enter a valid date" in bad.content.decode()
+
+
+def test_french_is_the_default_with_french_numbers(personas):
+    page = personas["viewer"].get(f"{BASE}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert 'lang="fr"' in page
+    assert "Stratégie d&#x27;ensemble 2018-2022" in page or "Stratégie d'ensemble 2018-2022" in page
+    assert "Indicateurs phares" in page
+    assert "13\u202f000" in page or "13\xa0000" in page or "13 000" in page
+
+
+def test_language_switch_is_a_csrf_protected_post(personas):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(
+        personas["viewer"].session
+        and __import__("django.contrib.auth", fromlist=["get_user_model"])
+        .get_user_model()
+        .objects.get(username="viewer")
+    )
+    assert client.post("/i18n/setlang/", {"language": "en", "next": f"{BASE}/"}).status_code == 403
+
+
+def count_queries(client, url) -> int:
+    client.get(url)  # warm the evaluation cache
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [f"{BASE}/", f"{BASE}/indicators/students/", f"{BASE}/schools/imt/", f"{BASE}/indicators/"],
+)
+def test_queries_do_not_grow_with_schools_or_indicators(personas, url):
+    steward = personas["steward"]
+    before = count_queries(steward, url)
+    # Five more schools reporting, and two more headline indicators with targets.
+    text = IMT_PLAN.read_text()
+    schools = "".join(
+        f"  - {{code: extra-{n}, name: Extra {n}, kind: school, parent: imt}}\n" for n in range(5)
+    )
+    text = text.replace("\ngroupings:\n", "\n" + schools + "\ngroupings:\n")
+    more = "".join(
+        f"  - {{code: extra-{n}, name: Extra {n}, unit: u, frequency: year, polarity: up, kind: amount, across: sum, over_time: flow, headline: true, axes: [A1]}}\n"
+        for n in range(2)
+    )
+    text = text.replace("\ntargets:\n", "\n" + more + "\ntargets:\n")
+    targets = "".join(
+        f"  - {{indicator: extra-{n}, document: press-release, primary: true, baseline: {{period: 2017, value: 10}}, target: {{period: 2022, value: 20}}}}\n"
+        for n in range(2)
+    )
+    text = text.replace("\nprojects:\n", "\n" + targets + "\nprojects:\n")
+    load_plan_text(text, "more.yaml")
+    rows = "".join(
+        f"  - {{indicator: extra-{i}, entity: extra-{n}, period: '2019', value: {n + i}}}\n"
+        for n in range(5)
+        for i in range(2)
+    )
+    store_values(f"jalon: 1\nplan: {PLAN}\nsource: examples\nvalues:\n{rows}", "more-values.yaml")
+    assert count_queries(steward, url) == before
