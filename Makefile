@@ -12,8 +12,9 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 # Runtime install; the dev extra brings the test and lint tools.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+$(VENV)/.installed: pyproject.toml jalon/locale/fr/LC_MESSAGES/django.po | $(BIN)/python
 	$(BIN)/pip install -q -e .
+	$(BIN)/pybabel compile -d jalon/locale -D django
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed

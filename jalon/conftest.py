@@ -2,6 +2,14 @@ from pathlib import Path
 
 import pytest
 
+
+def pytest_configure(config):
+    # The interface's translations are compiled at install; make sure they are here.
+    from jalon.core.translations import compile_translations
+
+    compile_translations()
+
+
 PLANS = Path(__file__).resolve().parent.parent / "plans"
 IMT_PLAN = PLANS / "imt-2018-2022.yaml"
 IMT_VALUES = PLANS / "imt-2018-2022.values.yaml"

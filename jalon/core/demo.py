@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 import jalon
+from jalon.core.translations import compile_translations
 from jalon.access.choices import Role
 from jalon.access.models import Access
 from jalon.audit.models import AuditEvent
@@ -33,6 +34,7 @@ def plans_dir() -> Path:
 
 def prepare(stdout) -> dict[str, str]:
     """Migrate, load the demo plan and its figures, and return the demo accounts' passwords."""
+    compile_translations()
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     folder = plans_dir()

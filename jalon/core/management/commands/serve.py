@@ -18,6 +18,12 @@ class Command(BaseCommand):
                 "the database is not up to date: run `jalon migrate` (or `jalon demo`)."
             )
         import waitress
+        from django.core.management import call_command
+
+        from jalon.core.translations import compile_translations
+
+        compile_translations()
+        call_command("collectstatic", interactive=False, verbosity=0)
 
         from jalon.wsgi import application
 
