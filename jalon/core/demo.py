@@ -7,10 +7,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 import jalon
-from jalon.core.translations import compile_translations
 from jalon.access.choices import Role
 from jalon.access.models import Access
 from jalon.audit.models import AuditEvent
+from jalon.core.translations import compile_translations
 from jalon.organisation.models import Entity
 from jalon.plans.models import Plan
 
