@@ -31,6 +31,7 @@ PROJECT_STATUS_LABELS = {
     "on_track": gettext_lazy("on track"),
     "late": gettext_lazy("late"),
     "done": gettext_lazy("done"),
+    "no_milestones": gettext_lazy("no milestones"),
 }
 
 

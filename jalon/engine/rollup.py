@@ -39,6 +39,7 @@ class ProjectStatus(StrEnum):
     ON_TRACK = "on_track"
     LATE = "late"
     DONE = "done"
+    NO_MILESTONES = "no_milestones"  # nothing to judge it by: said, never taken as on track
 
 
 def project_status(
@@ -52,7 +53,8 @@ def project_status(
 
     In order: the override if given (the caller enforces its comment); done when there
     is at least one milestone and all are done; late when a milestone is past due and
-    not done; not started before `start` while no milestone is done; else on track.
+    not done; not started before `start` while no milestone is done; no milestones when
+    there are none to judge by; else on track.
     """
     if override is not None:
         return ProjectStatus(override)
@@ -62,4 +64,6 @@ def project_status(
         return ProjectStatus.LATE
     if start is not None and today < start and all(done is None for _, done in milestones):
         return ProjectStatus.NOT_STARTED
+    if not milestones:
+        return ProjectStatus.NO_MILESTONES
     return ProjectStatus.ON_TRACK

@@ -285,7 +285,7 @@ def _store(pf: PlanFile, located: Located, filename: str, actor_label: str) -> L
             problems.append(
                 located.problem(
                     ("indicators", order, "frequency"),
-                    f"'{d.code}' has figures or past targets by {before.get_frequency_display().lower()}:"
+                    f"'{d.code}' has figures or past targets by {before.frequency.replace('_', ' ')}:"
                     " its frequency cannot change; make a new indicator",
                 )
             )

@@ -128,7 +128,7 @@ def store_values(text: str, filename: str, *, actor=None, actor_label: str = "")
             problems.append(
                 located.problem(
                     (*at, "period"),
-                    f"{error} ('{indicator.code}' is reported by {indicator.get_frequency_display().lower()})",
+                    f"{error} ('{indicator.code}' is reported by {indicator.frequency.replace('_', ' ')})",
                 )
             )
             continue

@@ -34,7 +34,7 @@ def test_every_interface_string_is_translated_into_french():
         if not message.id:
             continue
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        if all(strings):
+        if all(strings) and not message.fuzzy:  # a fuzzy entry is not compiled
             translated.add(message.id if isinstance(message.id, str) else tuple(message.id))
     used = set()
     for template in (ROOT / "jalon").rglob("templates/**/*.html"):

@@ -33,7 +33,7 @@ def test_project_status_from_milestones():
     assert project_status([(due, None), (later, None)], today) == ProjectStatus.LATE
     assert project_status([(later, None)], today) == ProjectStatus.ON_TRACK
     assert project_status([(later, None)], today, start=dt.date(2019, 9, 1)) == "not_started"
-    assert project_status([], today) == ProjectStatus.ON_TRACK
+    assert project_status([], today) == ProjectStatus.NO_MILESTONES  # nothing to judge by
     assert project_status([(due, None)], today, override=ProjectStatus.ON_TRACK) == "on_track"
 
 

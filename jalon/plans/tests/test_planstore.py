@@ -176,7 +176,7 @@ def test_a_frequency_cannot_change_under_stored_figures(imt_values):
     )
     with pytest.raises(FileProblems) as caught:
         load_plan_text(text, "plan.yaml")
-    assert "'own-resources' has figures or past targets by calendar year" in str(caught.value)
+    assert "'own-resources' has figures or past targets by year" in str(caught.value)
     assert snapshot() == before
 
 
