@@ -32,9 +32,12 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/jalon makemigrations --check --dry-run
 	$(BIN)/jalon check
 
+# The browser test needs Debian's Chromium: skipped loudly without it, unless
+# JALON_REQUIRE_BROWSER=1 (set by .ci/run, which installs it).
 test-sqlite: $(VENV)/.installed-dev
 	@echo "== tests on SQLite =="
-	env -u DATABASE_URL $(BIN)/pytest
+	@test -x /usr/bin/chromium || echo "!! The browser test will be SKIPPED: no /usr/bin/chromium (apt-get install chromium)."
+	env -u DATABASE_URL $(BIN)/pytest -rs
 
 # PostgreSQL at DATABASE_URL (default $(PG_URL)); skipped loudly where no server answers,
 # unless JALON_REQUIRE_POSTGRES=1 (set by .ci/run), which makes it required.
@@ -43,7 +46,7 @@ test-postgres: $(VENV)/.installed-dev
 	case "$$url" in postgres*) ;; *) url="$(PG_URL)";; esac; \
 	if $(BIN)/python -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$$url" 2>/dev/null; then \
 	  echo "== tests on PostgreSQL ($$url) =="; \
-	  DATABASE_URL="$$url" $(BIN)/pytest; \
+	  DATABASE_URL="$$url" $(BIN)/pytest -rs; \
 	elif [ "$$JALON_REQUIRE_POSTGRES" = "1" ]; then \
 	  echo "!! PostgreSQL is required (JALON_REQUIRE_POSTGRES=1) but $$url does not answer."; exit 1; \
 	else \

@@ -204,4 +204,67 @@ def run(stdout) -> dict[str, float]:
     w(
         f"  goal for evaluate: within 3 × reference → {'met' if eval_time <= 3 * ref_time else 'NOT met'}; full under 2 s → {'met' if full < 2 else 'NOT met'}"
     )
+    figures |= pages(plan, w)
     return figures
+
+
+def pages(plan, w, repeat: int = 40) -> dict[str, float]:
+    """Time the dashboard's pages on the federation, against a trivial page of the same server."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from jalon.access.models import Access
+    from jalon.values.evaluation import cached_evaluation
+
+    user, _ = get_user_model().objects.get_or_create(username="bench-viewer")
+    Access.objects.get_or_create(user=user, plan=plan, defaults={"role": "viewer"})
+    client = Client()
+    client.force_login(user)
+    start = time.perf_counter()
+    cached_evaluation(Plan.objects.get(pk=plan.pk))
+    cold = time.perf_counter() - start
+
+    def series(url: str) -> list[float]:
+        client.get(url, HTTP_ACCEPT_LANGUAGE="en")  # warm: templates, the evaluation cache
+        times = []
+        for _ in range(repeat):
+            begin = time.perf_counter()
+            response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+            times.append(time.perf_counter() - begin)
+            assert response.status_code == 200, (url, response.status_code)
+        return sorted(times)
+
+    def p95(times: list[float]) -> float:
+        return statistics.quantiles(times, n=20, method="inclusive")[-1]
+
+    # The trivial page: the same stack (session, CSRF, i18n, the base template) and no
+    # data: the search page with no query. /healthz shows the bare floor, for reference.
+    floor = series("/healthz")
+    trivial = series(f"/plans/{plan.code}/search/")
+    base = statistics.median(trivial)
+    out = {"page_cold_evaluation_s": cold, "page_trivial_median_s": base}
+    w(
+        f"Pages, server time in this process over {repeat} requests each (evaluation cached;"
+        f" computing it after a change takes {cold:.2f} s, once):"
+    )
+    w(
+        f"  floor: /healthz (no template)        median {statistics.median(floor) * 1000:6.1f} ms"
+        f"   p95 {p95(floor) * 1000:6.1f} ms"
+    )
+    w(
+        f"  trivial page: search, no query       median {base * 1000:6.1f} ms"
+        f"   p95 {p95(trivial) * 1000:6.1f} ms"
+    )
+    for name, url in (
+        ("overview", f"/plans/{plan.code}/"),
+        ("indicator", f"/plans/{plan.code}/indicators/i000/"),
+    ):
+        times = series(url)
+        median, high = statistics.median(times), p95(times)
+        out[f"page_{name}_median_s"], out[f"page_{name}_p95_s"] = median, high
+        verdict = "met" if high < 0.150 and high <= 10 * base else "NOT met"
+        w(
+            f"  {name:<36} median {median * 1000:6.1f} ms   p95 {high * 1000:6.1f} ms"
+            f"   = {high / base:5.1f} × trivial median   (goal: p95 < 150 ms and ≤ 10 ×: {verdict})"
+        )
+    return out

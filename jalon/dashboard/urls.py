@@ -4,6 +4,7 @@ from jalon.dashboard import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
     path("plans/<slug:plan>/", views.overview, name="overview"),
     path("plans/<slug:plan>/indicators/", views.indicator_list, name="indicator_list"),
     path("plans/<slug:plan>/indicators/<slug:code>/", views.indicator_detail, name="indicator"),

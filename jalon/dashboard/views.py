@@ -12,6 +12,7 @@ import numpy as np
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -36,6 +37,8 @@ from jalon.organisation.models import Entity
 from jalon.plans.models import Axis, Lever, Target
 from jalon.values.evaluation import breakdowns, cached_evaluation, end_of_day
 from jalon.values.models import Value
+
+OTHER_TARGETS = 20  # links to other entities' targets shown on an indicator page
 
 
 @dataclass
@@ -101,6 +104,11 @@ def open_page(request, plan_code: str) -> Page:
     pe = cached_evaluation(plan, as_of=end_of_day(as_of) if as_of else None)
     root = pe.tree.codes.index(plan.organisation.code)
     return Page(request, plan, access, filters, year, as_of, pe, root)
+
+
+def healthz(request):
+    """Answer that this app process is up: for load balancers, and the benchmark's baseline."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 @login_required
@@ -228,9 +236,17 @@ def indicator_detail(request, plan, code):
     result = page.pe.result(indicator.code)
 
     versions = list(
-        Target.objects.filter(indicator=indicator)
+        Target.objects.filter(indicator=indicator, entity=entity)
         .select_related("entity", "document")
-        .order_by("entity__code", "document__code", "-version")
+        .order_by("document__code", "-version")
+    )
+    # Other entities' targets are links only: their codes, not a record each.
+    others = list(
+        Target.objects.current()
+        .filter(indicator=indicator)
+        .exclude(entity=entity)
+        .order_by("entity__code")
+        .values_list("entity__code", "entity__name", "target_period")
     )
     current = [t for t in versions if t.superseded_at is None and t.entity_id == entity.pk]
     chart_targets = [
@@ -316,10 +332,9 @@ def indicator_detail(request, plan, code):
             figure=fig,
             chart=chart,
             chart_rows=_chart_table(fig, result, row),
-            targets=[t for t in versions if t.entity_id == entity.pk],
-            other_targets=[
-                t for t in versions if t.entity_id != entity.pk and t.superseded_at is None
-            ],
+            targets=versions,
+            other_targets=others[:OTHER_TARGETS],
+            more_targets=max(len(others) - OTHER_TARGETS, 0),
             shares=[(s, members.get(s.code)) for s in shares],
             hidden_members=hidden,
             breakdowns=broken,

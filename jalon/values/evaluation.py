@@ -9,7 +9,7 @@ import functools
 import json
 import threading
 from collections import OrderedDict, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 
 import numpy as np
@@ -41,6 +41,7 @@ class PlanEvaluation:
     evaluation: Evaluation
     example: dict[str, np.ndarray]  # per indicator (E, P): the figure rests on example data
     as_of: dt.datetime | None
+    derived: dict = field(default_factory=dict)  # memo of derived_examples, per indicator
 
     def result(self, code: str):
         """Return the engine's result for the indicator ``code``."""
@@ -453,6 +454,8 @@ def derived_examples(pe: PlanEvaluation, code: str) -> tuple[np.ndarray, np.ndar
     A target does when its baseline is the measured figure and that figure is an
     example; a forecast does when any figure it was fitted on is.
     """
+    if code in pe.derived:
+        return pe.derived[code]
     result = pe.result(code)
     flags = pe.example[code]
     rows = np.arange(len(pe.tree))
@@ -460,4 +463,5 @@ def derived_examples(pe: PlanEvaluation, code: str) -> tuple[np.ndarray, np.ndar
     at_baseline = np.where(column >= 0, flags[rows, np.maximum(column, 0)], False)
     target = result.baseline_measured & at_baseline
     forecast = (flags & ~np.isnan(result.figure)).any(axis=1)
+    pe.derived[code] = (target, forecast)
     return target, forecast
