@@ -131,10 +131,10 @@ def indicator_chart(fig: Figure, trajectory: list, targets: list[dict]) -> dict:
         {
             "data": {"values": [r for r in forecast_rows if "low" in r]},
             "mark": {
-                "type": "errorbar",
-                "ticks": True,
-                "thickness": 2,
+                "type": "rule",
+                "strokeWidth": 3,
                 "color": COLOURS["forecast"],
+                "opacity": 0.7,
             },
             "encoding": {
                 "y": {"field": "low", "type": "quantitative", "title": y_title},

@@ -13,6 +13,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jalon.engine.forecast import LEVEL, WINDOW
 from jalon.engine.periods import Period, PeriodError
 from jalon.engine.status import STATUS_ORDER
 from jalon.values.evaluation import PlanEvaluation, derived_examples
@@ -109,6 +110,16 @@ class Figure:
     historical_rate: float | None = None
     historical_per_year: float | None = None
     series: list = field(default_factory=list)  # (period, value, example) along the axis
+
+    @property
+    def method(self) -> str:
+        """Return how the forecast is made, in the reader's language."""
+        return _(
+            "Linear trend (least squares) on up to the last %(window)s points;"
+            " %(level)s %% prediction interval from Student's t with n − 2 degrees of freedom"
+            " (n: points used); with 2 points, the line through them, and with 1 point, that"
+            " value, both without interval or probability."
+        ) % {"window": WINDOW, "level": round(LEVEL * 100)}
 
     @property
     def shown(self) -> str:

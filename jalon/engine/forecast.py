@@ -15,6 +15,9 @@ from scipy import stats
 from .arrays import as_float, safe_divide
 from .status import Polarity
 
+WINDOW = 5  # recent points a trend is fitted on
+LEVEL = 0.8  # coverage of the prediction interval
+
 
 @dataclass
 class Forecast:
@@ -78,8 +81,8 @@ def forecast(
     polarity: Polarity = Polarity.UP,
     band_low=None,
     band_high=None,
-    window: int = 5,
-    level: float = 0.8,
+    window: int = WINDOW,
+    level: float = LEVEL,
 ) -> Forecast:
     """Return the forecast of each series `values` (S, P) at position `at` (scalar or (S,)).
 
@@ -167,7 +170,7 @@ def required_growth(latest_value, latest_position, target_value, target_position
     return rate, per_year
 
 
-def historical_growth(positions, values, *, window: int = 5):
+def historical_growth(positions, values, *, window: int = WINDOW):
     """Return (rate, per_year) over the last `window` points with a figure of each series.
 
     rate is the compound annual rate between the first and last of those points (both

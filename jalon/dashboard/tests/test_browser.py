@@ -98,10 +98,10 @@ def test_log_in_see_the_plan_draw_a_chart_and_switch_language(demo, browser, tmp
     chart.locator("svg").first.wait_for(state="visible", timeout=15_000)
     assert "drawn" in chart.get_attribute("class")
     assert page.locator('.chart[data-spec="chart-programme"] svg').count() >= 1
+    shoot(page, "indicator-fr", tmp_path)
     # The chart's data is also a table, behind a toggle.
     page.click("text=Tableau de données >> nth=0")
     assert page.locator(".data-table table").first.is_visible()
-    shoot(page, "indicator-fr", tmp_path)
 
     page.click("button[name=language][value=en]")
     page.wait_for_load_state()
