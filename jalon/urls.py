@@ -2,11 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from jalon.core import views as core_views
-
 urlpatterns = [
     path("", include("jalon.dashboard.urls")),
-    path("status/", core_views.status_page, name="status"),
     path(
         "login/", auth_views.LoginView.as_view(template_name="dashboard/login.html"), name="login"
     ),

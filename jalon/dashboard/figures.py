@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from jalon.engine.forecast import LEVEL, WINDOW
 from jalon.engine.periods import Period, PeriodError
-from jalon.engine.status import STATUS_ORDER
+from jalon.engine.rollup import rollup_counts
 from jalon.values.evaluation import PlanEvaluation, derived_examples
 
 STATUS_LABELS = {
@@ -271,9 +271,8 @@ def _num(x) -> float | None:
 
 def status_counts(statuses) -> list[tuple[str, str, int]]:
     """Return (status, label, count) for each status present, best first: counts, never averages."""
-    counts = {s.value: 0 for s in STATUS_ORDER}
-    for status in statuses:
-        counts[status] = counts.get(status, 0) + 1
+    statuses = list(statuses)
+    counts = rollup_counts(statuses, {"all": range(len(statuses))})["all"]
     return [(s, STATUS_LABELS[s], n) for s, n in counts.items() if n]
 
 

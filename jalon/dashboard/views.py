@@ -33,7 +33,7 @@ from jalon.dashboard.figures import (
 from jalon.dashboard.forms import FiltersForm, SearchForm
 from jalon.engine.periods import Period
 from jalon.engine.rollup import project_status
-from jalon.organisation.models import Entity
+from jalon.organisation.models import Entity, Grouping
 from jalon.plans.models import Axis, Lever, Target
 from jalon.values.evaluation import breakdowns, cached_evaluation, end_of_day
 from jalon.values.models import Value
@@ -386,10 +386,13 @@ def entity_list(request, plan):
     today = page.today()
     current = [e for e in entities if e.valid_to is None or e.valid_to >= today]
     former = [e for e in entities if e.valid_to is not None and e.valid_to < today]
+    groupings = list(Grouping.objects.prefetch_related("memberships__entity"))
     return render(
         request,
         "dashboard/entities.html",
-        page.context(current=current, former=former, crumbs=[(_("Schools"), "")]),
+        page.context(
+            current=current, former=former, groupings=groupings, crumbs=[(_("Schools"), "")]
+        ),
     )
 
 
