@@ -1,5 +1,6 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils import translation
 
 from jalon.core import demo
 
@@ -17,8 +18,9 @@ class Command(BaseCommand):
         self.stdout.write(
             "Example figures are marked as examples: the schools' own are not public."
         )
-        for username, (role, entity, password) in accounts.items():
-            scope = f" of {entity}" if entity else ""
-            self.stdout.write(f"Demo account: {username} / {password}  ({role.label}{scope})")
+        with translation.override("en"):  # the terminal speaks English, like the rest of it
+            for username, (role, entity, password) in accounts.items():
+                scope = f" of {entity}" if entity else ""
+                self.stdout.write(f"Demo account: {username} / {password}  ({role.label}{scope})")
         if not no_serve:
             call_command("serve", host=host, port=port)
