@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from jalon.dashboard.figures import Figure, missing
 
-SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # the version vl-convert bundles
 COLOURS = {"actual": "#1d4e89", "trajectory": "#8a8f98", "forecast": "#c2410c", "target": "#0f766e"}
 
 
@@ -25,10 +25,12 @@ def _base(title: str, periods: list[str], unit: str) -> dict:
             "legend": {"orient": "bottom", "labelColor": "#374151"},
         },
         "encoding": {
+            # Every period on the axis, so a year without figures still takes its place.
             "x": {
                 "field": "period",
                 "type": "ordinal",
                 "sort": periods,
+                "scale": {"domain": periods},
                 "title": None,
                 "axis": {"labelAngle": 0},
             },
@@ -68,7 +70,7 @@ def indicator_chart(fig: Figure, trajectory: list, targets: list[dict]) -> dict:
         if not missing(value):
             rows.append({"period": code, "value": value * scale, "series": names["trajectory"]})
     forecast_rows = []
-    if fig.forecast is not None and fig.target_period is not None:
+    if fig.forecast is not None and fig.forecast_period is not None:
         last = [(p, v) for p, v, _ in fig.series if v is not None]
         if last:
             forecast_rows.append(
@@ -79,7 +81,7 @@ def indicator_chart(fig: Figure, trajectory: list, targets: list[dict]) -> dict:
                 }
             )
         point = {
-            "period": fig.target_period.code,
+            "period": fig.forecast_period.code,
             "value": fig.forecast * scale,
             "series": names["forecast"],
         }
@@ -97,7 +99,7 @@ def indicator_chart(fig: Figure, trajectory: list, targets: list[dict]) -> dict:
         for t in targets
         if not missing(t["value"])
     ]
-    y_title = "%" if unit == "%" else unit
+    y_title = "%" if unit == "%" else fig.indicator.unit_label
     colour = {
         "domain": [names["actual"], names["trajectory"], names["forecast"], names["target"]],
         "range": [COLOURS["actual"], COLOURS["trajectory"], COLOURS["forecast"], COLOURS["target"]],

@@ -41,18 +41,27 @@ def missing(value) -> bool:
     return value is None or (isinstance(value, float | np.floating) and math.isnan(value))
 
 
-def format_figure(value, unit: str, *, precise: bool = False) -> str:
+def decimals_for(value: float, unit: str) -> int:
+    """Return the decimals a figure is shown with: none from 100 up, two below."""
+    if unit == "%":
+        return 1
+    return 0 if abs(value) >= 100 or float(value).is_integer() else 2
+
+
+def _number(value: float, digits: int) -> str:
+    # Django's number_format cuts digits off; round first so pages agree with the engine.
+    return number_format(round(value, digits), digits, use_l10n=True, force_grouping=True)
+
+
+def format_figure(value, unit: str, *, digits: int | None = None) -> str:
     """Return ``value`` in the active language: 13 400 / 13,400; shares as percentages."""
     if missing(value):
         return _("no data")
     value = float(value)
     if unit == "%":
-        return f"{number_format(value * 100, 1, use_l10n=True)} %"
-    if abs(value) >= 100 or (value.is_integer() and not precise):
-        text = number_format(round(value), 0, use_l10n=True, force_grouping=True)
-    else:
-        text = number_format(value, 2, use_l10n=True, force_grouping=True)
-    return text
+        return f"{_number(value * 100, 1 if digits is None else digits)} %"
+    text = _number(value, decimals_for(value, unit) if digits is None else digits)
+    return text.replace("-", "−")
 
 
 def format_rate(rate) -> str:
@@ -60,7 +69,14 @@ def format_rate(rate) -> str:
     if missing(rate):
         return "—"
     sign = "+" if rate >= 0 else "−"
-    return f"{sign}{number_format(abs(rate) * 100, 1, use_l10n=True)} %"
+    return f"{sign}{_number(abs(rate) * 100, 1)} %"
+
+
+def format_percent(value, digits: int = 0) -> str:
+    """Return a fraction as a percentage, rounded (0.606 → 61 %)."""
+    if missing(value):
+        return "—"
+    return f"{_number(float(value) * 100, digits)} %".replace("-", "−")
 
 
 def period_for_year(year: int | None, indicator) -> Period | None:
@@ -105,6 +121,7 @@ class Figure:
     forecast_high: float | None = None
     probability: float | None = None
     forecast_method: str = ""
+    forecast_period: Period | None = None  # the target period, else the axis's last
     required_rate: float | None = None
     required_per_year: float | None = None
     historical_rate: float | None = None
@@ -120,6 +137,19 @@ class Figure:
             " (n: points used); with 2 points, the line through them, and with 1 point, that"
             " value, both without interval or probability."
         ) % {"window": WINDOW, "level": round(LEVEL * 100)}
+
+    @property
+    def forecast_text(self) -> str:
+        """Return the forecast and its interval, all three with the same decimals."""
+        if self.forecast is None:
+            return ""
+        digits = decimals_for(self.forecast, self.unit)
+        text = format_figure(self.forecast, self.unit, digits=digits)
+        if self.forecast_low is not None:
+            low = format_figure(self.forecast_low, self.unit, digits=digits)
+            high = format_figure(self.forecast_high, self.unit, digits=digits)
+            text += f" [{low} – {high}]"
+        return text
 
     @property
     def shown(self) -> str:
@@ -180,21 +210,21 @@ class Figure:
         ) % {
             "actual": f(self.value),
             "expected": f(self.expected),
-            "progress": number_format(
-                round(self.progress * 100), 0, use_l10n=True, force_grouping=True
-            ),
+            "progress": _number(self.progress * 100, 0).replace("-", "−"),
             "status": label,
         }
 
     def growth_sentence(self) -> str:
         """Return the growth still required each year against the historical rate."""
+        if self.indicator.polarity not in ("up", "down"):
+            return ""  # a level or a band is kept, not reached: no growth is required
         if missing(self.target) or self.target_period is None or missing(self.required_rate):
             return ""
         parts = {
             "target": format_figure(self.target, self.unit),
             "period": self.target_period.code,
             "rate": format_rate(self.required_rate),
-            "per_year": format_figure(self.required_per_year, self.unit, precise=True),
+            "per_year": format_figure(self.required_per_year, self.unit),
         }
         text = (
             _("Reaching %(target)s in %(period)s takes %(rate)s a year (%(per_year)s a year)")
@@ -239,6 +269,7 @@ def figure_at(pe: PlanEvaluation, indicator, row: int, period: Period | None) ->
         forecast_high=_num(forecast.high[row]),
         probability=_num(forecast.probability[row]),
         forecast_method=forecast.method,
+        forecast_period=r.target_period[row] or (r.periods[-1] if r.periods else None),
         required_rate=_num(r.required_rate[row]),
         required_per_year=_num(r.required_per_year[row]),
         historical_rate=_num(r.historical_rate[row]),

@@ -6,13 +6,14 @@ engine did; `figures` only picks and words them.
 """
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -65,6 +66,7 @@ class Page:
             "has_examples": self.has_examples(),
             "crumbs": crumbs + extra.pop("crumbs", []),
             "query": self.query_string(),
+            "query_tail": self.query_string().replace("?", "&", 1),
             "search_query": self.request.GET.get("q", "")[:100],
             "extra_hidden": [],
             **extra,
@@ -84,6 +86,29 @@ class Page:
     def today(self) -> dt.date:
         return self.as_of or timezone.localdate()
 
+    def moment(self):
+        """Return the moment the page shows (the end of the "as of" day), else None: now."""
+        return end_of_day(self.as_of) if self.as_of else None
+
+    def targets(self):
+        """Return the target versions in force at the page's moment."""
+        return Target.objects.as_of(self.moment()) if self.as_of else Target.objects.current()
+
+    def history(self):
+        """Return the value revisions recorded by the page's moment that the reader may see.
+
+        Drafts are a contributor's work in progress: the plan's stewards see them, and the
+        contributor of the entity; nobody else.
+        """
+        values = Value.objects.all()
+        if self.as_of:
+            values = values.filter(recorded_at__lte=self.moment())
+        if self.access.role == "viewer":
+            values = values.exclude(state="draft")
+        elif self.access.role == "contributor":
+            values = values.exclude(Q(state="draft") & ~Q(entity=self.access.entity))
+        return values
+
     def visible(self, row: int) -> bool:
         """Return whether the entity at ``row`` is within the reader's scope."""
         if self.access.role != "contributor":
@@ -97,10 +122,9 @@ def open_page(request, plan_code: str) -> Page:
     """Return the page's plan, access, filters and evaluation; raise unless allowed."""
     plan, access = plan_access(request.user, plan_code)
     filters = FiltersForm(request.GET or None, plan=plan)
-    year = as_of = None
-    if filters.is_valid():
-        year = filters.cleaned_data.get("year")
-        as_of = filters.cleaned_data.get("as_of")
+    filters.is_valid()  # a bad field is said on the page; the valid ones still apply
+    cleaned = getattr(filters, "cleaned_data", {})
+    year, as_of = cleaned.get("year"), cleaned.get("as_of")
     pe = cached_evaluation(plan, as_of=end_of_day(as_of) if as_of else None)
     root = pe.tree.codes.index(plan.organisation.code)
     return Page(request, plan, access, filters, year, as_of, pe, root)
@@ -120,10 +144,8 @@ def home(request):
     return render(request, "dashboard/home.html", {"accesses": accesses})
 
 
-def _primary_targets(plan, entity_id) -> dict[int, Target]:
-    targets = Target.objects.current().filter(
-        indicator__plan=plan, entity_id=entity_id, primary=True
-    )
+def _primary_targets(page, entity_id) -> dict[int, Target]:
+    targets = page.targets().filter(indicator__plan=page.plan, entity_id=entity_id, primary=True)
     return {t.indicator_id: t for t in targets.select_related("document")}
 
 
@@ -136,7 +158,7 @@ def overview(request, plan):
     figures = {
         i.pk: figure_at(page.pe, i, page.root, period_for_year(page.year, i)) for i in indicators
     }
-    primary = _primary_targets(plan, plan.organisation_id)
+    primary = _primary_targets(page, plan.organisation_id)
     tiles = [
         {
             "figure": figures[i.pk],
@@ -226,7 +248,7 @@ def indicator_detail(request, plan, code):
     )
     entity_code = request.GET.get("entity") or plan.organisation.code
     if entity_code not in page.pe.tree.codes:
-        raise PermissionDenied
+        raise Http404
     row = page.pe.tree.codes.index(entity_code)
     if not page.visible(row):
         raise PermissionDenied
@@ -235,19 +257,28 @@ def indicator_detail(request, plan, code):
     fig = figure_at(page.pe, indicator, row, period)
     result = page.pe.result(indicator.code)
 
+    recorded = (
+        Target.objects.filter(recorded_at__lte=page.moment()) if page.as_of else Target.objects
+    )
     versions = list(
-        Target.objects.filter(indicator=indicator, entity=entity)
+        recorded.filter(indicator=indicator, entity=entity)
         .select_related("entity", "document")
         .order_by("document__code", "-version")
     )
-    # Other entities' targets are links only: their codes, not a record each.
-    others = list(
-        Target.objects.current()
+    if page.as_of:  # a version superseded after the page's moment was in force then
+        for version in versions:
+            if version.superseded_at and version.superseded_at > page.moment():
+                version.superseded_at = None
+    # Other entities' targets are links only (codes, not a record each), within scope.
+    others = [
+        (code, name, period)
+        for code, name, period in page.targets()
         .filter(indicator=indicator)
         .exclude(entity=entity)
         .order_by("entity__code")
         .values_list("entity__code", "entity__name", "target_period")
-    )
+        if page.visible(page.pe.tree.codes.index(code))
+    ]
     current = [t for t in versions if t.superseded_at is None and t.entity_id == entity.pk]
     chart_targets = [
         {
@@ -273,10 +304,20 @@ def indicator_detail(request, plan, code):
     children = [r for r in members_with_figures if page.visible(r)]
     hidden = len(members_with_figures) - len(children)
     # The share of the gap is meaningful for additive amounts; others list members only.
+    # It is computed over every member, then shown for those within the reader's scope.
     additive = indicator.kind == "amount" and indicator.across == "sum"
-    shares = gap_shares(
-        page.pe, indicator, row, fig.period, baseline_period if additive else None, children
-    )
+    shares = [
+        share
+        for share in gap_shares(
+            page.pe,
+            indicator,
+            row,
+            fig.period,
+            baseline_period if additive else None,
+            members_with_figures,
+        )
+        if page.visible(share.row)
+    ]
     members = {
         m.code: m for m in Entity.objects.filter(code__in=[page.pe.tree.codes[r] for r in children])
     }
@@ -311,15 +352,19 @@ def indicator_detail(request, plan, code):
                 else "",
                 "incomplete_here": column is not None and bool(b.gaps["incomplete"][row, column]),
                 "incomplete": incomplete,
+                # No member figures here at all: nothing to draw (an empty chart is no chart).
                 "chart": breakdown_chart(
                     b.dimension.label, [p.code for p in result.periods], rows, indicator.unit
-                ),
+                )
+                if rows
+                else None,
                 "rows": rows,
             }
         )
 
     history = list(
-        Value.objects.filter(indicator=indicator, entity=entity)
+        page.history()
+        .filter(indicator=indicator, entity=entity)
         .select_related("source", "recorded_by", "member")
         .order_by("-period", "member__code", "-revision")[:200]
     )
@@ -339,6 +384,7 @@ def indicator_detail(request, plan, code):
             hidden_members=hidden,
             breakdowns=broken,
             history=history,
+            extra_hidden=[("entity", entity.code)] if entity.pk != plan.organisation_id else [],
             crumbs=[
                 (_("Indicators"), reverse("indicator_list", args=[plan.code])),
                 (indicator.label, ""),
@@ -378,11 +424,16 @@ def _chart_table(fig, result, row) -> list[dict]:
 def entity_list(request, plan):
     """Render the organisation's entities: the tree, with former entities apart."""
     page = open_page(request, plan)
-    entities = [
-        e
-        for e in Entity.objects.select_related("parent")
-        if page.visible(page.pe.tree.codes.index(e.code))
-    ]
+    # In the tree's order: the organisation first, then its members by name.
+    depth = {code: int(d) for code, d in zip(page.pe.tree.codes, page.pe.tree.depth, strict=True)}
+    entities = sorted(
+        (
+            e
+            for e in Entity.objects.select_related("parent")
+            if page.visible(page.pe.tree.codes.index(e.code))
+        ),
+        key=lambda e: (depth[e.code], e.name.casefold()),
+    )
     today = page.today()
     current = [e for e in entities if e.valid_to is None or e.valid_to >= today]
     former = [e for e in entities if e.valid_to is not None and e.valid_to < today]
@@ -613,6 +664,12 @@ def lever_detail(request, plan, code):
     )
 
 
+def folded(text: str) -> str:
+    """Return ``text`` without accents or case, for matching: "Télécom" → "telecom"."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
 @login_required
 def search(request, plan):
     """Render what matches a query among codes and names."""
@@ -620,18 +677,24 @@ def search(request, plan):
     form = SearchForm(request.GET or None)
     found = {}
     if form.is_valid():
-        q = form.cleaned_data["q"]
-        match = Q(code__icontains=q) | Q(name__icontains=q) | Q(name_en__icontains=q)
+        # Matched in Python, accents and case folded: SQLite's LIKE folds ASCII only.
+        wanted = folded(form.cleaned_data["q"])
+
+        def hits(records):
+            return [
+                r for r in records if any(wanted in folded(t) for t in (r.code, r.name, r.name_en))
+            ][:50]
+
         found = {
-            "indicators": list(page.plan.indicators.filter(match)[:50]),
+            "indicators": hits(page.plan.indicators.all()),
             "entities": [
                 e
-                for e in Entity.objects.filter(match)[:50]
+                for e in hits(Entity.objects.all())
                 if page.visible(page.pe.tree.codes.index(e.code))
             ],
-            "projects": list(page.plan.projects.filter(match)[:50]),
-            "axes": list(page.plan.axes.filter(match)[:50]),
-            "levers": list(page.plan.levers.filter(match)[:50]),
+            "projects": hits(page.plan.projects.all()),
+            "axes": hits(page.plan.axes.all()),
+            "levers": hits(page.plan.levers.all()),
         }
     return render(
         request,

@@ -139,6 +139,7 @@ class Indicator(Bilingual):
     order = models.PositiveIntegerField(default=0)
     definition = models.TextField(blank=True)
     unit = models.CharField(max_length=40)
+    unit_en = models.CharField(max_length=40, blank=True)
     data_source = models.CharField(max_length=300, blank=True)
     owner = models.CharField(max_length=200, blank=True)
     frequency = models.CharField(max_length=16, choices=Frequency.choices)
@@ -170,6 +171,13 @@ class Indicator(Bilingual):
         constraints = [
             models.UniqueConstraint(fields=["plan", "code"], name="unique_indicator_code")
         ]
+
+    @property
+    def unit_label(self) -> str:
+        """Return the unit in the active language ("%" and symbols stay as they are)."""
+        if self.unit_en and (get_language() or "").startswith("en"):
+            return self.unit_en
+        return self.unit
 
     @property
     def thresholds(self) -> tuple[float, float]:

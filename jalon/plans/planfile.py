@@ -147,7 +147,8 @@ class BreakdownDef(Bilingual):
 
 class IndicatorDef(Bilingual):
     code: Code
-    unit: Name
+    unit: Name = Field(description="In the plan's language; '%' means fractions (0.10 is 10 %).")
+    unit_en: Name | None = None
     frequency: _enum(choices.Frequency)
     start_month: int | None = Field(None, ge=1, le=12, description="Academic years only.")
     polarity: _enum(choices.Polarity)

@@ -1,12 +1,11 @@
 from django import template
-from django.utils.formats import number_format
 
 from jalon.dashboard.figures import (
     PROJECT_STATUS_LABELS,
     STATUS_LABELS,
     format_figure,
+    format_percent,
     format_rate,
-    missing,
 )
 
 register = template.Library()
@@ -20,10 +19,8 @@ def figure(value, unit=""):
 
 @register.filter
 def percent(value, digits=0):
-    """Return a fraction as a percentage (0.38 → 38 %)."""
-    if missing(value):
-        return "—"
-    return f"{number_format(float(value) * 100, int(digits), use_l10n=True)} %"
+    """Return a fraction as a percentage, rounded (0.38 → 38 %)."""
+    return format_percent(value, int(digits))
 
 
 @register.filter

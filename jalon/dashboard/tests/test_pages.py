@@ -58,7 +58,7 @@ def test_overview_content(personas):
 def test_indicator_page_explains_the_status(personas):
     page = get(personas["steward"], f"{BASE}/indicators/students/").content.decode()
     # (13,000 − 13,400) / (18,680 − 13,400) = −8 % of the expected progress.
-    assert "13,000 against 18,680 expected: -8 % of the expected progress → off track." in page
+    assert "13,000 against 18,680 expected: −8 % of the expected progress → off track." in page
     assert "Reaching 20,000 in 2022/23 takes" in page
     # Both targets with their sources, the primary one marked.
     assert "Primary" in page and "communiqué de presse" in page
@@ -180,3 +180,86 @@ def test_queries_do_not_grow_with_schools_or_indicators(personas, url):
     )
     store_values(f"jalon: 1\nplan: {PLAN}\nsource: examples\nvalues:\n{rows}", "more-values.yaml")
     assert count_queries(steward, url) == before
+
+
+def test_figures_are_rounded_like_the_engine_says(personas):
+    # The start-ups' probability is 0.6065…: 61 %, as `jalon status` says, not cut to 60 %.
+    page = get(personas["viewer"], f"{BASE}/").content.decode()
+    assert "Probability of reaching it: 61 %" in page
+
+
+def test_a_breakdown_without_figures_draws_no_chart(personas):
+    page = get(
+        personas["steward"], f"{BASE}/indicators/students/?entity=mines-nantes"
+    ).content.decode()
+    assert "No figure of this breakdown at Mines Nantes." in page
+    assert 'id="chart-programme"' not in page
+
+
+def test_as_of_pages_show_only_what_was_recorded_then(personas):
+    page = get(personas["viewer"], f"{BASE}/indicators/students/?as_of=2020-01-01").content.decode()
+    assert "No target at this entity." in page
+    assert "No value entered at Institut Mines-Télécom" in page
+
+
+def test_drafts_stay_with_stewards_and_their_contributor(personas):
+    store_values(
+        f"jalon: 1\nplan: {PLAN}\nsource: examples\nstate: draft\nvalues:\n"
+        "  - {indicator: students, entity: imt-mines-ales, period: 2020/21, value: 99999, comment: DRAFT-NOT-APPROVED}\n",
+        "draft.yaml",
+    )
+    url = f"{BASE}/indicators/students/?entity=imt-mines-ales"
+    assert "DRAFT-NOT-APPROVED" not in get(personas["viewer"], url).content.decode()
+    assert "DRAFT-NOT-APPROVED" in get(personas["steward"], url).content.decode()
+    assert "DRAFT-NOT-APPROVED" in get(personas["contributor"], url).content.decode()
+    # A draft does not count in the figures either.
+    assert (
+        "99,999"
+        not in get(personas["steward"], f"{BASE}/indicators/students/")
+        .content.decode()
+        .split("History")[0]
+    )
+
+
+def share_of(page: str, school: str) -> str:
+    row = page.split(f">{school}</a>")[1].split("</tr>")[0]
+    return row.split('<td class="num">')[-1].split("</td>")[0]
+
+
+def test_a_contributor_sees_the_same_share_of_the_gap_as_the_steward(personas):
+    url = f"{BASE}/indicators/students/"
+    steward = share_of(get(personas["steward"], url).content.decode(), "IMT Mines Alès")
+    contributor = share_of(get(personas["contributor"], url).content.decode(), "IMT Mines Alès")
+    assert steward == contributor != "100 %"
+
+
+def test_sentences_fit_the_indicator(personas):
+    share = get(personas["viewer"], f"{BASE}/indicators/foreign-students-share/").content.decode()
+    assert "Forecast for 2022/23:" in share  # no target: the forecast is at the axis's end
+    startups = get(personas["viewer"], f"{BASE}/indicators/startups/").content.decode()
+    assert "Reaching 100" not in startups  # a level to keep needs no growth
+
+
+def test_filters_and_links_keep_the_school(personas):
+    page = get(
+        personas["steward"], f"{BASE}/indicators/students/?entity=imt-mines-ales&year=2019"
+    ).content.decode()
+    assert '<input type="hidden" name="entity" value="imt-mines-ales">' in page
+    root = get(personas["steward"], f"{BASE}/indicators/students/?year=2019").content.decode()
+    assert "?entity=imt-mines-ales&amp;year=2019" in root
+    assert (
+        get(personas["steward"], f"{BASE}/indicators/students/?entity=nowhere").status_code == 404
+    )
+
+
+def test_search_ignores_accents_and_case(personas):
+    page = get(personas["viewer"], f"{BASE}/search/?q=etudiants").content.decode()
+    assert "/indicators/students/" in page
+    page = get(personas["viewer"], f"{BASE}/search/?q=TÉLÉCOM").content.decode()
+    assert "Télécom Paris" in page and "Télécom SudParis" in page
+
+
+def test_french_plurals(personas):
+    page = personas["viewer"].get(f"{BASE}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "1 membre sur 9 a remonté ses chiffres" in page
+    assert "13\xa0000" in page and "étudiants" in page
