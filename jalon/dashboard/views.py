@@ -289,6 +289,19 @@ def indicator_detail(request, plan, code):
         }
         for t in current
     ]
+    # A target's milestones show as smaller marks on the way, with the target's source.
+    chart_targets += [
+        {
+            "period": m["period"],
+            "value": m.get("value")
+            if m.get("value") is not None
+            else (t.baseline_value * (1 + m["relative"]) if t.baseline_value is not None else None),
+            "document": f"{t.document.title} — {_('milestone')}",
+            "primary": False,
+        }
+        for t in current
+        for m in t.milestones
+    ]
     trajectory = [(p.code, result.expected[row, j]) for j, p in enumerate(result.periods)]
     chart = indicator_chart(fig, trajectory, chart_targets)
 

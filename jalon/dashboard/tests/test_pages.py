@@ -263,3 +263,17 @@ def test_french_plurals(personas):
     page = personas["viewer"].get(f"{BASE}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "1 membre sur 9 a remonté ses chiffres" in page
     assert "13\xa0000" in page and "étudiants" in page
+
+
+def test_target_milestones_shape_the_trajectory_and_show_on_the_chart(personas):
+    text = IMT_PLAN.read_text().replace(
+        "    target: {period: 2022/23, value: 20000}\n",
+        "    target: {period: 2022/23, value: 20000}\n    shape: milestones\n"
+        "    milestones: [{period: 2020/21, value: 16000}]\n    reason: a milestone for the test\n",
+        1,
+    )
+    load_plan_text(text, "milestones.yaml")
+    page = get(personas["steward"], f"{BASE}/indicators/students/?year=2020").content.decode()
+    assert '"period": "2020/21", "value": 16000.0, "series": "Target"' in page
+    # Through the milestone: 13,115 (examples) against 16,000 expected at 2020/21.
+    assert "against 16,000 expected" in page
