@@ -639,12 +639,11 @@ def _served(page, item) -> dict:
     }
 
 
-@login_required
-def axis_detail(request, plan, code):
-    """Render what serves an axis: its indicators and projects, with statuses."""
+def _served_page(request, plan, code, model, kind: str):
+    """Render what serves an axis or a lever: its indicators and projects, with statuses."""
     page = open_page(request, plan)
-    axis = get_object_or_404(
-        Axis.objects.filter(plan=page.plan).prefetch_related(
+    item = get_object_or_404(
+        model.objects.filter(plan=page.plan).prefetch_related(
             "indicators", "projects__indicators", "projects__milestones"
         ),
         code=code,
@@ -652,29 +651,20 @@ def axis_detail(request, plan, code):
     return render(
         request,
         "dashboard/axis.html",
-        page.context(
-            kind=_("Axis"), **_served(page, axis), crumbs=[(_("Axis") + " " + axis.code, "")]
-        ),
+        page.context(kind=kind, **_served(page, item), crumbs=[(f"{kind} {item.code}", "")]),
     )
+
+
+@login_required
+def axis_detail(request, plan, code):
+    """Render what serves an axis."""
+    return _served_page(request, plan, code, Axis, _("Axis"))
 
 
 @login_required
 def lever_detail(request, plan, code):
-    """Render what serves a lever: its indicators and projects, with statuses."""
-    page = open_page(request, plan)
-    lever = get_object_or_404(
-        Lever.objects.filter(plan=page.plan).prefetch_related(
-            "indicators", "projects__indicators", "projects__milestones"
-        ),
-        code=code,
-    )
-    return render(
-        request,
-        "dashboard/axis.html",
-        page.context(
-            kind=_("Lever"), **_served(page, lever), crumbs=[(_("Lever") + " " + lever.code, "")]
-        ),
-    )
+    """Render what serves a lever."""
+    return _served_page(request, plan, code, Lever, _("Lever"))
 
 
 def folded(text: str) -> str:

@@ -1,19 +1,11 @@
 from django.contrib import admin
 
-from jalon.core.admin_base import ReadOnlyAdmin
+from jalon.core.admin_base import ReadOnlyAdmin, ReadOnlyInline
 from jalon.organisation.models import Entity, Grouping, Lineage, Membership
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReadOnlyInline):
     model = Membership
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Entity)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from jalon.core.admin_base import ReadOnlyAdmin
+from jalon.core.admin_base import ReadOnlyAdmin, ReadOnlyInline
 from jalon.plans.models import (
     Axis,
     Indicator,
@@ -54,16 +54,8 @@ class TargetAdmin(ReadOnlyAdmin):
     list_filter = ("primary", "document")
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(ReadOnlyInline):
     model = Milestone
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Project)

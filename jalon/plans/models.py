@@ -1,9 +1,12 @@
+import uuid
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from jalon.core.revisions import RevisionQuerySet
 from jalon.organisation.models import Entity
 from jalon.plans.choices import (
     Across,
@@ -15,6 +18,11 @@ from jalon.plans.choices import (
     ProjectStatus,
     Shape,
 )
+
+
+def new_stamp() -> str:
+    """Return a fresh random stamp for a version of a plan's data."""
+    return uuid.uuid4().hex
 
 
 class Bilingual(models.Model):
@@ -71,16 +79,17 @@ class Plan(Bilingual):
     announced_projects = models.PositiveIntegerField(null=True, blank=True)
     on_track_threshold = models.FloatField(default=0.95)
     at_risk_threshold = models.FloatField(default=0.85)
-    # Bumped by every change to the plan, its targets or its figures: cached evaluations
-    # carry the version they were computed at, so a change invalidates them at once.
-    data_version = models.PositiveIntegerField(default=0, editable=False)
+    # Drawn anew by every change to the plan, its targets or its figures: cached
+    # evaluations are keyed by it, so a change invalidates them at once. Random rather than
+    # a counter, so a rolled-back or restored database never meets a stale cache entry.
+    data_stamp = models.CharField(max_length=32, default=new_stamp, editable=False)
 
     class Meta:
         ordering = ["code"]
 
     def touch(self) -> None:
         """Record that the plan's data changed, so its cached evaluations are stale."""
-        Plan.objects.filter(pk=self.pk).update(data_version=models.F("data_version") + 1)
+        Plan.objects.filter(pk=self.pk).update(data_stamp=new_stamp())
 
 
 class PlanRevision(models.Model):
@@ -217,18 +226,6 @@ class DimensionMember(Bilingual):
         ]
 
 
-class TargetQuerySet(models.QuerySet):
-    def current(self):
-        """Return the targets in force now (the latest version of each)."""
-        return self.filter(superseded_at__isnull=True)
-
-    def as_of(self, moment):
-        """Return the versions that were in force at ``moment``."""
-        return self.filter(recorded_at__lte=moment).filter(
-            Q(superseded_at__isnull=True) | Q(superseded_at__gt=moment)
-        )
-
-
 class Target(models.Model):
     """A version of a target; a change adds a version and keeps the previous one with a reason."""
 
@@ -249,7 +246,7 @@ class Target(models.Model):
     recorded_at = models.DateTimeField(default=timezone.now)
     superseded_at = models.DateTimeField(null=True, blank=True)
 
-    objects = TargetQuerySet.as_manager()
+    objects = RevisionQuerySet.as_manager()
 
     class Meta:
         ordering = ["indicator", "entity", "document", "version"]

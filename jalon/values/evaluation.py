@@ -378,11 +378,11 @@ CACHE_SIZE = 8
 def cached_evaluation(plan: Plan, *, as_of: dt.datetime | None = None) -> PlanEvaluation:
     """Return the plan's evaluation, computed once per version of its data (and ``as_of``).
 
-    The key holds the plan's data version, read from the database with the plan, so a
+    The key holds the plan's data stamp, read from the database with the plan, so a
     change made by any process invalidates every process's copy; the cache is only ever
     a copy of what the engine computes from the database.
     """
-    key = (plan.pk, plan.data_version, as_of)
+    key = (plan.pk, plan.data_stamp, as_of)
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)

@@ -3,22 +3,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from jalon.core.revisions import RevisionQuerySet
 from jalon.organisation.models import Entity
 from jalon.plans.models import DimensionMember, Indicator, Source
 from jalon.values.choices import ValueState
 
 
-class ValueQuerySet(models.QuerySet):
-    def current(self):
-        """Return the revisions in force now (the latest of each figure)."""
-        return self.filter(superseded_at__isnull=True)
-
-    def as_of(self, moment):
-        """Return the revisions that were in force at ``moment``: what a reader saw then."""
-        return self.filter(recorded_at__lte=moment).filter(
-            Q(superseded_at__isnull=True) | Q(superseded_at__gt=moment)
-        )
-
+class ValueQuerySet(RevisionQuerySet):
     def totals(self):
         """Return the figures of the indicator as a whole, not of a breakdown member."""
         return self.filter(member__isnull=True)

@@ -116,3 +116,19 @@ def test_choices_match_the_engine():
     assert set(choices.ProjectStatus.values) == {s.value for s in ProjectStatus} - {"no_milestones"}
     assert set(choices.Frequency.values) == {f.value for f in Frequency}
     assert set(choices.IndicatorKind.values) == set(KINDS)
+
+
+def test_the_cache_serves_one_evaluation_per_version_of_the_data(imt_values):
+    from jalon.values.evaluation import cached_evaluation
+
+    first = cached_evaluation(Plan.objects.get())
+    assert cached_evaluation(Plan.objects.get()) is first
+    store_values(
+        "jalon: 1\nplan: imt-2018-2022\nsource: press-release\nvalues:\n"
+        "  - {indicator: students, entity: imt, period: 2017/18, value: 13500}\n",
+        "fix.yaml",
+    )
+    fresh = cached_evaluation(Plan.objects.get())
+    assert fresh is not first
+    r, row, j = at(fresh, "students", "imt", "2017/18")
+    assert r.figure[row, j] == 13500
