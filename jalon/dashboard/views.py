@@ -33,7 +33,6 @@ from jalon.dashboard.figures import (
 )
 from jalon.dashboard.forms import FiltersForm, SearchForm
 from jalon.engine.periods import Period
-from jalon.engine.rollup import project_status
 from jalon.organisation.models import Entity, Grouping
 from jalon.plans.models import Axis, Lever, Target
 from jalon.values.evaluation import breakdowns, cached_evaluation, end_of_day
@@ -169,7 +168,7 @@ def overview(request, plan):
         if i.headline
     ]
     projects = list(plan.projects.prefetch_related("milestones", "axes", "levers"))
-    project_statuses = {p.pk: _project_status(p, page.today()) for p in projects}
+    project_statuses = {p.pk: p.status_on(page.today()) for p in projects}
     cards = {}
     for kind, items in (
         ("axis", plan.axes.prefetch_related("indicators", "projects__indicators")),
@@ -196,12 +195,6 @@ def overview(request, plan):
     )
 
 
-def _project_status(project, today: dt.date) -> str:
-    milestones = [(m.due, m.done_on) for m in project.milestones.all()]
-    override = project.status_override or None
-    return str(project_status(milestones, today, start=project.start, override=override))
-
-
 def _project_counts(statuses) -> list[tuple[str, str, int]]:
     counts = {}
     for status in statuses:
@@ -213,13 +206,11 @@ def _project_counts(statuses) -> list[tuple[str, str, int]]:
 
 def _card(item, figures, project_statuses) -> dict:
     """Return an axis or lever with what serves it: indicators and projects, by status."""
-    indicators = {i.pk: i for i in item.indicators.all()}
-    for project in item.projects.all():
-        indicators.update({i.pk: i for i in project.indicators.all()})
+    indicators = item.served_indicators()
     return {
         "item": item,
-        "indicators": sorted(indicators.values(), key=lambda i: i.order),
-        "counts": status_counts(figures[pk].status for pk in indicators),
+        "indicators": indicators,
+        "counts": status_counts(figures[i.pk].status for i in indicators),
         "projects": list(item.projects.all()),
         "project_counts": _project_counts(project_statuses[p.pk] for p in item.projects.all()),
     }
@@ -507,7 +498,7 @@ def entity_detail(request, plan, code):
         page.context(
             entity=entity,
             lines=lines,
-            projects=[(p, _project_status(p, page.today())) for p in projects],
+            projects=[(p, p.status_on(page.today())) for p in projects],
             completeness=completeness,
             memberships=list(entity.memberships.select_related("grouping")),
             origins=origins,
@@ -559,7 +550,7 @@ def project_list(request, plan):
         request,
         "dashboard/projects.html",
         page.context(
-            projects=[(p, _project_status(p, page.today())) for p in projects],
+            projects=[(p, p.status_on(page.today())) for p in projects],
             crumbs=[(_("Projects"), "")],
         ),
     )
@@ -577,7 +568,7 @@ def project_detail(request, plan, code):
     )
     milestones = list(project.milestones.all())
     today = page.today()
-    status = _project_status(project, today)
+    status = project.status_on(today)
     timeline = _timeline(project, milestones, today)
     figures = [
         figure_at(page.pe, i, page.root, period_for_year(page.year, i))
@@ -622,14 +613,11 @@ def _timeline(project, milestones, today) -> dict:
 
 
 def _served(page, item) -> dict:
-    indicators = {i.pk: i for i in item.indicators.all()}
-    for project in item.projects.all():
-        indicators.update({i.pk: i for i in project.indicators.all()})
     figures = [
         figure_at(page.pe, i, page.root, period_for_year(page.year, i))
-        for i in sorted(indicators.values(), key=lambda i: i.order)
+        for i in item.served_indicators()
     ]
-    projects = [(p, _project_status(p, page.today())) for p in item.projects.all()]
+    projects = [(p, p.status_on(page.today())) for p in item.projects.all()]
     return {
         "item": item,
         "figures": figures,

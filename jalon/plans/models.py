@@ -7,6 +7,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from jalon.core.revisions import RevisionQuerySet
+from jalon.engine.rollup import project_status
 from jalon.organisation.models import Entity
 from jalon.plans.choices import (
     Across,
@@ -113,13 +114,31 @@ class PlanRevision(models.Model):
         return f"{self.plan.code} revision {self.number}"
 
 
-class Axis(Bilingual):
-    """A strategic objective of the plan."""
+class PlanPart(Bilingual):
+    """A coded, ordered part of a plan that indicators and projects serve."""
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="axes")
     code = models.SlugField(max_length=64)
     order = models.PositiveIntegerField(default=0)
     description = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+    def served_indicators(self) -> list:
+        """Return the indicators that serve it, directly or through its projects.
+
+        Reads prefetched ``indicators`` and ``projects__indicators`` when there are some.
+        """
+        found = {i.pk: i for i in self.indicators.all()}
+        for project in self.projects.all():
+            found.update({i.pk: i for i in project.indicators.all()})
+        return sorted(found.values(), key=lambda i: (i.order, i.code))
+
+
+class Axis(PlanPart):
+    """A strategic objective of the plan."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="axes")
 
     class Meta:
         ordering = ["plan", "order", "code"]
@@ -127,13 +146,10 @@ class Axis(Bilingual):
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_axis_code")]
 
 
-class Lever(Bilingual):
+class Lever(PlanPart):
     """An enabler of the plan."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="levers")
-    code = models.SlugField(max_length=64)
-    order = models.PositiveIntegerField(default=0)
-    description = models.TextField(blank=True)
 
     class Meta:
         ordering = ["plan", "order", "code"]
@@ -316,6 +332,15 @@ class Project(Bilingual):
                 name="override_needs_comment",
             ),
         ]
+
+    def status_on(self, today) -> str:
+        """Return where the project stands on ``today``, from its milestones or its override.
+
+        Reads prefetched ``milestones`` when there are some.
+        """
+        milestones = [(m.due, m.done_on) for m in self.milestones.all()]
+        override = self.status_override or None
+        return str(project_status(milestones, today, start=self.start, override=override))
 
 
 class Milestone(Bilingual):
