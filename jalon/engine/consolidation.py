@@ -83,7 +83,9 @@ def _combine(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return (children figure, reporting) for the parents of `level` (L, n_parents, P)."""
     if rule is Across.WEIGHTED_MEAN:
-        present = present & ~np.isnan(w)
+        # A child counts with a figure and a positive weight: a zero weight adds nothing,
+        # and a mean over nothing is no data, not a reporting child.
+        present = present & ~np.isnan(w) & (np.nan_to_num(w) > 0)
         sw = _reduce(np.add, np.where(present, w, 0.0), level, 1)
         swx = _reduce(np.add, np.where(present, w * x, 0.0), level, 1)
         count = _reduce(np.add, present.astype(int), level, 1)
@@ -112,7 +114,7 @@ def consolidate(
     """Return the figures of `own` (..., E, P) consolidated bottom-up by `rule`.
 
     - SUM: sum of the children's figures; NaN when no child has one (0 stays 0).
-    - WEIGHTED_MEAN: Σ w·x / Σ w over children with both a figure and a weight;
+    - WEIGHTED_MEAN: Σ w·x / Σ w over children with a figure and a positive weight;
       `weights` is the weight indicator's consolidated figure, same shape as `own`.
     - MIN / MAX: over the children's figures.
     - NONE: nothing is consolidated; the figure of record is the own value.

@@ -225,3 +225,14 @@ def test_consolidation_of_a_thousand_entities_in_three_levels():
     assert list(out.reporting[0, root]) == [20] * 10
     s00 = tree.index("S00")
     assert out.value[0, s00] == pytest.approx(own[0, tree.children(s00)].sum(axis=0))
+
+
+def test_a_weighted_mean_counts_children_with_a_positive_weight():
+    tree = flat_tree(2)  # rows: C0, C1, R
+    own = np.array([[80.0], [50.0], [nan]])
+    weights = np.array([[0.0], [0.0], [nan]])
+    out = consolidate(own, tree, years(2018, 2018), Across.WEIGHTED_MEAN, weights=weights)
+    assert np.isnan(out.value[2, 0]) and out.reporting[2, 0] == 0  # no weight, no mean
+    weights = np.array([[0.0], [100.0], [nan]])
+    out = consolidate(own, tree, years(2018, 2018), Across.WEIGHTED_MEAN, weights=weights)
+    assert out.value[2, 0] == 50.0 and out.reporting[2, 0] == 1
