@@ -178,3 +178,23 @@ def test_status_errors(imt_values):
         call_command("status", "--entity", "nowhere")
     with pytest.raises(CommandError, match="--period 20x"):
         call_command("status", "--period", "20x")
+
+
+def test_status_of_a_grouping_consolidates_its_members(imt_values, capsys):
+    from jalon.conftest import IMT_PLAN, load_plan_text
+
+    text = IMT_PLAN.read_text().replace(
+        "    name_en: IMT Auvergne-Rhône-Alpes\n",
+        "    name_en: IMT Auvergne-Rhône-Alpes\n    members: [{entity: mines-saint-etienne, valid_from: 2019-01-01}]\n",
+    )
+    load_plan_text(text, "aura.yaml")
+    call_command("status", "--entity", "mines-saint-etienne", "--period", "2020")
+    school = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("students "))
+    call_command("status", "--entity", "imt-aura", "--period", "2020")
+    grouping = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("students "))
+    assert grouping.split()[1:4] == [school.split()[2], school.split()[3], "1/1"]
+    # A membership counts for the periods that end after it began (2019-01-01): the
+    # academic year 2017/18, ended in August 2018, had no member yet.
+    call_command("status", "--entity", "imt-aura", "--period", "2017")
+    grouping = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("students "))
+    assert grouping.split()[1:] == ["2017/18", "—", "no", "member"]

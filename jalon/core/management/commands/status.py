@@ -4,7 +4,7 @@ import math
 from django.core.management.base import BaseCommand, CommandError
 
 from jalon.engine.periods import Period, PeriodError
-from jalon.organisation.models import Entity
+from jalon.organisation.models import Entity, Grouping
 from jalon.plans.models import Plan
 from jalon.values.evaluation import coherence_notes, derived_examples, end_of_day, evaluate_plan
 
@@ -83,8 +83,10 @@ class Command(BaseCommand):
             raise CommandError("several plans are loaded: choose one with --plan")
         the_plan = found[0]
         code = entity or the_plan.organisation.code
+        if Grouping.objects.filter(code=code).exists():
+            return self.grouping_table(the_plan, code, period, as_of)
         if not Entity.objects.filter(code=code).exists():
-            raise CommandError(f"no entity has the code {code!r}")
+            raise CommandError(f"no entity or grouping has the code {code!r}")
         moment = end_of_day(as_of) if as_of else None
         indicators = the_plan.indicators.all()
         at = {i.code: wanted_period(period, i) for i in indicators} if period else None
@@ -178,3 +180,38 @@ class Command(BaseCommand):
             self.stdout.write(note)
         for note in coherence_notes(pe, code):
             self.stdout.write(f"Target coherence: {note}")
+
+    def grouping_table(self, plan, code: str, period: str | None, as_of) -> None:
+        """Print a grouping's consolidated figures: its members' by each indicator's rule."""
+        pe = evaluate_plan(plan, as_of=end_of_day(as_of) if as_of else None)
+        g = pe.evaluation.grouping_codes.index(code)
+        self.stdout.write(f"{plan.label} — grouping {code}")
+        header = ("Indicator", "Period", "Figure", "Coverage")
+        lines = []
+        for indicator in pe.indicators.values():
+            consolidated = pe.evaluation.groupings.get(indicator.code)
+            if consolidated is None:
+                continue
+            periods = pe.result(indicator.code).periods
+            figures = consolidated.value[g]
+            if period:
+                wanted = wanted_period(period, indicator)
+                j = periods.index(wanted) if wanted in periods else None
+            else:
+                j = latest(periods, figures)
+            if j is None:
+                lines.append((indicator.code, period or "—", "—", "—"))
+                continue
+            expected = int(consolidated.expected[g, j])
+            coverage = (
+                f"{int(consolidated.reporting[g, j])}/{expected}" if expected else "no member"
+            )
+            lines.append(
+                (indicator.code, periods[j].code, fmt(figures[j], indicator.unit), coverage)
+            )
+        widths = [max(len(str(x)) for x in col) for col in zip(header, *lines, strict=False)]
+        self.stdout.write("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+        for line in lines:
+            self.stdout.write(
+                "  ".join(str(x).ljust(w) for x, w in zip(line, widths, strict=True)).rstrip()
+            )
