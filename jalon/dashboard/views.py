@@ -322,6 +322,10 @@ def indicator_detail(request, plan, code):
         )
         if page.visible(share.row)
     ]
+    # The members that drive the gap first; a share well above an even split stands out.
+    shares.sort(key=lambda g: (g.share is None, -(g.share or 0), g.code))
+    even = 1 / len(members_with_figures) if members_with_figures else 0
+    drivers = {g.code for g in shares if g.share is not None and g.share > 1.5 * even}
     members = {
         m.code: m for m in Entity.objects.filter(code__in=[page.pe.tree.codes[r] for r in children])
     }
@@ -384,7 +388,7 @@ def indicator_detail(request, plan, code):
             targets=versions,
             other_targets=others[:OTHER_TARGETS],
             more_targets=max(len(others) - OTHER_TARGETS, 0),
-            shares=[(s, members.get(s.code)) for s in shares],
+            shares=[(s, members.get(s.code), s.code in drivers) for s in shares],
             hidden_members=hidden,
             breakdowns=broken,
             history=history,

@@ -174,7 +174,7 @@ def test_status_for_a_school_and_period(imt_values, capsys):
 
 
 def test_status_errors(imt_values):
-    with pytest.raises(CommandError, match="no entity has the code 'nowhere'"):
+    with pytest.raises(CommandError, match="no entity or grouping has the code 'nowhere'"):
         call_command("status", "--entity", "nowhere")
     with pytest.raises(CommandError, match="--period 20x"):
         call_command("status", "--period", "20x")

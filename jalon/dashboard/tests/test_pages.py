@@ -277,3 +277,13 @@ def test_target_milestones_shape_the_trajectory_and_show_on_the_chart(personas):
     assert '"period": "2020/21", "value": 16000.0, "series": "Target"' in page
     # Through the milestone: 13,115 (examples) against 16,000 expected at 2020/21.
     assert "against 16,000 expected" in page
+
+
+def test_the_members_that_drive_the_gap_come_first_and_stand_out(personas):
+    page = get(personas["steward"], f"{BASE}/indicators/students/").content.decode()
+    members = page.split('id="members-h"')[1].split("</table>")[0]
+    rows = members.split("<tr")[2:]  # after the header row
+    assert "IMT Atlantique" in rows[0] and 'class="drives"' in rows[0]
+    shares = [int(r.split('<td class="num">')[-1].split(" %")[0]) for r in rows]
+    assert shares == sorted(shares, reverse=True)
+    assert sum(shares) in range(98, 103)  # rounded shares of a whole
