@@ -34,6 +34,9 @@ STATUS_ORDER: tuple[Status, ...] = (
 )
 
 
+_NAMES = np.array([status.value for status in STATUS_ORDER], dtype="<U9")
+
+
 class Polarity(StrEnum):
     """Which direction is good for an indicator."""
 
@@ -144,17 +147,16 @@ def assess(
             met = ~below & ~above
             achieved_now = met & final
 
+    # Decided on small integer codes, named once at the end: much cheaper than strings.
+    code = {status: k for k, status in enumerate(_NAMES)}
     by_progress = np.where(
         (progress >= thresholds.on_track) | (met & ~achieved_now),
-        Status.ON_TRACK.value,
-        np.where(progress >= thresholds.at_risk, Status.AT_RISK.value, Status.OFF_TRACK.value),
+        code["on_track"],
+        np.where(progress >= thresholds.at_risk, code["at_risk"], code["off_track"]),
     )
-    status = np.where(
-        achieved_now,
-        Status.ACHIEVED.value,
-        np.where(final, Status.MISSED.value, by_progress),
-    )
-    status = np.where(np.isnan(a), Status.NO_DATA.value, status)
-    status = np.where(no_target, Status.NO_TARGET.value, status).astype("<U9")
+    codes = np.where(achieved_now, code["achieved"], np.where(final, code["missed"], by_progress))
+    codes = np.where(np.isnan(a), code["no_data"], codes)
+    codes = np.where(no_target, code["no_target"], codes)
+    status = _NAMES[codes]
     progress = np.where(no_target | np.isnan(a), np.nan, progress)
     return Assessment(status=status, progress=progress)
