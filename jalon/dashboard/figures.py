@@ -120,7 +120,6 @@ class Figure:
     forecast_low: float | None = None
     forecast_high: float | None = None
     probability: float | None = None
-    forecast_method: str = ""
     forecast_period: Period | None = None  # the target period, else the axis's last
     required_rate: float | None = None
     required_per_year: float | None = None
@@ -150,10 +149,6 @@ class Figure:
             high = format_figure(self.forecast_high, self.unit, digits=digits)
             text += f" [{low} – {high}]"
         return text
-
-    @property
-    def shown(self) -> str:
-        return format_figure(self.value, self.unit)
 
     @property
     def status_label(self) -> str:
@@ -268,7 +263,6 @@ def figure_at(pe: PlanEvaluation, indicator, row: int, period: Period | None) ->
         forecast_low=_num(forecast.low[row]),
         forecast_high=_num(forecast.high[row]),
         probability=_num(forecast.probability[row]),
-        forecast_method=forecast.method,
         forecast_period=r.target_period[row] or (r.periods[-1] if r.periods else None),
         required_rate=_num(r.required_rate[row]),
         required_per_year=_num(r.required_per_year[row]),

@@ -34,6 +34,12 @@ class Entity(models.Model):
     def __str__(self):
         return self.name
 
+    def exists_on(self, day) -> bool:
+        """Return whether the entity exists on ``day`` (it counts for a period that ends then)."""
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or self.valid_to >= day
+        )
+
     def clean(self):
         if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
             raise ValidationError(_("An entity cannot end before it starts."))

@@ -22,7 +22,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from jalon.audit.models import AuditEvent
 from jalon.core.yamlsource import FileProblems, Problem, read_yaml
-from jalon.engine.periods import Period, PeriodError
+from jalon.engine.periods import PeriodError
 from jalon.organisation.models import Entity
 from jalon.plans.models import DimensionMember, Plan, Source
 from jalon.plans.planfile import Code, Number, PeriodCode, _pydantic_problem, checked_period
@@ -132,7 +132,7 @@ def store_values(text: str, filename: str, *, actor=None, actor_label: str = "")
                 )
             )
             continue
-        if not _exists(entity, period):
+        if not entity.exists_on(period.end):
             problems.append(
                 located.problem(
                     (*at, "entity"), f"'{entity.code}' did not exist at the end of {period.code}"
@@ -235,10 +235,3 @@ def store_values(text: str, filename: str, *, actor=None, actor_label: str = "")
             counts=dict(report.counts),
         )
     return report
-
-
-def _exists(entity: Entity, period: Period) -> bool:
-    end = period.end
-    return (entity.valid_from is None or entity.valid_from <= end) and (
-        entity.valid_to is None or entity.valid_to >= end
-    )

@@ -132,14 +132,18 @@ def test_french_is_the_default_with_french_numbers(personas):
 
 
 def test_language_switch_is_a_csrf_protected_post(personas):
+    from django.contrib.auth import get_user_model
+
     client = Client(enforce_csrf_checks=True)
-    client.force_login(
-        personas["viewer"].session
-        and __import__("django.contrib.auth", fromlist=["get_user_model"])
-        .get_user_model()
-        .objects.get(username="viewer")
-    )
+    client.force_login(get_user_model().objects.get(username="viewer"))
     assert client.post("/i18n/setlang/", {"language": "en", "next": f"{BASE}/"}).status_code == 403
+    page = client.get(f"{BASE}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    token = page.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    switched = client.post(
+        "/i18n/setlang/", {"language": "en", "next": f"{BASE}/", "csrfmiddlewaretoken": token}
+    )
+    assert switched.status_code == 302
+    assert 'lang="en"' in client.get(f"{BASE}/").content.decode()
 
 
 def count_queries(client, url) -> int:
