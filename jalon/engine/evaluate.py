@@ -28,7 +28,7 @@ from .formula import Formula, formula_name, lookup
 from .graphs import CycleError, describe_cycle, topological_order
 from .periods import Frequency, Period
 from .status import Polarity, Thresholds, assess
-from .timeagg import OverTime, cumulative
+from .timeagg import OverTime, carry_forward, cumulative
 from .trajectory import Shape, trajectory_at
 from .tree import Grouping, Lineage, Tree
 
@@ -54,6 +54,10 @@ class IndicatorSpec:
     thresholds: Thresholds = Thresholds()  # frozen, so a shared default is safe
     band_low: float | None = None
     band_high: float | None = None
+    low: float | None = None  # the lowest figure the indicator can take (a count: 0)
+    high: float | None = None  # the highest (a share: 100 %)
+    carry_forward: int = 0  # a stock: periods a member's last figure may stand in for a gap
+    breaks: tuple[Period, ...] = ()  # breaks in series: the first period measured anew
 
     def operands(self) -> list[str]:
         """Return the codes of the indicators this one is computed from."""
@@ -162,27 +166,90 @@ class EvaluationInput:
 
 
 @dataclass
+class TargetResults:
+    """Every target of one indicator, each judged on its own: arrays (T,) or (T, P).
+
+    Rows follow the target table; `primary` says which one drives each entity's headline.
+    """
+
+    row: np.ndarray  # (T,) the entity's row in the tree
+    index: np.ndarray  # (T,) the target's row in the TargetTable
+    document: np.ndarray  # (T,) codes of the source documents
+    primary: np.ndarray  # (T,) bool
+    baseline_position: np.ndarray
+    baseline: np.ndarray
+    target_position: np.ndarray
+    target: np.ndarray
+    target_period: tuple[Period, ...]
+    target_column: np.ndarray  # (T,) column of the target period on the axis, -1 if none
+    baseline_column: np.ndarray  # (T,) -1 where the baseline period is not on the axis
+    baseline_measured: np.ndarray  # (T,) the baseline is the measured figure, not a given one
+    actual: np.ndarray  # (T, P) the series each target follows (pro forma, or its running total)
+    expected: np.ndarray  # (T, P) the path through the baseline, milestones and target
+    status: np.ndarray
+    progress: np.ndarray
+    achievement: np.ndarray  # (T, P) share of the way from baseline to target
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+
+@dataclass
+class Outlook:
+    """What lies ahead, seen from a period: forecasts, outcomes and growth rates.
+
+    Fitted only on the figures up to `at` (no hindsight) and, after a break in series, on
+    the figures since it (`since`). Entity arrays (E,) forecast each entity's primary
+    target period (else the axis's last period); target arrays (T,) each target's own.
+    Where the figure of a target's period is known by `at`, it is the `outcome` and the
+    target has no forecast nor probability any more.
+    """
+
+    at: Period | None
+    since: Period | None  # the break in series the trend starts at
+    forecast: Forecast  # (E,)
+    forecast_period: tuple[Period | None, ...]  # (E,)
+    outcome: np.ndarray  # (E,) the primary target period's figure, where known by `at`
+    required_rate: np.ndarray
+    required_per_year: np.ndarray
+    historical_rate: np.ndarray
+    historical_per_year: np.ndarray
+    target_forecast: Forecast  # (T,)
+    target_outcome: np.ndarray  # (T,)
+
+
+@dataclass
 class IndicatorResult:
-    """One indicator evaluated: arrays (E, P) or (E,), entities in tree order."""
+    """One indicator evaluated: arrays (E, P) or (E,), entities in tree order.
+
+    Target arrays are each entity's primary target; `targets` holds every target.
+    """
 
     code: str
     periods: list[Period]
     consolidated: Consolidated
     figure: np.ndarray
     pro_forma: np.ndarray  # figure with successors' series extended back (additive only)
+    carried: np.ndarray  # (E, P) int: age of the member's own figure carried forward, 0 if none
+    rests_on_carried: np.ndarray  # (E, P) bool: the figure is, or adds up, carried figures
+    carried_members: np.ndarray  # (E, P) int: members whose figure rests on carried ones
     expected: np.ndarray
     baseline: np.ndarray
     target: np.ndarray
     target_period: tuple[Period | None, ...]
     status: np.ndarray
     progress: np.ndarray
-    forecast: Forecast
-    required_rate: np.ndarray
-    required_per_year: np.ndarray
-    historical_rate: np.ndarray
-    historical_per_year: np.ndarray
+    achievement: np.ndarray
     baseline_column: np.ndarray  # (E,) column of the primary target's baseline, -1 if none
     baseline_measured: np.ndarray  # (E,) the baseline is the measured figure at that column
+    targets: TargetResults
+    outlook: Outlook
+    spec: IndicatorSpec
+
+    @property
+    def forecast(self) -> Forecast:
+        """Return the forecasts of the outlook computed with the evaluation."""
+        return self.outlook.forecast
 
 
 @dataclass
@@ -267,16 +334,20 @@ def _consolidate(spec, own, inp, periods, operand) -> Consolidated:
     return consolidate(own, tree, periods, across, weights=weights)
 
 
-@dataclass
-class _Targets:
-    baseline_position: np.ndarray
-    baseline: np.ndarray
-    target_position: np.ndarray
-    target: np.ndarray
-    target_period: tuple[Period | None, ...]
-    expected: np.ndarray
-    baseline_column: np.ndarray  # -1 where the baseline period is not on the axis
-    baseline_measured: np.ndarray  # the baseline is the measured figure, not a given one
+def _knots_bar(
+    positions: np.ndarray, expected: np.ndarray, b_pos, t_pos, target, milestones, sign
+) -> np.ndarray:
+    """Return the bar a figure must meet at each position to count as achieved early.
+
+    The strictest of the path at that position and every knot still to come (milestones
+    at or after it, and the target): an interim milestone binds even when the final target
+    is looser.
+    """
+    xs = np.array([p for p, _ in milestones] + [t_pos], dtype=float)
+    ys = np.array([v for _, v in milestones] + [target], dtype=float)
+    ahead = xs[None, :] >= positions[:, None]  # (P, K)
+    strictest = np.max(np.where(ahead, sign * ys[None, :], -np.inf), axis=1)
+    return sign * np.maximum(sign * expected, strictest)
 
 
 def _resolve_targets(
@@ -285,35 +356,45 @@ def _resolve_targets(
     entity_rows: np.ndarray,
     tree,
     periods,
-    measured,
-    cumulative_rule,
-) -> _Targets:
-    """Return the primary targets (rows `picked` of `table`) spread over entities."""
-    n, n_periods = len(tree), len(periods)
-    picked = picked[table.primary[picked]]
-    ent = entity_rows[picked]
-    taken, counts = np.unique(ent, return_counts=True)
+    series,
+    spec,
+    cumulative_rule: bool,
+) -> tuple[TargetResults, np.ndarray, np.ndarray]:
+    """Return the targets (rows `picked` of `table`) resolved and judged, with their bars.
+
+    Also returns, per target, (bar (T, P), final (T, P)).
+    """
+    n_periods = len(periods)
+    rows = entity_rows[picked]
+    primary = table.primary[picked]
+    taken, counts = np.unique(rows[primary], return_counts=True)
     if (counts > 1).any():
         twice = tree.codes[int(taken[counts > 1][0])]
         indicator = table.indicator[picked[0]]
         raise ValueError(f"Indicator {indicator} has two primary targets at {twice}")
-    by_entity = np.argsort(ent, kind="stable")
-    picked, rows = picked[by_entity], ent[by_entity]
 
     column = {p: j for j, p in enumerate(periods)}
     col_of = np.array([column.get(p, -1) for p in table.periods], dtype=int)
     pos_of = np.array([p.position for p in table.periods], dtype=float)
     b_col = col_of[table.baseline_period[picked]] if len(picked) else np.zeros(0, dtype=int)
+    t_col = col_of[table.target_period[picked]] if len(picked) else np.zeros(0, dtype=int)
     b_pos = pos_of[table.baseline_period[picked]] if len(picked) else np.zeros(0)
     t_pos = pos_of[table.target_period[picked]] if len(picked) else np.zeros(0)
     given = table.baseline_value[picked]
     relative = table.target_relative[picked]
     target = table.target_value[picked]
+    index = np.arange(n_periods)
     if cumulative_rule:
-        # Nothing has accumulated yet at the baseline: the running total starts after it.
+        # Each target counts its own running total of the flows after its baseline (0 at
+        # the baseline, NaN before): "500 start-ups over the plan".
+        started = np.where(b_col >= 0, b_col + 1, 0)
+        actual = cumulative(series[rows], started)
+        at_baseline = (b_col >= 0)[:, None] & (index[None, :] == b_col[:, None])
+        actual = np.where(at_baseline, 0.0, actual)
         measured_b = np.zeros(len(picked))
     else:
-        measured_b = np.where(b_col >= 0, measured[rows, np.maximum(b_col, 0)], np.nan)
+        actual = series[rows]
+        measured_b = np.where(b_col >= 0, series[rows, np.maximum(b_col, 0)], np.nan)
     base = np.where(np.isnan(given), measured_b, given)
     # A relative target needs a positive baseline: +50 % of zero or of a negative figure
     # is no target at all, not a target already met.
@@ -324,6 +405,8 @@ def _resolve_targets(
 
     positions = np.array([p.position for p in periods], dtype=float)
     expected = np.full((len(picked), n_periods), np.nan)
+    bar = np.broadcast_to(target[:, None], expected.shape).copy()
+    sign = -1.0 if Polarity(spec.polarity) is Polarity.DOWN else 1.0
     # Shape is a StrEnum, so plain strings and members compare alike.
     shapes = table.shape[picked]
     shape_codes = table.shape_codes[picked]
@@ -340,6 +423,7 @@ def _resolve_targets(
                 shape=shape,
             )
     for k in np.flatnonzero(stepped):  # milestones are per target: few, one by one
+        knots = [(p.position, v) for p, v in table.milestones[picked[k]]]
         expected[k] = trajectory_at(
             positions,
             baseline_position=b_pos[k],
@@ -347,29 +431,68 @@ def _resolve_targets(
             target_position=t_pos[k],
             target_value=target[k],
             shape=shapes[k],
-            milestones=[(p.position, v) for p, v in table.milestones[picked[k]]],
+            milestones=knots,
         )
+        bar[k] = _knots_bar(positions, expected[k], b_pos[k], t_pos[k], target[k], knots, sign)
+    final = positions[None, :] >= t_pos[:, None]
 
-    def spread(x: np.ndarray, fill=np.nan) -> np.ndarray:
-        out = np.full((n, *x.shape[1:]), fill, dtype=x.dtype)
-        out[rows] = x
-        return out
-
-    period_of = np.full(n, None, dtype=object)
-    if len(picked):
-        every = np.empty(len(table.periods), dtype=object)
-        every[:] = table.periods
-        period_of[rows] = every[table.target_period[picked]]
-    return _Targets(
-        baseline_position=spread(b_pos),
-        baseline=spread(base),
-        target_position=spread(t_pos),
-        target=spread(target),
-        target_period=tuple(period_of.tolist()),
-        expected=spread(expected),
-        baseline_column=spread(b_col, -1),
-        baseline_measured=spread(np.isnan(given), False),
+    every = np.empty(len(table.periods), dtype=object)
+    every[:] = table.periods
+    results = TargetResults(
+        row=rows,
+        index=picked,
+        document=table.document[picked],
+        primary=primary,
+        baseline_position=b_pos,
+        baseline=base,
+        target_position=t_pos,
+        target=target,
+        target_period=tuple(every[table.target_period[picked]].tolist()),
+        target_column=t_col,
+        baseline_column=b_col,
+        baseline_measured=np.isnan(given),
+        actual=actual,
+        expected=expected,
+        status=np.zeros(0),
+        progress=np.zeros(0),
+        achievement=np.zeros(0),
     )
+    return results, bar, final
+
+
+def _judge(spec: IndicatorSpec, goals: TargetResults, bar, final, positions, active) -> None:
+    """Set each target's status, progress and achievement at every period.
+
+    A target is judged on its entity's own figures: none while the entity does not exist
+    (a pro forma series serves baselines and forecasts, not verdicts).
+    """
+    polarity = Polarity(spec.polarity)
+    target = goals.target[:, None]
+    applies = positions[None, :] >= goals.baseline_position[:, None]
+    if polarity in (Polarity.KEEP_ABOVE, Polarity.KEEP_BELOW):
+        target = np.where(applies, target, np.nan)  # a level applies from its baseline on
+    band = (np.nan, np.nan)
+    if polarity is Polarity.BAND:
+        # A band applies where a target says so, from its baseline period on.
+        band = tuple(
+            np.where(applies, np.nan if b is None else float(b), np.nan)
+            for b in (spec.band_low, spec.band_high)
+        )
+    assessment = assess(
+        np.where(active[goals.row], goals.actual, np.nan),
+        goals.expected,
+        goals.baseline[:, None],
+        target,
+        polarity=polarity,
+        final=final,
+        thresholds=spec.thresholds,
+        band_low=band[0],
+        band_high=band[1],
+        bar=bar,
+    )
+    goals.status = assessment.status
+    goals.progress = assessment.progress
+    goals.achievement = assessment.achievement
 
 
 def _latest(series: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -382,9 +505,100 @@ def _latest(series: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray, np.n
     return value, np.where(found, positions[last] if len(positions) else np.nan, np.nan)
 
 
+def _spread(n: int, rows: np.ndarray, x: np.ndarray, fill) -> np.ndarray:
+    out = np.full((n, *x.shape[1:]), fill, dtype=x.dtype if x.size else np.asarray(fill).dtype)
+    out[rows] = x
+    return out
+
+
+def outlook(result: IndicatorResult, at: Period | None = None) -> Outlook:
+    """Return what lies ahead of ``result`` seen from the period ``at`` (default: all known).
+
+    Forecasts, outcomes and growth rates use only the figures up to ``at``, and only those
+    since the last break in series up to then.
+    """
+    spec, goals, periods = result.spec, result.targets, result.periods
+    n = len(result.figure)
+    positions = np.array([p.position for p in periods], dtype=float)
+    index = np.arange(len(periods))
+    cut = len(periods) - 1
+    if at is not None:
+        if at not in periods:
+            raise ValueError(f"{at.code} is not a period of indicator {spec.code}")
+        cut = periods.index(at)
+    known = np.where(index[None, :] <= cut, result.pro_forma, np.nan)
+    known_targets = np.where(index[None, :] <= cut, goals.actual, np.nan)
+    stand = periods[cut] if periods else None
+    since = max((b for b in spec.breaks if stand is not None and b <= stand), default=None)
+    since_position = since.position if since is not None else None
+
+    primary = np.flatnonzero(goals.primary)
+    entity_target = _spread(n, goals.row[primary], goals.target[primary], np.nan)
+    entity_target_position = _spread(n, goals.row[primary], goals.target_position[primary], np.nan)
+    last_position = positions[-1] if len(positions) else np.nan
+    horizon = np.where(np.isnan(entity_target_position), last_position, entity_target_position)
+    secondary = np.flatnonzero(~goals.primary)
+    series = np.concatenate([known, known_targets[secondary]])
+    predicted = forecast(
+        positions,
+        series,
+        np.concatenate([horizon, goals.target_position[secondary]]),
+        target=np.concatenate([entity_target, goals.target[secondary]]),
+        polarity=Polarity(spec.polarity),
+        band_low=spec.band_low,
+        band_high=spec.band_high,
+        low=spec.low,
+        high=spec.high,
+        since=since_position,
+    )
+    # Each target's row among the forecast series: its entity's for a primary target.
+    where = np.empty(len(goals), dtype=int)
+    where[primary] = goals.row[primary]
+    where[secondary] = n + np.arange(len(secondary))
+    reached = (goals.target_column >= 0) & (goals.target_column <= cut)
+    cols = np.maximum(goals.target_column, 0)
+    outcome = np.where(
+        reached, known_targets[np.arange(len(goals)), cols] if len(goals) else np.nan, np.nan
+    )
+    decided = ~np.isnan(outcome)
+    target_forecast = predicted.take(where, hide=decided)
+    entity_outcome = _spread(n, goals.row[primary], outcome[primary], np.nan)
+    entity_forecast = predicted.take(np.arange(n), hide=~np.isnan(entity_outcome))
+
+    latest, latest_position = _latest(known, positions)
+    required_rate, required_per_year = required_growth(
+        latest, latest_position, entity_target, entity_target_position
+    )
+    historical_rate, historical_per_year = historical_growth(positions, known, since=since_position)
+    period_of = np.full(n, periods[-1] if periods else None, dtype=object)
+    for k in primary:
+        period_of[goals.row[k]] = goals.target_period[k]
+    return Outlook(
+        at=stand if at is not None else None,
+        since=since,
+        forecast=entity_forecast,
+        forecast_period=tuple(period_of.tolist()),
+        outcome=entity_outcome,
+        required_rate=required_rate,
+        required_per_year=required_per_year,
+        historical_rate=historical_rate,
+        historical_per_year=historical_per_year,
+        target_forecast=target_forecast,
+        target_outcome=outcome,
+    )
+
+
 def _evaluate_indicator(spec, inp, results, table, entity_rows, targets, at) -> IndicatorResult:
     tree = inp.tree
     periods, own = _axis(spec, inp)
+    n = len(tree)
+    active = tree.active(periods)
+    carried = np.zeros(own.shape, dtype=int)
+    if spec.carry_forward and OverTime(spec.over_time) is OverTime.STOCK:
+        # A member that has not reported keeps its last figure for a while, marked; only
+        # members with no members of their own that period, so no total is overridden.
+        leaf = _count_children(np.ones((1, *own.shape), bool), tree, active)[0] == 0
+        own, carried = carry_forward(own, spec.carry_forward, where=active & leaf)
 
     def operand(name: str) -> np.ndarray:
         done = lookup(results, name)
@@ -397,89 +611,57 @@ def _evaluate_indicator(spec, inp, results, table, entity_rows, targets, at) -> 
     is_cumulative = OverTime(spec.over_time) is OverTime.CUMULATIVE
     if spec.kind == "qualitative":
         targets = targets[:0]
-    goals = _resolve_targets(table, targets, entity_rows, tree, periods, series, is_cumulative)
-    index = np.arange(len(periods))
-    if is_cumulative:
-        # Running total of the flows after the baseline (0 at the baseline, NaN before);
-        # without a target, from the first period on.
-        b_col = goals.baseline_column
-        has_b = b_col >= 0
-        start = np.where(has_b, b_col + 1, 0)
-        running = cumulative(series, start)
-        at_baseline = has_b[:, None] & (index[None, :] == b_col[:, None])
-        series = np.where(at_baseline, 0.0, running)
-        figure = np.where(tree.active(periods), series, np.nan)
-
+    goals, bar, final = _resolve_targets(
+        table, targets, entity_rows, tree, periods, series, spec, is_cumulative
+    )
     positions = np.array([p.position for p in periods], dtype=float)
-    polarity = Polarity(spec.polarity)
-    final = positions[None, :] >= goals.target_position[:, None]  # NaN compares False
-    target = goals.target[:, None]
-    if polarity in (Polarity.KEEP_ABOVE, Polarity.KEEP_BELOW):
-        # A level applies from its baseline period on.
-        target = np.where(positions[None, :] >= goals.baseline_position[:, None], target, np.nan)
-    band = (np.nan, np.nan)
-    if polarity is Polarity.BAND:
-        # A band applies where a target says so, from its baseline period on.
-        applies = positions[None, :] >= goals.baseline_position[:, None]  # NaN: no target
-        band = tuple(
-            np.where(applies, np.nan if b is None else float(b), np.nan)
-            for b in (spec.band_low, spec.band_high)
-        )
-    assessment = assess(
-        figure,
-        goals.expected,
-        goals.baseline[:, None],
-        target,
-        polarity=polarity,
-        final=final,
-        thresholds=spec.thresholds,
-        band_low=band[0],
-        band_high=band[1],
-    )
+    _judge(spec, goals, bar, final, positions, active)
 
-    # Forecasts and rates look only at what was known as of `at`.
-    known = series.copy()
-    as_of = (at or {}).get(spec.code)
-    if as_of is not None:
-        if as_of not in periods:
-            raise ValueError(f"{as_of.code} is not a period of indicator {spec.code}")
-        known[:, index > periods.index(as_of)] = np.nan
-    last_position = positions[-1] if len(positions) else np.nan
-    horizon = np.where(np.isnan(goals.target_position), last_position, goals.target_position)
-    predicted = forecast(
-        positions,
-        known,
-        horizon,
-        target=goals.target,
-        polarity=polarity,
-        band_low=spec.band_low,
-        band_high=spec.band_high,
-    )
-    latest, latest_position = _latest(known, positions)
-    required_rate, required_per_year = required_growth(
-        latest, latest_position, goals.target, goals.target_position
-    )
-    historical_rate, historical_per_year = historical_growth(positions, known)
-    return IndicatorResult(
+    primary = np.flatnonzero(goals.primary)
+    main = goals.row[primary]
+    if is_cumulative:
+        # The figure of record is the running total since the primary target's baseline;
+        # without a target, from the first period on.
+        running = cumulative(series, 0)
+        running[main] = goals.actual[primary]
+        series = np.where(active, running, np.nan)
+        figure = series.copy()
+
+    # Carried figures: the member's own flag, and up the tree where a figure adds them up.
+    flags = np.where(np.isnan(own), np.nan, (carried > 0) * 1.0)
+    rests = np.nan_to_num(consolidate(flags, tree, periods, Across.MAX).value) > 0
+    rests &= ~np.isnan(figure)
+    members = _count_children(rests[None], tree, active)[0]
+
+    period_of = np.full(n, None, dtype=object)
+    for k in primary:
+        period_of[goals.row[k]] = goals.target_period[k]
+    result = IndicatorResult(
         code=spec.code,
         periods=periods,
         consolidated=cons,
         figure=figure,
         pro_forma=series,
-        expected=goals.expected,
-        baseline=goals.baseline,
-        target=goals.target,
-        target_period=goals.target_period,
-        status=assessment.status,
-        progress=assessment.progress,
-        forecast=predicted,
-        required_rate=required_rate,
-        required_per_year=required_per_year,
-        historical_rate=historical_rate,
-        historical_per_year=historical_per_year,
-        baseline_column=goals.baseline_column,
-        baseline_measured=goals.baseline_measured,
+        carried=carried,
+        rests_on_carried=rests,
+        carried_members=members,
+        expected=_spread(n, main, goals.expected[primary], np.nan),
+        baseline=_spread(n, main, goals.baseline[primary], np.nan),
+        target=_spread(n, main, goals.target[primary], np.nan),
+        target_period=tuple(period_of.tolist()),
+        status=_spread(n, main, goals.status[primary], "no_target").astype("<U9"),
+        progress=_spread(n, main, goals.progress[primary], np.nan),
+        achievement=_spread(n, main, goals.achievement[primary], np.nan),
+        baseline_column=_spread(n, main, goals.baseline_column[primary], -1),
+        baseline_measured=_spread(n, main, goals.baseline_measured[primary], False),
+        targets=goals,
+        outlook=None,
+        spec=spec,
     )
+    # Forecasts and rates look only at what was known at `at`.
+    as_of = (at or {}).get(spec.code)
+    result.outlook = outlook(result, as_of)
+    return result
 
 
 def _groupings(spec, result, results, grouped, inp, groupings) -> Consolidated:

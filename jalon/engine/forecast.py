@@ -30,13 +30,36 @@ class Forecast:
     n_points: np.ndarray
     method: str
 
+    def take(self, rows, *, hide=None) -> Forecast:
+        """Return the forecasts of the series `rows`, none where `hide` holds."""
 
-def _recent(positions, values, window: int):
-    """Return (x (P,), y (S, P), mask of the last `window` points with a figure), time-sorted."""
+        def pick(x: np.ndarray) -> np.ndarray:
+            out = x[rows].astype(float)
+            return out if hide is None else np.where(hide, np.nan, out)
+
+        return Forecast(
+            value=pick(self.value),
+            low=pick(self.low),
+            high=pick(self.high),
+            probability=pick(self.probability),
+            n_points=self.n_points[rows],
+            method=self.method,
+        )
+
+
+def _recent(positions, values, window: int, since=None):
+    """Return (x (P,), y (S, P), mask of the last `window` points with a figure), time-sorted.
+
+    `since` (scalar or (S,), a position) leaves out the points before it: the segment after
+    a break in series.
+    """
     x = as_float(positions)
     y = np.atleast_2d(as_float(values))
     order = np.argsort(x, kind="stable")  # the input order of periods must not matter
     x, y = x[order], y[:, order]
+    if since is not None:
+        start = np.broadcast_to(as_float(since), y.shape[:1])
+        y = np.where(x[None, :] >= np.nan_to_num(start, nan=-np.inf)[:, None], y, np.nan)
     present = ~np.isnan(y)
     from_end = np.cumsum(present[:, ::-1], axis=1)[:, ::-1]  # points at or after each one
     return x, y, present & (from_end <= window)
@@ -55,20 +78,33 @@ def _fit(x, y, used):
     return n, x_mean, y_mean, sxx, slope
 
 
-def _method(n_points: np.ndarray, window: int, level: float) -> str:
+def bounds_text(low, high) -> str:
+    """Return how forecasts are kept within an indicator's bounds, in a clause ("" if open)."""
+    if low is not None and high is not None:
+        return f"kept within the indicator's bounds ({low:g} to {high:g}), interval truncated"
+    if low is not None:
+        return f"never below {low:g}, the indicator's lowest figure (interval truncated)"
+    if high is not None:
+        return f"never above {high:g}, the indicator's highest figure (interval truncated)"
+    return ""
+
+
+def _method(n_points: np.ndarray, window: int, level: float, low=None, high=None) -> str:
     distinct = np.unique(n_points)
     pct = f"{level * 100:g} %"
+    bounded = bounds_text(low, high)
+    tail = f"; {bounded}." if bounded else "."
     if distinct.size == 1 and distinct[0] >= 3:
         n = int(distinct[0])
         return (
             f"Linear trend (least squares) on the last {n} points; {pct} prediction interval "
-            f"from Student's t with {n - 2} degrees of freedom."
+            f"from Student's t with {n - 2} degrees of freedom{tail}"
         )
     return (
         f"Linear trend (least squares) on up to the last {window} points of each series; "
         f"{pct} prediction interval from Student's t with n − 2 degrees of freedom (n = points "
         "used); with 2 points a line through them and with 1 point that value, both without "
-        "interval or probability."
+        f"interval or probability{tail}"
     )
 
 
@@ -81,12 +117,16 @@ def forecast(
     polarity: Polarity = Polarity.UP,
     band_low=None,
     band_high=None,
+    low=None,
+    high=None,
+    since=None,
     window: int = WINDOW,
     level: float = LEVEL,
 ) -> Forecast:
     """Return the forecast of each series `values` (S, P) at position `at` (scalar or (S,)).
 
-    The trend is fitted on the last `window` points with a figure. Prediction at x0:
+    The trend is fitted on the last `window` points with a figure (from position `since`
+    on, where given: the segment after a break in series). Prediction at x0:
     a + b·x0, standard error s·√(1 + 1/n + (x0 − x̄)² / Sxx), interval from Student's t
     with n − 2 degrees of freedom. With 1 point the forecast is that value; with 2 the line
     through them; neither has an interval or a probability. A perfect line (s = 0)
@@ -94,9 +134,13 @@ def forecast(
 
     Probability of reaching `target`: P(Y ≥ target) for UP and KEEP_ABOVE, P(Y ≤ target)
     for DOWN and KEEP_BELOW, P(band_low ≤ Y ≤ band_high) for BAND.
+
+    `low` and `high` are the indicator's bounds (a count is never negative, a share never
+    above 100 %): the forecast and its interval are truncated to them, which leaves every
+    probability of a target within the bounds as it is (the mass beyond a bound sits on it).
     """
     polarity = Polarity(polarity)
-    x, y, used = _recent(positions, values, window)
+    x, y, used = _recent(positions, values, window, since)
     n, x_mean, y_mean, sxx, slope = _fit(x, y, used)
     x0 = np.broadcast_to(as_float(at), n.shape)
     value = np.where(n >= 2, y_mean + slope * (x0 - x_mean), np.where(n == 1, y_mean, np.nan))
@@ -114,8 +158,8 @@ def forecast(
     distinct, where = np.unique(df_t, return_inverse=True)
     quantile = stats.t.ppf(0.5 + level / 2, distinct)[where.reshape(df_t.shape)]
     has_interval = df > 0
-    low = np.where(has_interval, value - quantile * se, np.nan)
-    high = np.where(has_interval, value + quantile * se, np.nan)
+    interval_low = np.where(has_interval, value - quantile * se, np.nan)
+    interval_high = np.where(has_interval, value + quantile * se, np.nan)
 
     def prob_below(bound) -> np.ndarray:  # P(Y <= bound)
         bound = np.broadcast_to(as_float(bound), n.shape)
@@ -142,13 +186,15 @@ def forecast(
         exact = (se == 0) & (value >= np.broadcast_to(as_float(target), n.shape))
         probability = np.where(exact, 1.0, p)
     probability = np.where(has_interval & ~np.isnan(value), probability, np.nan)
+    floor = -np.inf if low is None else low
+    ceiling = np.inf if high is None else high
     return Forecast(
-        value=value,
-        low=low,
-        high=high,
+        value=np.clip(value, floor, ceiling),
+        low=np.clip(interval_low, floor, ceiling),
+        high=np.clip(interval_high, floor, ceiling),
         probability=probability,
         n_points=n,
-        method=_method(n, window, level),
+        method=_method(n, window, level, low, high),
     )
 
 
@@ -170,13 +216,14 @@ def required_growth(latest_value, latest_position, target_value, target_position
     return rate, per_year
 
 
-def historical_growth(positions, values, *, window: int = WINDOW):
+def historical_growth(positions, values, *, window: int = WINDOW, since=None):
     """Return (rate, per_year) over the last `window` points with a figure of each series.
 
     rate is the compound annual rate between the first and last of those points (both
-    positive); per_year is the least-squares slope (NaN with fewer than 2 points).
+    positive); per_year is the least-squares slope (NaN with fewer than 2 points). Points
+    before `since` (a break in series) are left out.
     """
-    x, y, used = _recent(positions, values, window)
+    x, y, used = _recent(positions, values, window, since)
     n, _, _, _, slope = _fit(x, y, used)
     first = np.argmax(used, axis=1)
     last = used.shape[1] - 1 - np.argmax(used[:, ::-1], axis=1)

@@ -64,10 +64,11 @@ class Thresholds:
 
 @dataclass
 class Assessment:
-    """Statuses (strings, values of Status) and progress, same shape."""
+    """Statuses (strings, values of Status), progress and achievement, same shape."""
 
     status: np.ndarray
     progress: np.ndarray
+    achievement: np.ndarray
 
 
 _TINY = 1e-12
@@ -84,6 +85,7 @@ def assess(
     thresholds: Thresholds = Thresholds(),  # noqa: B008 - frozen, so a shared default is safe
     band_low=np.nan,
     band_high=np.nan,
+    bar=None,
 ) -> Assessment:
     """Return the status and progress of each `actual` figure; all arguments broadcast.
 
@@ -91,7 +93,10 @@ def assess(
     or after the target period. In order: no target → no_target; no figure → no_data.
 
     UP / DOWN (a target to reach):
-      - actual meets the target (≥ for UP, ≤ for DOWN) → achieved, final or not;
+      - actual meets the `bar` (≥ for UP, ≤ for DOWN) → achieved, final or not. The bar is
+        the target, unless milestones still to come (or the path through them now) are
+        stricter: an interim milestone binds even when the final target is looser, so
+        reaching the final level early does not make a stricter milestone achieved;
       - otherwise, at a final period → missed;
       - otherwise progress = (actual − baseline) / (expected − baseline), and on_track if
         progress ≥ thresholds.on_track, at_risk if ≥ thresholds.at_risk, else off_track.
@@ -111,8 +116,9 @@ def assess(
     For UP a higher actual never gives a worse status, for DOWN a lower one.
     """
     polarity = Polarity(polarity)
-    a, e, b, target, low, high = np.broadcast_arrays(
-        *(as_float(x) for x in (actual, expected, baseline, target, band_low, band_high))
+    bar = target if bar is None else bar
+    a, e, b, target, low, high, bar = np.broadcast_arrays(
+        *(as_float(x) for x in (actual, expected, baseline, target, band_low, band_high, bar))
     )
     final = np.broadcast_to(np.asarray(final, dtype=bool), a.shape)
     sign = -1.0 if polarity in (Polarity.DOWN, Polarity.KEEP_BELOW) else 1.0
@@ -120,7 +126,7 @@ def assess(
     with np.errstate(divide="ignore", invalid="ignore"):
         if polarity in (Polarity.UP, Polarity.DOWN):
             no_target = np.isnan(target) | np.isnan(e)
-            met = sign * (a - target) >= 0
+            met = sign * (a - np.where(np.isnan(bar), target, bar)) >= 0
             wanted = sign * (e - b)  # the improvement the trajectory expects by now
             made = sign * (a - b)
             moving = wanted > 0
@@ -159,4 +165,23 @@ def assess(
     codes = np.where(no_target, code["no_target"], codes)
     status = _NAMES[codes]
     progress = np.where(no_target | np.isnan(a), np.nan, progress)
-    return Assessment(status=status, progress=progress)
+    return Assessment(
+        status=status, progress=progress, achievement=achievement(a, b, target, polarity)
+    )
+
+
+def achievement(actual, baseline, target, polarity: Polarity) -> np.ndarray:
+    """Return the share of the way from the baseline to the target each figure has come.
+
+    (actual − baseline) / (target − baseline): 0 at the baseline, 1 at the target, above 1
+    beyond it, negative when moving away from it. Only a target to reach (UP, DOWN) has a
+    way to go; a level or a band is kept, not reached (NaN), and so is a target equal to
+    its baseline.
+    """
+    a, b, t = np.broadcast_arrays(as_float(actual), as_float(baseline), as_float(target))
+    if Polarity(polarity) not in (Polarity.UP, Polarity.DOWN):
+        return np.full(a.shape, np.nan)
+    way = t - b
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = (a - b) / np.where(way != 0, way, np.nan)
+    return np.where(np.isfinite(out), out, np.nan)

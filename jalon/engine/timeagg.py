@@ -118,3 +118,23 @@ def cumulative(values: np.ndarray, start: int | np.ndarray = 0) -> np.ndarray:
     # NaN + x stays NaN, so cumsum carries a gap forward by itself.
     running = np.cumsum(np.where(started, values, 0.0), axis=-1)
     return np.where(started, running, np.nan)
+
+
+def carry_forward(values: np.ndarray, limit: int, where=None) -> tuple[np.ndarray, np.ndarray]:
+    """Return (`values` (..., P) with gaps filled by the last figure, the age of each fill).
+
+    A missing figure takes the latest earlier figure of its row when that one is at most
+    `limit` periods old (and `where` allows it, e.g. a member still active); its age is how
+    many periods back it comes from (0 for a figure of its own period or none at all). The
+    fill never reaches past a gap longer than `limit`: an old figure does not pose as news.
+    """
+    values = as_float(values)
+    present = ~np.isnan(values)
+    index = np.broadcast_to(np.arange(values.shape[-1]), values.shape)
+    last = np.maximum.accumulate(np.where(present, index, -1), axis=-1)
+    age = index - last
+    fill = ~present & (last >= 0) & (age <= limit)
+    if where is not None:
+        fill &= np.broadcast_to(np.asarray(where, dtype=bool), values.shape)
+    source = np.take_along_axis(values, np.maximum(last, 0), axis=-1)
+    return np.where(fill, source, values), np.where(fill, age, 0)

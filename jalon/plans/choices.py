@@ -61,3 +61,8 @@ class ProjectStatus(models.TextChoices):
     ON_TRACK = "on_track", _("On track")
     LATE = "late", _("Late")
     DONE = "done", _("Done")
+
+
+class WrittenAs(models.TextChoices):
+    PERCENT = "percent", _("As percentages (78.1 for 78.1 %)")
+    FRACTION = "fraction", _("As fractions (0.781 for 78.1 %)")

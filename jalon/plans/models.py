@@ -3,7 +3,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from jalon.core.revisions import RevisionQuerySet
@@ -18,6 +18,7 @@ from jalon.plans.choices import (
     Polarity,
     ProjectStatus,
     Shape,
+    WrittenAs,
 )
 
 
@@ -80,6 +81,12 @@ class Plan(Bilingual):
     announced_projects = models.PositiveIntegerField(null=True, blank=True)
     on_track_threshold = models.FloatField(default=0.95)
     at_risk_threshold = models.FloatField(default=0.85)
+    # The plan's own word for its members (school, campus, university, agency), in the
+    # plan's language and in English; blank: "member".
+    member_singular = models.CharField(max_length=60, blank=True)
+    member_plural = models.CharField(max_length=60, blank=True)
+    member_singular_en = models.CharField(max_length=60, blank=True)
+    member_plural_en = models.CharField(max_length=60, blank=True)
     # Drawn anew by every change to the plan, its targets or its figures: cached
     # evaluations are keyed by it, so a change invalidates them at once. Random rather than
     # a counter, so a rolled-back or restored database never meets a stale cache entry.
@@ -87,6 +94,27 @@ class Plan(Bilingual):
 
     class Meta:
         ordering = ["code"]
+
+    def member_noun(self, count: int = 2) -> str:
+        """Return the plan's word for its members in the reader's language, by count.
+
+        The English words serve English readers; the plan's own words serve the others;
+        either falls back to the other, and to "member" where the plan says nothing.
+        """
+        english = (get_language() or "").startswith("en")
+        many = count != 1 if english else count > 1
+        own = self.member_plural if many else self.member_singular
+        en = self.member_plural_en if many else self.member_singular_en
+        word = (en or own) if english else (own or en)
+        if word:
+            return word
+        return str(ngettext("member", "members", count))
+
+    @property
+    def members_title(self) -> str:
+        """Return the plan's word for its members, plural and capitalised: a menu entry."""
+        word = self.member_noun(2)
+        return word[:1].upper() + word[1:]
 
     def touch(self) -> None:
         """Record that the plan's data changed, so its cached evaluations are stale."""
@@ -185,6 +213,17 @@ class Indicator(Bilingual):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     formula = models.CharField(max_length=500, blank=True)
+    # How figures are written and what they can be (DESIGN.md, "Indicator"): shares say
+    # whether 78.1 % is written 78.1 or 0.781; counts are whole and never negative; every
+    # figure lies within the bounds (resolved at load: never below 0 unless the plan says).
+    written_as = models.CharField(max_length=8, choices=WrittenAs.choices, blank=True)
+    count = models.BooleanField(default=False)
+    fractions = models.BooleanField(default=False)
+    bound_low = models.FloatField(null=True, blank=True)
+    bound_high = models.FloatField(null=True, blank=True)
+    decimals = models.PositiveSmallIntegerField(default=1)
+    carry_forward = models.PositiveSmallIntegerField(default=0)
+    breaks = models.JSONField(default=list, blank=True)
     headline = models.BooleanField(default=False)
     on_track_threshold = models.FloatField(null=True, blank=True)
     at_risk_threshold = models.FloatField(null=True, blank=True)
@@ -203,6 +242,38 @@ class Indicator(Bilingual):
         if self.unit_en and (get_language() or "").startswith("en"):
             return self.unit_en
         return self.unit
+
+    @property
+    def is_share(self) -> bool:
+        """Return whether figures are shares, shown as percentages."""
+        return self.unit == "%"
+
+    @property
+    def percent_factor(self) -> float:
+        """Return what a figure is multiplied by to read as shown: 100 for a fraction."""
+        return 100.0 if self.written_as == WrittenAs.FRACTION else 1.0
+
+    def figure_problem(self, number: float) -> str | None:
+        """Return why ``number`` cannot be a figure of this indicator, or None if it can."""
+        shown = f"{number:g}"
+        low, high = self.bound_low, self.bound_high
+        if self.is_share and self.written_as == WrittenAs.FRACTION and 1 < number <= 100:
+            return (
+                f"{shown} is not a share written as a fraction: '{self.code}' writes 78.1 % as"
+                f" 0.781 (written_as: fraction in the plan)"
+            )
+        if self.count and number < 0:
+            return f"'{self.code}' counts {self.unit_en or self.unit}: {shown} cannot be negative"
+        if self.count and not self.fractions and not float(number).is_integer():
+            return (
+                f"'{self.code}' counts {self.unit_en or self.unit} in whole numbers: {shown} is"
+                " not one (the plan can allow fractions: true)"
+            )
+        if low is not None and number < low:
+            return f"{shown} is below {low:g}, the lowest figure '{self.code}' can take"
+        if high is not None and number > high:
+            return f"{shown} is above {high:g}, the highest figure '{self.code}' can take"
+        return None
 
     @property
     def thresholds(self) -> tuple[float, float]:

@@ -77,6 +77,13 @@ class Thresholds(Strict):
     at_risk: float = Field(0.85, gt=0, le=1)
 
 
+class MemberNoun(Strict):
+    singular: Name
+    plural: Name
+    singular_en: Name | None = None
+    plural_en: Name | None = None
+
+
 class PlanInfo(Bilingual):
     code: Code
     organisation: Code = Field(description="The root entity of the plan.")
@@ -89,6 +96,11 @@ class PlanInfo(Bilingual):
     announced_projects: int | None = Field(None, ge=0)
     projects_note: str | None = None
     thresholds: Thresholds = Thresholds()
+    member_noun: MemberNoun | None = Field(
+        None,
+        description="The plan's word for its members, e.g. {singular: école, plural: écoles,"
+        " singular_en: school, plural_en: schools}; default: member.",
+    )
 
 
 class SourceDoc(Strict):
@@ -145,10 +157,41 @@ class BreakdownDef(Bilingual):
     members: list[MemberDef] = Field(min_length=1)
 
 
+class BreakDef(Strict):
+    period: PeriodCode = Field(description="The first period measured the new way.")
+    note: Name = Field(description="What changed in the method.")
+    note_en: Name | None = None
+
+
 class IndicatorDef(Bilingual):
     code: Code
-    unit: Name = Field(description="In the plan's language; '%' means fractions (0.10 is 10 %).")
+    unit: Name = Field(description="In the plan's language; '%' for shares (see written_as).")
     unit_en: Name | None = None
+    written_as: Literal["percent", "fraction"] | None = Field(
+        None,
+        description="For shares (unit '%'), how figures are written: percent (78.1) or"
+        " fraction (0.781). Required for shares.",
+    )
+    count: bool = Field(False, description="Figures count things: whole, never negative.")
+    fractions: bool = Field(False, description="A count that may have fractions (FTE).")
+    bounds: tuple[Number | None, Number | None] | None = Field(
+        None,
+        description="[lowest, highest] figure, null for open; default: never below 0 (none for"
+        " a formula), and at most 100 % for a share.",
+    )
+    decimals: int | None = Field(
+        None, ge=0, le=6, description="Decimals shown; default: 0 for counts, else 1."
+    )
+    carry_forward: int = Field(
+        0,
+        ge=0,
+        le=12,
+        description="For a stock: carry a member's last figure forward up to this many periods"
+        " where it has not reported (marked 'carried'); 0 counts it as missing.",
+    )
+    breaks: list[BreakDef] = Field(
+        [], description="Breaks in series: from this period the figures are measured anew."
+    )
     frequency: _enum(choices.Frequency)
     start_month: int | None = Field(None, ge=1, le=12, description="Academic years only.")
     polarity: _enum(choices.Polarity)
@@ -255,6 +298,22 @@ def checked_period(code: str, frequency: str, start_month: int) -> Period:
     if not YEARS[0] <= period.year <= YEARS[1]:
         raise PeriodError(f"'{code}' is outside the years Jalon accepts ({YEARS[0]}-{YEARS[1]})")
     return period
+
+
+def resolved_bounds(ind: IndicatorDef) -> tuple[float | None, float | None]:
+    """Return the lowest and highest figure an indicator can take, the file's or the default."""
+    if ind.bounds is not None:
+        return ind.bounds
+    if ind.unit == "%":
+        return 0.0, 1.0 if ind.written_as == "fraction" else 100.0
+    return (None, None) if ind.kind == "formula" else (0.0, None)
+
+
+def resolved_decimals(ind: IndicatorDef) -> int:
+    """Return the decimals an indicator's figures show with, the file's or the default."""
+    if ind.decimals is not None:
+        return ind.decimals
+    return 0 if ind.count and not ind.fractions else 1
 
 
 def _calendar(indicator: IndicatorDef) -> tuple[str, int]:
@@ -487,6 +546,7 @@ class PlanChecker:
                     self.say((*at, "band"), "the band's low bound must be below its high bound")
             elif ind.band is not None:
                 self.say((*at, "band"), "band applies to the 'band' polarity only", key=True)
+            self.check_numbers(at, ind)
             if ind.thresholds and ind.thresholds.at_risk > ind.thresholds.on_track:
                 self.say(
                     (*at, "thresholds"), "the at-risk threshold must not exceed the on-track one"
@@ -503,6 +563,57 @@ class PlanChecker:
             self.say(
                 ("plan", "thresholds"), "the at-risk threshold must not exceed the on-track one"
             )
+
+    def check_numbers(self, at, ind: IndicatorDef) -> None:
+        """Check how figures are written, what they can be, carry-forward and breaks."""
+        share = ind.unit == "%"
+        if share and ind.written_as is None:
+            self.say(
+                at,
+                f"'{ind.code}' is a share: say how its figures are written, written_as: percent"
+                " (78.1) or fraction (0.781)",
+            )
+        if not share and ind.written_as is not None:
+            self.say((*at, "written_as"), "written_as applies to shares (unit '%') only", key=True)
+        if ind.count and share:
+            self.say((*at, "count"), "a share is not a count", key=True)
+        if ind.fractions and not ind.count:
+            self.say((*at, "fractions"), "fractions applies to counts only", key=True)
+        if ind.count and ind.kind not in ("amount", "formula"):
+            self.say((*at, "count"), f"a '{ind.kind}' indicator does not count things", key=True)
+        low, high = resolved_bounds(ind)
+        if ind.bounds is not None:
+            if low is not None and high is not None and not low < high:
+                self.say((*at, "bounds"), "the lowest figure must be below the highest")
+            if ind.count and (low is None or low < 0):
+                self.say(
+                    (*at, "bounds"), "a count is never negative: its lowest figure is 0 or more"
+                )
+        if ind.carry_forward and ind.over_time != "stock":
+            self.say(
+                (*at, "carry_forward"),
+                f"only a stock's last figure can be carried forward, not a {ind.over_time}'s"
+                " (a missing flow is missing)",
+                key=True,
+            )
+        previous = None
+        for b, brk in enumerate(ind.breaks):
+            period = self.period((*at, "breaks", b, "period"), brk.period, ind)
+            if period and previous and not previous < period:
+                self.say((*at, "breaks", b, "period"), "breaks in series must come in order")
+            previous = period or previous
+
+    def in_bounds(self, path, value: float | None, ind: IndicatorDef, what: str) -> None:
+        """Say so when a target figure lies outside what the indicator's figures can be."""
+        if value is None:
+            return
+        low, high = resolved_bounds(ind)
+        scale = "fraction" if ind.written_as == "fraction" else "percent"
+        written = f" ({ind.code}'s figures are written as {scale}s)" if ind.unit == "%" else ""
+        if low is not None and value < low:
+            self.say(path, f"the {what} {value:g} is below {low:g}, the lowest figure{written}")
+        elif high is not None and value > high:
+            self.say(path, f"the {what} {value:g} is above {high:g}, the highest figure{written}")
 
     def check_kind(self, at, ind: IndicatorDef) -> None:
         needs = {
@@ -597,12 +708,8 @@ class PlanChecker:
                 (*at, "target", "period"),
                 f"the target period {end.code} must come after the baseline period {base.code}",
             )
-        first, last = self.plan.plan.horizon
-        if end and end.start.year > last + 1:
-            self.say(
-                (*at, "target", "period"),
-                f"the target period {end.code} is beyond the plan's horizon ({first}-{last})",
-            )
+        self.in_bounds((*at, "baseline", "value"), baseline.value, ind, "baseline")
+        self.in_bounds((*at, "target", "value"), goal.value, ind, "target")
         if baseline.value is not None and goal.value is not None:
             if ind.polarity == "up" and goal.value < baseline.value:
                 self.say(
@@ -644,17 +751,9 @@ class PlanChecker:
             period = self.period((*at, "milestones", m, "period"), milestone.period, ind)
             if milestone.value is None and milestone.relative is None:
                 self.say((*at, "milestones", m), "a milestone needs a value or relative:")
-            if (
-                milestone.value is not None
-                and baseline.value is not None
-                and goal.value is not None
-            ):
-                low, high = sorted((baseline.value, goal.value))
-                if not low <= milestone.value <= high:
-                    self.say(
-                        (*at, "milestones", m, "value"),
-                        f"the milestone {milestone.value:g} is not between the baseline {baseline.value:g} and the target {goal.value:g}",
-                    )
+            # A milestone may be stricter than the final target (−20 % by 2020, −15 % by
+            # 2025): it binds at its period. It only has to be a figure the indicator can take.
+            self.in_bounds((*at, "milestones", m, "value"), milestone.value, ind, "milestone")
             if milestone.value is not None and milestone.relative is not None:
                 self.say(
                     (*at, "milestones", m), "a milestone is either a value or relative, not both"

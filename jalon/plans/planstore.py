@@ -29,7 +29,14 @@ from jalon.plans.models import (
     Source,
     Target,
 )
-from jalon.plans.planfile import SCHEMA_VERSION, PlanFile, TargetDef
+from jalon.plans.planfile import (
+    SCHEMA_VERSION,
+    IndicatorDef,
+    PlanFile,
+    TargetDef,
+    resolved_bounds,
+    resolved_decimals,
+)
 
 
 @dataclass
@@ -79,6 +86,14 @@ def _set_m2m(manager, objects) -> bool:
         manager.set(objects)
         return True
     return False
+
+
+def _member_noun(noun) -> dict:
+    words = noun.model_dump() if noun else {}
+    return {
+        f"member_{form}": words.get(form) or ""
+        for form in ("singular", "plural", "singular_en", "plural_en")
+    }
 
 
 def _target_content(target: TargetDef) -> dict:
@@ -241,6 +256,7 @@ def _store(pf: PlanFile, located: Located, filename: str, actor_label: str) -> L
             "projects_note": _none_to_blank(info.projects_note),
             "on_track_threshold": info.thresholds.on_track,
             "at_risk_threshold": info.thresholds.at_risk,
+            **_member_noun(info.member_noun),
         },
         report,
         "plans",
@@ -311,6 +327,14 @@ def _store(pf: PlanFile, located: Located, filename: str, actor_label: str) -> L
                 "across": d.across,
                 "over_time": d.over_time,
                 "formula": _none_to_blank(d.formula),
+                "written_as": _none_to_blank(d.written_as),
+                "count": d.count,
+                "fractions": d.fractions,
+                "bound_low": resolved_bounds(d)[0],
+                "bound_high": resolved_bounds(d)[1],
+                "decimals": resolved_decimals(d),
+                "carry_forward": d.carry_forward,
+                "breaks": [b.model_dump(exclude_none=True) for b in d.breaks],
                 "headline": d.headline,
                 "on_track_threshold": thresholds.on_track if thresholds else None,
                 "at_risk_threshold": thresholds.at_risk if thresholds else None,
@@ -584,6 +608,12 @@ def export_plan(plan: Plan) -> dict:
                     "on_track": plan.on_track_threshold,
                     "at_risk": plan.at_risk_threshold,
                 },
+                "member_noun": _clean(
+                    {
+                        form: getattr(plan, f"member_{form}")
+                        for form in ("singular", "plural", "singular_en", "plural_en")
+                    }
+                ),
             }
         ),
         "sources": [
@@ -670,12 +700,35 @@ def _export_indicator(i: Indicator) -> dict:
     thresholds = None
     if i.on_track_threshold is not None:
         thresholds = {"on_track": i.on_track_threshold, "at_risk": i.at_risk_threshold}
+    # Bounds and decimals are stored resolved: the file says them only where they differ
+    # from what the indicator would get without them.
+    plain = IndicatorDef(
+        code=i.code,
+        name=i.name,
+        unit=i.unit,
+        written_as=i.written_as or None,
+        count=i.count,
+        fractions=i.fractions,
+        frequency=i.frequency,
+        polarity=i.polarity,
+        kind=i.kind,
+        across=i.across,
+        over_time=i.over_time,
+    )
+    bounds = [i.bound_low, i.bound_high]
     return _clean(
         {
             "code": i.code,
             **_names(i),
             "unit": i.unit,
             "unit_en": i.unit_en,
+            "written_as": i.written_as,
+            "count": i.count or None,
+            "fractions": i.fractions or None,
+            "bounds": bounds if tuple(bounds) != resolved_bounds(plain) else None,
+            "decimals": i.decimals if i.decimals != resolved_decimals(plain) else None,
+            "carry_forward": i.carry_forward or None,
+            "breaks": i.breaks,
             "frequency": i.frequency,
             "start_month": i.start_month if i.frequency == "academic_year" else None,
             "polarity": i.polarity,

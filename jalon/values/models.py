@@ -6,7 +6,7 @@ from django.utils import timezone
 from jalon.core.revisions import RevisionQuerySet
 from jalon.organisation.models import Entity
 from jalon.plans.models import DimensionMember, Indicator, Source
-from jalon.values.choices import ValueState
+from jalon.values.choices import DECISIONS, PROPOSALS, ValueState
 
 
 class ValueQuerySet(RevisionQuerySet):
@@ -14,12 +14,33 @@ class ValueQuerySet(RevisionQuerySet):
         """Return the figures of the indicator as a whole, not of a breakdown member."""
         return self.filter(member__isnull=True)
 
+    def decisions(self):
+        """Return the revisions that settle what counts: approvals and withdrawals."""
+        return self.filter(state__in=DECISIONS)
+
+    def proposals(self):
+        """Return the revisions still in the works: drafts, submissions, returned ones."""
+        return self.filter(state__in=PROPOSALS)
+
+    def counting(self, *, include_submitted: bool = False):
+        """Return the revisions that may count: approved ones, and submitted ones if asked.
+
+        Read it with current() or as_of(): per figure, at most one approved revision is in
+        force, and at most one proposal; a proposal in force is always the newer of the two.
+        """
+        states = [ValueState.APPROVED]
+        if include_submitted:
+            states.append(ValueState.SUBMITTED)
+        return self.filter(state__in=states)
+
 
 class Value(models.Model):
     """One revision of a figure: indicator × entity × period (× breakdown member).
 
-    Revisions are append-only: a correction adds a revision and marks the previous one
-    superseded, so any page can be rebuilt as it was at a past moment.
+    Revisions are append-only, on two tracks (see ValueState): a decision supersedes the
+    previous decision and every proposal before it; a proposal supersedes the previous
+    proposal only. So the approved figure counts until its successor is approved, and any
+    page can be rebuilt as it was at a past moment.
     """
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
@@ -30,7 +51,6 @@ class Value(models.Model):
     )
     number = models.FloatField(null=True, blank=True)
     text = models.TextField(blank=True)
-    withdrawn = models.BooleanField(default=False)
     source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.PROTECT)
     comment = models.TextField(blank=True)
     state = models.CharField(max_length=10, choices=ValueState.choices, default=ValueState.DRAFT)
@@ -52,18 +72,26 @@ class Value(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["indicator", "entity", "period"],
-                condition=Q(superseded_at__isnull=True, member__isnull=True),
-                name="one_current_total",
-            ),
+                condition=Q(superseded_at__isnull=True, member__isnull=True, state__in=track),
+                name=f"one_current_total_{name}",
+            )
+            for name, track in (("decision", DECISIONS), ("proposal", PROPOSALS))
+        ] + [
             models.UniqueConstraint(
                 fields=["indicator", "entity", "period", "member"],
-                condition=Q(superseded_at__isnull=True, member__isnull=False),
-                name="one_current_member_value",
-            ),
+                condition=Q(superseded_at__isnull=True, member__isnull=False, state__in=track),
+                name=f"one_current_member_value_{name}",
+            )
+            for name, track in (("decision", DECISIONS), ("proposal", PROPOSALS))
         ]
 
     def __str__(self):
         return f"{self.indicator.code} {self.entity.code} {self.period} = {self.number}"
+
+    @property
+    def is_decision(self) -> bool:
+        """Return whether this revision settles what counts (an approval or a withdrawal)."""
+        return self.state in DECISIONS
 
     @property
     def is_example(self) -> bool:

@@ -5,10 +5,15 @@ A value file is YAML::
     jalon: 1
     plan: imt-2018-2022
     source: press-release        # default source of the rows
-    state: approved              # default state of the rows
+    state: approved              # the rows' state, said by the file (a row may say its own)
     values:
       - {indicator: students, entity: imt, period: 2017/18, value: 13400}
       - {indicator: students, entity: imt, period: 2016/17, member: programme/engineering, value: 9100}
+      - {indicator: students, entity: imt, period: 2015/16, state: withdrawn, comment: "counted twice"}
+
+Only approved figures count by default; submitted ones count where a reader asks for
+them, marked "unapproved"; drafts never count; a withdrawn figure stops counting and
+stays in the history with who, when and why.
 """
 
 from collections import Counter
@@ -21,18 +26,21 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
 from jalon.audit.models import AuditEvent
-from jalon.core.yamlsource import FileProblems, Problem, read_yaml
+from jalon.core.yamlsource import FileProblems, Located, Problem, read_yaml
 from jalon.engine.periods import PeriodError
 from jalon.organisation.models import Entity
 from jalon.plans.models import DimensionMember, Plan, Source
 from jalon.plans.planfile import Code, Number, PeriodCode, _pydantic_problem, checked_period
-from jalon.values.choices import ValueState
+from jalon.values.choices import DECISIONS
 from jalon.values.models import Value
 
 
 class Strict(BaseModel):
     # No infinity or NaN: "no data" is the absence of a row, never a number.
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+
+STATES = ("draft", "submitted", "approved", "withdrawn")
 
 
 class ValueRow(Strict):
@@ -43,29 +51,59 @@ class ValueRow(Strict):
     value: Number | None = None
     text: str | None = None
     source: Code | None = None
-    comment: str | None = None
-    state: Literal[tuple(ValueState.values)] | None = None
+    comment: str | None = Field(None, description="Required to withdraw a figure: why.")
+    state: Literal[STATES] | None = Field(None, description="Default: the file's state.")
 
 
 class ValueFile(Strict):
     jalon: Literal[1]
     plan: Code
     source: Code | None = None
-    state: Literal[tuple(ValueState.values)] = "submitted"
+    state: Literal[STATES] = Field(
+        description="The state of the figures: approved ones count; submitted ones count only"
+        " when a reader asks for them; drafts never; withdrawn stops a figure counting."
+    )
     note: str | None = None
     values: list[ValueRow]
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One revision to record: a figure's key, what it says, and the state it is in."""
+
+    key: tuple  # (indicator id, entity id, period code, member id or None)
+    number: float | None
+    text: str
+    source: Source | None
+    comment: str
+    state: str
+    where: tuple = ()  # the row's path in its file, to name it in a problem
+
+    def says(self) -> tuple:
+        return (self.number, self.text, self.source.pk if self.source else None, self.comment)
+
+
 @dataclass
 class ValuesReport:
-    """What an import did."""
+    """What an import did: new revisions by state, corrections, and rows already there."""
 
     counts: Counter = field(default_factory=Counter)
 
     def summary(self) -> str:
-        """Return one line saying what changed."""
+        """Return one line saying what was stored in which state."""
         c = self.counts
-        return f"{c['created']} new, {c['revised']} revised, {c['unchanged']} unchanged"
+        stored = sum(c[state] for state in STATES)
+        parts = [f"{c[state]} {state}" for state in STATES if c[state]]
+        text = f"stored {stored} revision{'s' if stored != 1 else ''}"
+        if parts:
+            text += f" ({', '.join(parts)})"
+        if c["revised"]:
+            text += f", {c['revised']} of them correcting a figure already there"
+        return text + f"; {c['unchanged']} unchanged"
+
+
+def _key_text(indicator, entity, period: str, member: str | None) -> str:
+    return f"{indicator} at {entity} for {period}" + (f" ({member})" if member else "")
 
 
 def store_values(text: str, filename: str, *, actor=None, actor_label: str = "") -> ValuesReport:
@@ -77,13 +115,35 @@ def store_values(text: str, filename: str, *, actor=None, actor_label: str = "")
         raise FileProblems(
             filename, [_pydantic_problem(located, e) for e in error.errors()]
         ) from None
-    problems: list[Problem] = []
-
     plan = Plan.objects.filter(code=parsed.plan).first()
     if plan is None:
         raise FileProblems(
             filename, [located.problem(("plan",), f"no plan has the code '{parsed.plan}'")]
         )
+    entries, problems = _entries(parsed, plan, located)
+    if problems:
+        raise FileProblems(filename, problems)
+    with transaction.atomic():
+        report, problems = record_revisions(
+            plan, entries, located, actor=actor, via=filename[-100:]
+        )
+        if problems:
+            raise FileProblems(filename, problems)
+        AuditEvent.record(
+            "values.import",
+            "plan",
+            plan.code,
+            actor=actor,
+            label=actor_label,
+            file=filename,
+            counts=dict(report.counts),
+        )
+    return report
+
+
+def _entries(parsed: ValueFile, plan: Plan, located: Located) -> tuple[list[Entry], list[Problem]]:
+    """Return the file's rows resolved to entries, and every problem found in them."""
+    problems: list[Problem] = []
     indicators = {i.code: i for i in plan.indicators.all()}
     entities = {e.code: e for e in Entity.objects.all()}
     sources = {s.code: s for s in Source.objects.all()}
@@ -96,13 +156,14 @@ def store_values(text: str, filename: str, *, actor=None, actor_label: str = "")
     if parsed.source and parsed.source not in sources:
         problems.append(located.problem(("source",), f"no source has the code '{parsed.source}'"))
 
-    rows = []
+    entries = []
     seen = Counter()
     today = timezone.localdate()
     for n, row in enumerate(parsed.values):
         at = ("values", n)
         indicator = indicators.get(row.indicator)
         entity = entities.get(row.entity)
+        state = row.state or parsed.state
         if indicator is None:
             problems.append(
                 located.problem((*at, "indicator"), f"the plan has no indicator '{row.indicator}'")
@@ -149,7 +210,12 @@ def store_values(text: str, filename: str, *, actor=None, actor_label: str = "")
                     )
                 )
                 continue
-        if indicator.kind == "qualitative":
+        if state == "withdrawn":
+            if not (row.comment or "").strip():
+                problems.append(
+                    located.problem(at, "a withdrawal says why: give comment: (the reason)")
+                )
+        elif indicator.kind == "qualitative":
             if row.text is None or row.value is not None:
                 problems.append(
                     located.problem(
@@ -160,78 +226,123 @@ def store_values(text: str, filename: str, *, actor=None, actor_label: str = "")
             problems.append(
                 located.problem(at, f"'{indicator.code}' is quantitative: give value: (a number)")
             )
+        else:
+            wrong = indicator.figure_problem(row.value)
+            if wrong:
+                problems.append(located.problem((*at, "value"), wrong))
         key = (indicator.pk, entity.pk, period.code, member.pk if member else None)
         seen[key] += 1
         if seen[key] == 2:
             problems.append(
                 located.problem(
                     at,
-                    f"this file gives {indicator.code} at {entity.code} for {period.code}{' (' + row.member + ')' if row.member else ''} twice",
+                    f"this file gives {_key_text(indicator.code, entity.code, period.code, row.member)} twice",
                 )
             )
-        rows.append((key, row, sources.get(source_code), row.state or parsed.state))
-    if problems:
-        raise FileProblems(filename, problems)
+        entries.append(
+            Entry(
+                key=key,
+                number=None if state == "withdrawn" else row.value,
+                text="" if state == "withdrawn" else row.text or "",
+                source=sources.get(source_code),
+                comment=row.comment or "",
+                state=state,
+                where=at,
+            )
+        )
+    return entries, problems
 
+
+def record_revisions(
+    plan: Plan, entries: list[Entry], located: Located | None = None, *, actor=None, via=""
+) -> tuple[ValuesReport, list[Problem]]:
+    """Record ``entries`` as new revisions on their tracks; return the report and problems.
+
+    Call it inside a transaction and roll back on problems. A decision (approved,
+    withdrawn) supersedes the decision in force and any proposal; a proposal (draft,
+    submitted) supersedes the proposal in force only. A row that says what is already in
+    force is unchanged. A withdrawal stops the figure counting: it keeps the number it
+    withdraws, for the history.
+    """
     report = ValuesReport()
+    problems: list[Problem] = []
     now = timezone.now()
-    with transaction.atomic():
-        current = {
-            (v.indicator_id, v.entity_id, v.period, v.member_id): v
-            for v in Value.objects.current().filter(
-                indicator__plan=plan, indicator_id__in={k[0][0] for k in rows}
-            )
-        }
-        new, superseded = [], []
-        for key, row, source, state in rows:
-            old = current.get(key)
-            content = (
-                row.value,
-                row.text or "",
-                source.pk if source else None,
-                row.comment or "",
-                state,
-            )
+    current: dict[tuple, dict[bool, Value]] = {}
+    keys = [e.key for e in entries]
+    in_force = Value.objects.current().filter(
+        indicator_id__in={k[0] for k in keys}, entity_id__in={k[1] for k in keys}
+    )
+    for value in in_force:
+        key = (value.indicator_id, value.entity_id, value.period, value.member_id)
+        current.setdefault(key, {})[value.is_decision] = value
+    new, superseded = [], []
+    for entry in entries:
+        have = current.get(entry.key, {})
+        decision, proposal = have.get(True), have.get(False)
+        latest = max((v for v in (decision, proposal) if v), key=lambda v: v.revision, default=None)
+        number = entry.number
+        if entry.state == "withdrawn":
+            if decision is None and proposal is None:
+                if located is not None:
+                    problems.append(
+                        located.problem(entry.where, "there is no figure here to withdraw")
+                    )
+                continue
+            if decision is not None and decision.state == "withdrawn" and proposal is None:
+                report.counts["unchanged"] += 1
+                continue
+            number = (decision or proposal).number
+        elif entry.state == "approved":
             if (
-                old is not None
-                and (old.number, old.text, old.source_id, old.comment, old.state) == content
+                decision is not None
+                and decision.state == "approved"
+                and _says(decision) == entry.says()
             ):
                 report.counts["unchanged"] += 1
                 continue
+        else:
+            settled = decision is not None and decision.state == "approved"
+            if (
+                proposal is not None
+                and proposal.state == entry.state
+                and _says(proposal) == entry.says()
+            ) or (proposal is None and settled and _says(decision) == entry.says()):
+                report.counts["unchanged"] += 1
+                continue
+        replaced = [decision, proposal] if entry.state in DECISIONS else [proposal]
+        for old in replaced:
             if old is not None:
                 old.superseded_at = now
                 superseded.append(old)
-                report.counts["revised"] += 1
-            else:
-                report.counts["created"] += 1
-            new.append(
-                Value(
-                    indicator_id=key[0],
-                    entity_id=key[1],
-                    period=key[2],
-                    member_id=key[3],
-                    number=row.value,
-                    text=row.text or "",
-                    source=source,
-                    comment=row.comment or "",
-                    state=state,
-                    revision=old.revision + 1 if old else 1,
-                    recorded_at=now,
-                    recorded_by=actor,
-                    recorded_via=filename[-100:],
-                )
+        if latest is not None:
+            report.counts["revised"] += 1
+        report.counts[entry.state] += 1
+        new.append(
+            Value(
+                indicator_id=entry.key[0],
+                entity_id=entry.key[1],
+                period=entry.key[2],
+                member_id=entry.key[3],
+                number=number,
+                text=entry.text,
+                source=entry.source,
+                comment=entry.comment,
+                state=entry.state,
+                revision=latest.revision + 1 if latest else 1,
+                recorded_at=now,
+                recorded_by=actor,
+                recorded_via=via,
             )
-        Value.objects.bulk_update(superseded, ["superseded_at"], batch_size=500)
-        Value.objects.bulk_create(new, batch_size=500)
-        if new:
-            plan.touch()
-        AuditEvent.record(
-            "values.import",
-            "plan",
-            plan.code,
-            actor=actor,
-            label=actor_label,
-            file=filename,
-            counts=dict(report.counts),
         )
-    return report
+    if problems:
+        return report, problems
+    # Supersede first: the partial unique indexes allow one revision in force per track.
+    Value.objects.bulk_update(superseded, ["superseded_at"], batch_size=500)
+    Value.objects.bulk_create(new, batch_size=500)
+    if new:
+        plan.touch()
+    return report, problems
+
+
+def _says(value: Value) -> tuple:
+    return (value.number, value.text, value.source_id, value.comment)

@@ -54,7 +54,7 @@ def test_students_off_track_at_2019_20():
     ]
     assert result.target_period[0] == ACADEMIC[5]
     assert result.forecast.value[0] == pytest.approx(13400 + 300 * 5)  # the line through two points
-    assert result.required_rate[0] == pytest.approx((20000 / 14000) ** (1 / 3) - 1)
+    assert result.outlook.required_rate[0] == pytest.approx((20000 / 14000) ** (1 / 3) - 1)
 
 
 def test_own_resources_relative_target_compound():
@@ -244,7 +244,7 @@ def test_as_of_hides_later_figures_from_the_forecast():
         at={"students": Period.parse("2020", "year")},
     )
     assert ev.indicators["students"].forecast.value[0] == pytest.approx(130.0)
-    assert ev.indicators["students"].historical_per_year[0] == pytest.approx(10.0)
+    assert ev.indicators["students"].outlook.historical_per_year[0] == pytest.approx(10.0)
 
 
 def test_a_hundred_indicators_on_a_thousand_entities():
