@@ -208,12 +208,12 @@ def required_growth(latest_value, latest_position, target_value, target_position
     latest, target = as_float(latest_value), as_float(target_value)
     years = as_float(target_position) - as_float(latest_position)
     ok = (latest > 0) & (target > 0) & (years > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):  # huge ratios overflow to inf: no rate
         rate = np.where(
             ok, (target / np.where(ok, latest, 1.0)) ** (1 / np.where(ok, years, 1.0)) - 1, np.nan
         )
         per_year = np.where(years > 0, (target - latest) / np.where(years > 0, years, 1.0), np.nan)
-    return rate, per_year
+    return np.where(np.isfinite(rate), rate, np.nan), per_year
 
 
 def historical_growth(positions, values, *, window: int = WINDOW, since=None):

@@ -182,6 +182,6 @@ def achievement(actual, baseline, target, polarity: Polarity) -> np.ndarray:
     if Polarity(polarity) not in (Polarity.UP, Polarity.DOWN):
         return np.full(a.shape, np.nan)
     way = t - b
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
         out = (a - b) / np.where(way != 0, way, np.nan)
     return np.where(np.isfinite(out), out, np.nan)
