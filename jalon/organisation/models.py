@@ -6,9 +6,32 @@ from jalon.organisation.choices import EntityKind, LineageKind
 
 
 class EntityQuerySet(models.QuerySet):
-    def for_tree(self):
-        """Return (code, parent code, valid from, valid to) rows, as the engine's Tree takes them."""
-        return self.values_list("code", "parent__code", "valid_from", "valid_to").order_by("code")
+    def for_tree(self, root_id: int | None = None):
+        """Return (code, parent code, valid from, valid to) rows, as the engine's Tree takes them.
+
+        With ``root_id`` (an entity's id), only the entities of its tree: one database can
+        hold the federations of several plans, and each plan reads its own.
+        """
+        rows = list(
+            self.values_list("pk", "code", "parent__code", "valid_from", "valid_to").order_by(
+                "code"
+            )
+        )
+        if root_id is None:
+            return [row[1:] for row in rows]
+        kids: dict[str, list[str]] = {}
+        for _pk, code, parent, *_dates in rows:
+            kids.setdefault(parent, []).append(code)
+        frontier = [row[1] for row in rows if row[0] == root_id]
+        inside = set(frontier)
+        while frontier:
+            frontier = [c for p in frontier for c in kids.get(p, ()) if c not in inside]
+            inside.update(frontier)
+        return [row[1:] for row in rows if row[1] in inside]
+
+    def within(self, root):
+        """Return the entities of ``root``'s tree (``root`` included)."""
+        return self.filter(code__in=[row[0] for row in self.for_tree(root.pk)])
 
 
 class Entity(models.Model):
@@ -52,6 +75,10 @@ class Grouping(models.Model):
     name = models.CharField(max_length=200)
     name_en = models.CharField(max_length=200, blank=True)
     note = models.TextField(blank=True)
+    # The root of the federation whose plan file declares the grouping.
+    organisation = models.ForeignKey(
+        Entity, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     members = models.ManyToManyField(Entity, through="Membership", related_name="groupings")
 
     class Meta:

@@ -199,7 +199,12 @@ def _store(pf: PlanFile, located: Located, filename: str, actor_label: str) -> L
         grouping = _upsert(
             Grouping,
             {"code": g.code},
-            {"name": g.name, "name_en": _none_to_blank(g.name_en), "note": _none_to_blank(g.note)},
+            {
+                "name": g.name,
+                "name_en": _none_to_blank(g.name_en),
+                "note": _none_to_blank(g.note),
+                "organisation": entities[pf.plan.organisation],
+            },
             report,
             "groupings",
         )
@@ -235,7 +240,14 @@ def _store(pf: PlanFile, located: Located, filename: str, actor_label: str) -> L
         pk__in=kept
     ).delete()
 
-    _remove_absent(Grouping, {g.code for g in pf.groupings}, located, problems, report, "groupings")
+    root = entities[pf.plan.organisation]
+    _remove_absent(
+        Grouping.objects.filter(Q(organisation=root) | Q(organisation__isnull=True)),
+        {g.code for g in pf.groupings},
+        problems,
+        report,
+        "groupings",
+    )
 
     info = pf.plan
     plan = _upsert(
@@ -527,21 +539,44 @@ def _store(pf: PlanFile, located: Located, filename: str, actor_label: str) -> L
         project.milestones.exclude(code__in=[m.code for m in p.milestones]).delete()
     Project.objects.filter(plan=plan).exclude(code__in=projects).delete()
 
-    # Entities and sources last: what referred to them has been removed above.
-    _remove_absent(Entity, set(entities), located, problems, report, "entities")
-    _remove_absent(Source, set(sources), located, problems, report, "sources")
+    # Entities and sources last: what referred to them has been removed above. Only this
+    # federation's entities are the file's to remove; sources are shared by every plan, so
+    # a source the file no longer lists goes only when nothing refers to it any more.
+    _remove_absent(Entity.objects.within(root), set(entities), problems, report, "entities")
+    _remove_absent(
+        Source.objects.filter(Q(pk__in=_used_sources(plan)) | ~Q(pk__in=_used_sources())),
+        set(sources),
+        problems,
+        report,
+        "sources",
+    )
     if problems:
         raise FileProblems(filename, problems)
     return report
 
 
-def _remove_absent(model, kept: set[str], located, problems, report, kind: str) -> None:
+def _used_sources(plan: Plan | None = None) -> set[int]:
+    """Return the ids of the sources that a plan's records (any plan's, if None) refer to."""
+    found = set()
+    for relation in ("targets__indicator__plan", "value__indicator__plan", "project__plan"):
+        used = Source.objects.filter(**{f"{relation}__isnull": False})
+        if plan is not None:
+            used = used.filter(**{relation: plan})
+        found |= set(used.values_list("pk", flat=True).distinct())
+    return found
+
+
+def _remove_absent(candidates, kept: set[str], problems, report, kind: str) -> None:
     """Delete the records the file no longer lists; a record still referred to stays, said."""
+    model = candidates.model
+    gone = candidates.exclude(code__in=kept)
     if model is Entity:
         # Absent entities may be each other's parents: unlink them first. On any problem
         # the whole load rolls back, this included.
-        Entity.objects.exclude(code__in=kept).update(parent=None)
-    for record in model.objects.exclude(code__in=kept).order_by("-pk"):
+        Entity.objects.filter(pk__in=list(gone.values_list("pk", flat=True))).update(parent=None)
+    for record in model.objects.filter(pk__in=list(gone.values_list("pk", flat=True))).order_by(
+        "-pk"
+    ):
         try:
             with transaction.atomic():
                 if model is Entity:
@@ -574,7 +609,8 @@ def _names(obj) -> dict:
 
 def export_plan(plan: Plan) -> dict:
     """Return the plan as plan-file data that loads back to the same state."""
-    entities = Entity.objects.select_related("parent").order_by("code")
+    entities = Entity.objects.within(plan.organisation).select_related("parent").order_by("code")
+    used, mine = _used_sources(), _used_sources(plan)
     indicators = list(
         plan.indicators.select_related("numerator", "denominator", "weight")
         .prefetch_related("axes", "levers", "dimensions__members")
@@ -628,7 +664,9 @@ def export_plan(plan: Plan) -> dict:
                     "example": s.is_example or None,
                 }
             )
+            # The plan's own sources, and those nothing refers to (another plan's stay out).
             for s in Source.objects.order_by("code")
+            if s.pk in mine or s.pk not in used
         ],
         "entities": [
             _clean(
@@ -664,7 +702,9 @@ def export_plan(plan: Plan) -> dict:
                     ],
                 }
             )
-            for g in Grouping.objects.order_by("code")
+            for g in Grouping.objects.filter(
+                Q(organisation=plan.organisation) | Q(organisation__isnull=True)
+            ).order_by("code")
         ],
         "lineage": [
             _clean(

@@ -14,20 +14,29 @@ from operator import itemgetter
 
 import numpy as np
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from jalon.engine.breakdown import breakdown_gaps
 from jalon.engine.coherence import implied_ratio_change, relative_change, target_sum_gap
 from jalon.engine.consolidation import Across, consolidate
-from jalon.engine.evaluate import Evaluation, EvaluationInput, IndicatorSpec, TargetTable, evaluate
+from jalon.engine.evaluate import (
+    Evaluation,
+    EvaluationInput,
+    IndicatorSpec,
+    Outlook,
+    TargetTable,
+    evaluate,
+    outlook,
+)
 from jalon.engine.periods import Frequency, Period, period_range
 from jalon.engine.status import Thresholds
+from jalon.engine.timeagg import OverTime, cumulative
 from jalon.engine.tree import Grouping as EngineGrouping
 from jalon.engine.tree import Lineage as EngineLineage
 from jalon.engine.tree import Tree
 from jalon.organisation.models import Entity, Grouping, Lineage
 from jalon.plans.models import Indicator, Plan, Source, Target
-from jalon.values.choices import ValueState
 from jalon.values.models import Value
 
 
@@ -41,11 +50,27 @@ class PlanEvaluation:
     evaluation: Evaluation
     example: dict[str, np.ndarray]  # per indicator (E, P): the figure rests on example data
     as_of: dt.datetime | None
-    derived: dict = field(default_factory=dict)  # memo of derived_examples, per indicator
+    unapproved: dict[str, np.ndarray] = field(default_factory=dict)  # rests on a submitted one
+    include_submitted: bool = False
+    derived: dict = field(default_factory=dict)  # memo of derived_examples
+    outlooks: dict = field(default_factory=dict)  # memo of outlook, per indicator and period
 
     def result(self, code: str):
         """Return the engine's result for the indicator ``code``."""
         return self.evaluation.indicators[code]
+
+    def outlook(self, code: str, period: Period | None = None) -> Outlook:
+        """Return the indicator's outlook seen from ``period``: figures up to it only.
+
+        Without a period, the outlook of the evaluation (every figure known).
+        """
+        result = self.result(code)
+        if period is None or period not in result.periods:
+            return result.outlook
+        key = (code, period)
+        if key not in self.outlooks:
+            self.outlooks[key] = outlook(result, period)
+        return self.outlooks[key]
 
 
 def spec_of(indicator: Indicator) -> IndicatorSpec:
@@ -66,6 +91,10 @@ def spec_of(indicator: Indicator) -> IndicatorSpec:
         thresholds=Thresholds(on_track=on_track, at_risk=at_risk),
         band_low=indicator.band_low,
         band_high=indicator.band_high,
+        low=indicator.bound_low,
+        high=indicator.bound_high,
+        carry_forward=indicator.carry_forward,
+        breaks=tuple(_parse(b["period"], indicator) for b in indicator.breaks),
     )
 
 
@@ -112,13 +141,21 @@ def _milestone_value(milestone: dict, baseline: float | None) -> float:
     return baseline * (1 + milestone["relative"])  # the plan check requires a given baseline
 
 
-def read_input(
-    plan: Plan, *, as_of: dt.datetime | None = None
-) -> tuple[EvaluationInput, dict[str, Indicator], dict[str, np.ndarray]]:
-    """Return the engine's input for ``plan``, its indicators, and the example flags.
+@dataclass
+class Flags:
+    """Per indicator (E, P), what each entered figure rests on: 1 yes, 0 no, NaN no figure."""
 
-    Example flags are (E, P) per indicator: 1 where the entered figure comes from example
-    data, 0 where from a real source, NaN where nothing was entered.
+    example: dict[str, np.ndarray]  # example data, not a real measurement
+    unapproved: dict[str, np.ndarray]  # a submitted figure, not yet approved
+
+
+def read_input(
+    plan: Plan, *, as_of: dt.datetime | None = None, include_submitted: bool = False
+) -> tuple[EvaluationInput, dict[str, Indicator], Flags]:
+    """Return the engine's input for ``plan``, its indicators, and the flags of its figures.
+
+    The figures are the approved ones in force (at ``as_of``); with ``include_submitted``,
+    a submitted revision in force stands in for the approved one, flagged unapproved.
     """
     indicators = {
         i.code: i
@@ -126,30 +163,27 @@ def read_input(
     }
     order = list(indicators)
     index_of = {i.pk: n for n, i in enumerate(indicators.values())}
-    tree = Tree.build(Entity.objects.for_tree())
+    tree = Tree.build(Entity.objects.for_tree(plan.organisation_id))
     row_of = {code: n for n, code in enumerate(tree.codes)}
-    entity_ids = dict(Entity.objects.values_list("pk", "code"))
+    entity_ids = dict(Entity.objects.filter(code__in=row_of).values_list("pk", "code"))
 
     # By indicator ids rather than a join on the plan: SQLite plans this one better.
-    # Drafts are a contributor's work in progress: they count once submitted.
-    values = (
-        Value.objects.totals()
-        .filter(indicator_id__in=list(index_of), withdrawn=False)
-        .exclude(state=ValueState.DRAFT)
-    )
+    values = Value.objects.totals().filter(indicator_id__in=list(index_of), number__isnull=False)
+    approved = values.counting()
+    submitted = values.counting(include_submitted=True).proposals()
     targets = Target.objects.filter(indicator_id__in=list(index_of))
     if as_of is not None:
-        values, targets = values.as_of(as_of), targets.as_of(as_of)
+        approved, submitted, targets = (q.as_of(as_of) for q in (approved, submitted, targets))
     else:
-        values, targets = values.current(), targets.current()
-    rows = _fetch(
-        values.filter(number__isnull=False),
-        "indicator_id",
-        "entity_id",
-        "period",
-        "number",
-        "source_id",
-    )
+        approved, submitted, targets = (q.current() for q in (approved, submitted, targets))
+    fields = ("indicator_id", "entity_id", "period", "number", "source_id")
+    # A submitted revision in force is newer than the approved one: it comes second, and
+    # its figure takes the place where it is asked for.
+    batches = [_fetch(approved, *fields)]
+    if include_submitted:
+        batches.append(_fetch(submitted, *fields))
+    rows = [row for batch in batches for row in batch]
+    proposed = np.repeat([0.0, 1.0][: len(batches)], [len(b) for b in batches])
     targets = _fetch(
         targets,
         "indicator_id",
@@ -178,7 +212,9 @@ def read_input(
     ent_lut = np.full(max(entity_ids, default=0) + 1, -1)
     ent_lut[list(entity_ids)] = [row_of[c] for c in entity_ids.values()]
     ind = ind_lut[field_of(0)]
-    ent = ent_lut[field_of(1)]
+    ids = field_of(1)
+    # Only the plan's federation: an entity of another tree has no row here.
+    ent = np.where(ids < len(ent_lut), ent_lut[np.minimum(ids, len(ent_lut) - 1)], -1)
     distinct = sorted(set(map(itemgetter(2), rows)))
     code_index = {c: k for k, c in enumerate(distinct)}
     per = np.fromiter(
@@ -216,15 +252,26 @@ def read_input(
                 column[i, code_index[p.code]] = j
     own_all = np.full((len(order), len(tree), width), np.nan)
     flag_all = np.full((len(order), len(tree), width), np.nan)
+    proposed_all = np.full((len(order), len(tree), width), np.nan)
     if n:
         col = column[ind, per]
-        own_all[ind, ent, col] = field_of(3, float)
+        numbers = field_of(3, float)
         sources = np.fromiter(
             (-1 if x is None else x for x in map(itemgetter(4), rows)), dtype=np.int64, count=n
         )
-        flag_all[ind, ent, col] = np.isin(sources, list(examples))
+        is_example = np.isin(sources, list(examples))
+        # Batch by batch, so that a later one's figure is the one that stays.
+        for k in range(len(batches)):
+            pick = (proposed == k) & (ent >= 0)
+            where = (ind[pick], ent[pick], col[pick])
+            own_all[where] = numbers[pick]
+            flag_all[where] = is_example[pick]
+            proposed_all[where] = k
     own = {code: own_all[i, :, : len(periods[code])] for i, code in enumerate(order)}
-    example = {code: flag_all[i, :, : len(periods[code])] for i, code in enumerate(order)}
+    flags = Flags(
+        example={code: flag_all[i, :, : len(periods[code])] for i, code in enumerate(order)},
+        unapproved={code: proposed_all[i, :, : len(periods[code])] for i, code in enumerate(order)},
+    )
     by_id = {i.pk: i for i in indicators.values()}
 
     specs = [spec_of(i) for i in indicators.values()]
@@ -270,13 +317,20 @@ def read_input(
     groupings = [
         EngineGrouping(
             code=g.code,
-            members=tuple((m.entity.code, m.valid_from, m.valid_to) for m in g.memberships.all()),
+            members=tuple(
+                (m.entity.code, m.valid_from, m.valid_to)
+                for m in g.memberships.all()
+                if m.entity.code in row_of
+            ),
         )
-        for g in Grouping.objects.prefetch_related("memberships__entity")
+        for g in Grouping.objects.filter(
+            Q(organisation_id=plan.organisation_id) | Q(organisation__isnull=True)
+        ).prefetch_related("memberships__entity")
     ]
     lineages = [
         EngineLineage(link.predecessor.code, link.successor.code, link.date, link.share)
         for link in Lineage.objects.select_related("predecessor", "successor")
+        if link.predecessor.code in row_of and link.successor.code in row_of
     ]
     inp = EvaluationInput(
         tree=tree,
@@ -287,41 +341,60 @@ def read_input(
         values=own,
         targets=table,
     )
-    return inp, indicators, example
+    return inp, indicators, flags
 
 
 def evaluate_plan(
-    plan: Plan, *, as_of: dt.datetime | None = None, at: dict[str, Period] | None = None
+    plan: Plan,
+    *,
+    as_of: dt.datetime | None = None,
+    at: dict[str, Period] | None = None,
+    include_submitted: bool = False,
 ) -> PlanEvaluation:
     """Return the plan evaluated on the figures and targets in force (at ``as_of``).
 
     ``at`` (per indicator code) limits forecasts and growth rates to the figures up to
-    that period, as someone standing then would have seen them.
+    that period, as someone standing then would have seen them. Only approved figures
+    count, unless ``include_submitted`` adds the submitted ones (flagged unapproved).
     """
-    inp, indicators, example = read_input(plan, as_of=as_of)
+    inp, indicators, flags = read_input(plan, as_of=as_of, include_submitted=include_submitted)
     if at:
         # A period outside an indicator's axis has no figure to stand at: no data there.
         at = {c: p for c, p in at.items() if c in inp.periods and p in inp.periods[c]}
     evaluation = evaluate(inp, at=at)
-    tree = inp.tree
-    # Whether each figure of record rests on example data: an entity's own flag where it
-    # entered a figure, else whether any of its children's figures does (max up the tree).
-    examples = {}
+    return PlanEvaluation(
+        plan,
+        inp.tree,
+        indicators,
+        evaluation,
+        _rests_on(flags.example, evaluation, indicators, inp.tree),
+        as_of,
+        unapproved=_rests_on(flags.unapproved, evaluation, indicators, inp.tree),
+        include_submitted=include_submitted,
+    )
+
+
+def _rests_on(entered: dict, evaluation: Evaluation, indicators: dict, tree: Tree) -> dict:
+    """Return, per indicator (E, P), whether each figure of record rests on flagged figures.
+
+    An entity's own flag where it entered a figure, else whether any of its members'
+    figures does (max up the tree). A ratio computed from its parts rests on them when
+    either part does; a ratio the entity entered itself keeps its own flag.
+    """
+    out = {}
     for code, result in evaluation.indicators.items():
-        flags = consolidate(example[code], tree, result.periods, Across.MAX)
-        examples[code] = np.nan_to_num(flags.value) > 0
-    # A ratio computed from its parts rests on example data when either part does; a
-    # ratio the entity entered itself keeps its own source's flag.
+        flags = consolidate(entered[code], tree, result.periods, Across.MAX)
+        out[code] = np.nan_to_num(flags.value) > 0
     for code, result in evaluation.indicators.items():
-        entered = ~np.isnan(example[code])
+        mine = ~np.isnan(entered[code])
         for part in (indicators[code].numerator, indicators[code].denominator):
             if part is None:
                 continue
             where = {p: j for j, p in enumerate(evaluation.indicators[part.code].periods)}
             for j, period in enumerate(result.periods):
                 if period in where:
-                    examples[code][:, j] |= examples[part.code][:, where[period]] & ~entered[:, j]
-    return PlanEvaluation(plan, tree, indicators, evaluation, examples, as_of)
+                    out[code][:, j] |= out[part.code][:, where[period]] & ~mine[:, j]
+    return out
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
@@ -375,19 +448,21 @@ _cache_lock = threading.Lock()
 CACHE_SIZE = 8
 
 
-def cached_evaluation(plan: Plan, *, as_of: dt.datetime | None = None) -> PlanEvaluation:
+def cached_evaluation(
+    plan: Plan, *, as_of: dt.datetime | None = None, include_submitted: bool = False
+) -> PlanEvaluation:
     """Return the plan's evaluation, computed once per version of its data (and ``as_of``).
 
     The key holds the plan's data stamp, read from the database with the plan, so a
     change made by any process invalidates every process's copy; the cache is only ever
     a copy of what the engine computes from the database.
     """
-    key = (plan.pk, plan.data_stamp, as_of)
+    key = (plan.pk, plan.data_stamp, as_of, include_submitted)
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    result = evaluate_plan(plan, as_of=as_of)
+    result = evaluate_plan(plan, as_of=as_of, include_submitted=include_submitted)
     with _cache_lock:
         _cache[key] = result
         while len(_cache) > CACHE_SIZE:
@@ -414,18 +489,16 @@ def breakdowns(pe: PlanEvaluation, indicator: Indicator) -> list[Breakdown]:
     dimensions = list(indicator.dimensions.prefetch_related("members"))
     if not dimensions:
         return []
-    values = Value.objects.filter(
-        indicator=indicator, member__isnull=False, withdrawn=False
-    ).exclude(state=ValueState.DRAFT)
-    values = values.as_of(pe.as_of) if pe.as_of else values.current()
-    rows = _fetch(
-        values.filter(number__isnull=False),
-        "member_id",
-        "entity__code",
-        "period",
-        "number",
-        "source__is_example",
-    )
+    values = Value.objects.filter(indicator=indicator, member__isnull=False, number__isnull=False)
+    batches = [values.counting()]
+    if pe.include_submitted:
+        batches.append(values.counting(include_submitted=True).proposals())
+    fields = ("member_id", "entity__code", "period", "number", "source__is_example")
+    rows = [
+        row
+        for batch in batches
+        for row in _fetch(batch.as_of(pe.as_of) if pe.as_of else batch.current(), *fields)
+    ]
     out = []
     across = (
         Across(indicator.across)
@@ -437,31 +510,58 @@ def breakdowns(pe: PlanEvaluation, indicator: Indicator) -> list[Breakdown]:
         index = {m.pk: k for k, m in enumerate(members)}
         own = np.full((len(members), len(pe.tree), len(result.periods)), np.nan)
         flags = np.full(own.shape, np.nan)
-        for member_id, entity, period, number, is_example in rows:
-            if member_id in index and period in column:
+        for member_id, entity, period, number, is_example in rows:  # a submitted one last
+            if member_id in index and period in column and entity in row_of:
                 own[index[member_id], row_of[entity], column[period]] = number
                 flags[index[member_id], row_of[entity], column[period]] = 1.0 if is_example else 0.0
-        consolidated = consolidate(own, pe.tree, result.periods, across)
+        consolidated = consolidate(own, pe.tree, result.periods, across).value
+        if indicator.over_time == OverTime.CUMULATIVE:
+            consolidated = _running_like(result, consolidated, pe.tree)
         example = np.nan_to_num(consolidate(flags, pe.tree, result.periods, Across.MAX).value) > 0
-        gaps = breakdown_gaps(result.figure, consolidated.value)
-        out.append(Breakdown(dimension, members, consolidated.value, example, gaps))
+        gaps = breakdown_gaps(result.figure, consolidated)
+        out.append(Breakdown(dimension, members, consolidated, example, gaps))
     return out
 
 
-def derived_examples(pe: PlanEvaluation, code: str) -> tuple[np.ndarray, np.ndarray]:
+def _running_like(result, flows: np.ndarray, tree: Tree) -> np.ndarray:
+    """Return breakdown flows (M, E, P) accumulated like the indicator's total.
+
+    The total of a cumulative indicator is the running total since each entity's primary
+    baseline (0 there, nothing before); its members accumulate the same way, so that they
+    add up to it.
+    """
+    b_col = result.baseline_column
+    start = np.where(b_col >= 0, b_col + 1, 0)
+    running = cumulative(flows, np.broadcast_to(start, flows.shape[:-1]))
+    index = np.arange(flows.shape[-1])
+    at_baseline = (b_col >= 0)[:, None] & (index[None, :] == b_col[:, None])
+    running = np.where(at_baseline[None], 0.0, running)
+    return np.where(tree.active(result.periods)[None], running, np.nan)
+
+
+def derived_examples(
+    pe: PlanEvaluation, code: str, period: Period | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Return, per entity, whether its target and its forecast rest on example data.
 
     A target does when its baseline is the measured figure and that figure is an
-    example; a forecast does when any figure it was fitted on is.
+    example; a forecast does when any figure it was fitted on is (up to ``period``).
     """
-    if code in pe.derived:
-        return pe.derived[code]
+    key = (code, period)
+    if key in pe.derived:
+        return pe.derived[key]
     result = pe.result(code)
     flags = pe.example[code]
     rows = np.arange(len(pe.tree))
     column = result.baseline_column
     at_baseline = np.where(column >= 0, flags[rows, np.maximum(column, 0)], False)
     target = result.baseline_measured & at_baseline
-    forecast = (flags & ~np.isnan(result.figure)).any(axis=1)
-    pe.derived[code] = (target, forecast)
-    return target, forecast
+    fitted = flags & ~np.isnan(result.figure)
+    view = pe.outlook(code, period)
+    index = np.arange(len(result.periods))
+    if view.at is not None:
+        fitted &= index[None, :] <= result.periods.index(view.at)
+    if view.since is not None:
+        fitted &= index[None, :] >= result.periods.index(view.since)
+    pe.derived[key] = (target, fitted.any(axis=1))
+    return pe.derived[key]

@@ -78,6 +78,7 @@ class Entry:
     comment: str
     state: str
     where: tuple = ()  # the row's path in its file, to name it in a problem
+    label: str = ""  # the figure in words: "students at imt for 2018/19"
 
     def says(self) -> tuple:
         return (self.number, self.text, self.source.pk if self.source else None, self.comment)
@@ -108,7 +109,37 @@ def _key_text(indicator, entity, period: str, member: str | None) -> str:
 
 def store_values(text: str, filename: str, *, actor=None, actor_label: str = "") -> ValuesReport:
     """Import the figures in ``text``; raise FileProblems and write nothing on any error."""
-    located = read_yaml(text, filename)
+    return store_data(read_yaml(text, filename), filename, actor=actor, actor_label=actor_label)
+
+
+def withdraw_figure(
+    plan: str,
+    indicator: str,
+    entity: str,
+    period: str,
+    reason: str,
+    *,
+    member: str | None = None,
+    actor=None,
+    actor_label: str = "",
+) -> ValuesReport:
+    """Withdraw a figure: it stops counting; the history keeps it, with who, when and why.
+
+    Raise FileProblems (positions are those of the arguments, not of a file) on error.
+    """
+    row = {"indicator": indicator, "entity": entity, "period": period, "comment": reason}
+    if member:
+        row["member"] = member
+    data = {"jalon": 1, "plan": plan, "state": "withdrawn", "values": [row]}
+    return store_data(
+        Located(data=data), "command line", actor=actor, actor_label=actor_label, action="withdraw"
+    )
+
+
+def store_data(
+    located: Located, filename: str, *, actor=None, actor_label: str = "", action: str = "import"
+) -> ValuesReport:
+    """Record the figures of a value file's data; raise FileProblems and write nothing on error."""
     try:
         parsed = ValueFile.model_validate(located.data)
     except PydanticValidationError as error:
@@ -130,13 +161,18 @@ def store_values(text: str, filename: str, *, actor=None, actor_label: str = "")
         if problems:
             raise FileProblems(filename, problems)
         AuditEvent.record(
-            "values.import",
+            f"values.{action}",
             "plan",
             plan.code,
             actor=actor,
             label=actor_label,
             file=filename,
             counts=dict(report.counts),
+            rows=[
+                {"figure": e.label, "state": e.state, "comment": e.comment}
+                for e in entries
+                if e.state == "withdrawn"
+            ],
         )
     return report
 
@@ -248,6 +284,7 @@ def _entries(parsed: ValueFile, plan: Plan, located: Located) -> tuple[list[Entr
                 comment=row.comment or "",
                 state=state,
                 where=at,
+                label=_key_text(indicator.code, entity.code, period.code, row.member),
             )
         )
     return entries, problems

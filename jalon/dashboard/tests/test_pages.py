@@ -182,7 +182,10 @@ def test_queries_do_not_grow_with_schools_or_indicators(personas, url):
         for n in range(5)
         for i in range(2)
     )
-    store_values(f"jalon: 1\nplan: {PLAN}\nsource: examples\nvalues:\n{rows}", "more-values.yaml")
+    store_values(
+        f"jalon: 1\nplan: {PLAN}\nsource: examples\nstate: approved\nvalues:\n{rows}",
+        "more-values.yaml",
+    )
     assert count_queries(steward, url) == before
 
 

@@ -148,7 +148,10 @@ sources:
             ("{period: 2022, value: 150}", "{period: 2022, value: 50}"),
             "should go up, but the target 50 is below the baseline 100",
         ),
-        (("{period: 2022, value: 150}", "{period: 2030, value: 150}"), "beyond the plan's horizon"),
+        (
+            ("{period: 2022, value: 150}", "{period: 2022, value: -150}"),
+            "the target -150 is below 0, the lowest figure",
+        ),
         (
             ("{period: 2022, value: 150}", "{period: 2022/23, value: 150}"),
             "is not a year: expected YYYY",
@@ -278,15 +281,83 @@ sources:
     )
 
 
-def test_milestones_follow_the_shape_and_stay_between_baseline_and_target():
+def test_milestones_follow_the_shape_and_stay_within_the_indicators_bounds():
     text = MINIMAL.replace(
         "    target: {period: 2022, value: 150}\n",
-        "    target: {period: 2022, value: 150}\n    milestones: [{period: 2020, value: 10}]\n",
+        "    target: {period: 2022, value: 150}\n    milestones: [{period: 2020, value: -10}]\n",
     )
     found = problems_of(text)
     assert any(
         "milestones shape the trajectory 'milestones' or 'step', not 'linear'" in f for f in found
     )
-    assert any(
-        "the milestone 10 is not between the baseline 100 and the target 150" in f for f in found
+    assert any("the milestone -10 is below 0, the lowest figure" in f for f in found)
+
+
+def test_a_milestone_stricter_than_the_final_target_and_a_target_past_the_horizon_are_plans():
+    # A climate plan: −20 % by 2020, a looser level by 2022, net zero in 2040 (2018-2022).
+    text = MINIMAL.replace(
+        "    target: {period: 2022, value: 150}\n",
+        "    target: {period: 2022, value: 150}\n    shape: milestones\n"
+        "    milestones: [{period: 2020, value: 160}]\n",
+    ) + (
+        "  - indicator: students\n    document: net-zero\n"
+        "    baseline: {period: 2017, value: 100}\n    target: {period: 2040, value: 400}\n"
+    )
+    text = text.replace(
+        "  - {code: doc, title: A document}\n",
+        "  - {code: doc, title: A document}\n  - {code: net-zero, title: Long term}\n",
+    )
+    plan, _ = read_plan(text, "p.yaml")
+    assert [t.target.period for t in plan.targets] == ["2022", "2040"]
+
+
+INDICATOR = """\
+  - code: share
+    name: Share
+    unit: "%"
+    frequency: year
+    polarity: up
+    kind: amount
+    across: none
+    over_time: stock
+"""
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        ("", "'share' is a share: say how its figures are written, written_as: percent (78.1)"),
+        ("    written_as: percent\n    count: true\n", "a share is not a count"),
+        ("    written_as: percent\n    fractions: true\n", "fractions applies to counts only"),
+        ("    written_as: percent\n    bounds: [50, 10]\n", "the lowest figure must be below"),
+        (
+            "    written_as: percent\n    carry_forward: 2\n    over_time: flow\n",
+            "only a stock's last figure can be carried forward",
+        ),
+        (
+            "    written_as: percent\n    breaks: [{period: 2020, note: b}, {period: 2019, note: a}]\n",
+            "breaks in series must come in order",
+        ),
+        ("    written_as: percent\n    breaks: [{period: 2020/21, note: a}]\n", "is not a year"),
+    ],
+)
+def test_how_figures_are_written_is_checked(lines, message):
+    indicator = INDICATOR + lines
+    if "over_time: flow" in lines:
+        indicator = indicator.replace("    over_time: stock\n", "", 1)
+    text = MINIMAL.replace("sources:\n", indicator + "sources:\n")
+    found = problems_of(text)
+    assert any(message in f for f in found), found
+
+
+def test_a_target_of_a_share_is_written_like_its_figures():
+    text = MINIMAL.replace("sources:\n", INDICATOR + "    written_as: fraction\n" + "sources:\n")
+    text += (
+        "  - indicator: share\n    document: doc\n"
+        "    baseline: {period: 2017, value: 0.5}\n    target: {period: 2022, value: 78.1}\n"
+    )
+    (found,) = problems_of(text)
+    assert (
+        "the target 78.1 is above 1, the highest figure (share's figures are written as fractions)"
+        in found
     )

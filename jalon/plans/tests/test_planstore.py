@@ -6,7 +6,7 @@ import yaml
 from jalon.audit.models import AuditEvent
 from jalon.conftest import IMT_PLAN, load_plan_text
 from jalon.core.yamlsource import FileProblems
-from jalon.organisation.models import Entity, Lineage
+from jalon.organisation.models import Entity, Grouping, Lineage
 from jalon.plans.models import Axis, Indicator, Plan, PlanRevision, Project, Target
 from jalon.plans.planstore import dump_yaml, export_plan
 from jalon.values.models import Value
@@ -155,6 +155,7 @@ def test_export_loads_back_to_the_same_state(imt_plan):
         model.objects.all().delete()
     Plan.objects.all().delete()
     Lineage.objects.all().delete()
+    Grouping.objects.all().delete()
     Entity.objects.update(parent=None)
     Entity.objects.all().delete()
     load_plan_text(exported, "exported.yaml")
@@ -197,7 +198,7 @@ def test_what_the_file_no_longer_lists_is_removed_unless_something_refers_to_it(
     from jalon.values.valuefile import store_values
 
     store_values(
-        "jalon: 1\nplan: imt-2018-2022\nsource: examples\nvalues:\n"
+        "jalon: 1\nplan: imt-2018-2022\nsource: examples\nstate: approved\nvalues:\n"
         "  - {indicator: students, entity: eurecom, period: 2018/19, value: 400}\n",
         "v.yaml",
     )

@@ -90,7 +90,7 @@ def test_a_school_against_its_own_targets(imt_values):
 def test_as_of_shows_what_was_known_then(imt_values):
     before = timezone.now()
     store_values(
-        "jalon: 1\nplan: imt-2018-2022\nsource: press-release\nvalues:\n"
+        "jalon: 1\nplan: imt-2018-2022\nsource: press-release\nstate: approved\nvalues:\n"
         "  - {indicator: students, entity: imt, period: 2017/18, value: 13500, comment: corrected}\n",
         "fix.yaml",
     )
@@ -124,7 +124,7 @@ def test_the_cache_serves_one_evaluation_per_version_of_the_data(imt_values):
     first = cached_evaluation(Plan.objects.get())
     assert cached_evaluation(Plan.objects.get()) is first
     store_values(
-        "jalon: 1\nplan: imt-2018-2022\nsource: press-release\nvalues:\n"
+        "jalon: 1\nplan: imt-2018-2022\nsource: press-release\nstate: approved\nvalues:\n"
         "  - {indicator: students, entity: imt, period: 2017/18, value: 13500}\n",
         "fix.yaml",
     )

@@ -1,0 +1,178 @@
+"""Figures and their states: what counts, what waits beside it, what is withdrawn."""
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from jalon.audit.models import AuditEvent
+from jalon.core.yamlsource import FileProblems
+from jalon.plans.models import Plan
+from jalon.values.evaluation import evaluate_plan
+from jalon.values.models import Value
+from jalon.values.valuefile import store_values, withdraw_figure
+
+
+def load(state: str, rows: str, name: str = "v.yaml"):
+    text = f"jalon: 1\nplan: imt-2018-2022\nsource: press-release\nstate: {state}\nvalues:\n"
+    return store_values(text + rows, name)
+
+
+STUDENTS = "  - {{indicator: students, entity: imt, period: 2018/19, value: {value}{extra}}}\n"
+
+
+def students(value, extra=""):
+    return STUDENTS.format(value=value, extra=extra)
+
+
+def figure_2018(**options):
+    pe = evaluate_plan(Plan.objects.get(), **options)
+    result = pe.result("students")
+    row, column = pe.tree.codes.index("imt"), [p.code for p in result.periods].index("2018/19")
+    return result.figure[row, column], pe.unapproved["students"][row, column]
+
+
+def test_a_draft_correction_never_hides_the_approved_figure(imt_plan):
+    load("approved", students(13500))
+    load("draft", students(13900, ", comment: recount"))
+    assert figure_2018() == (13500, False)  # the approved figure counts until its successor is
+    in_force = Value.objects.current().filter(period="2018/19")
+    assert sorted((v.state, v.number, v.revision) for v in in_force) == [
+        ("approved", 13500, 1),
+        ("draft", 13900, 2),
+    ]
+    # Approving the correction supersedes both the approved figure and the draft.
+    load("approved", students(13900, ", comment: recount"))
+    assert figure_2018() == (13900, False)
+    assert [(v.state, v.revision) for v in Value.objects.current().filter(period="2018/19")] == [
+        ("approved", 3)
+    ]
+
+
+def test_only_approved_figures_count_unless_submitted_ones_are_asked_for(imt_plan):
+    report = load("submitted", students(14000))
+    assert report.summary() == "stored 1 revision (1 submitted); 0 unchanged"
+    value, _ = figure_2018()
+    assert value != value  # no data: nothing approved yet
+    assert figure_2018(include_submitted=True) == (14000, True)  # counted, marked unapproved
+    load("approved", students(13800))
+    assert figure_2018(include_submitted=True) == (13800, False)  # the decision is newer
+
+
+def test_a_file_says_the_state_of_its_figures(imt_plan):
+    text = "jalon: 1\nplan: imt-2018-2022\nvalues:\n" + students(1)
+    with pytest.raises(FileProblems, match="missing key 'state'"):
+        store_values(text, "v.yaml")
+    report = load(
+        "approved",
+        students(13500)
+        + "  - {indicator: students, entity: imt, period: 2019/20, value: 1, state: draft}\n",
+    )
+    assert report.summary() == "stored 2 revisions (1 draft, 1 approved); 0 unchanged"
+
+
+def test_a_withdrawn_figure_stops_counting_and_stays_in_the_history(imt_plan):
+    load("approved", students(13500))
+    with pytest.raises(FileProblems, match="a withdrawal says why"):
+        load("withdrawn", "  - {indicator: students, entity: imt, period: 2018/19}\n")
+    report = load(
+        "withdrawn",
+        "  - {indicator: students, entity: imt, period: 2018/19, comment: counted twice}\n",
+        "withdraw.yaml",
+    )
+    assert report.summary() == (
+        "stored 1 revision (1 withdrawn), 1 of them correcting a figure already there; 0 unchanged"
+    )
+    value, _ = figure_2018(include_submitted=True)
+    assert value != value
+    history = list(Value.objects.filter(period="2018/19").order_by("revision"))
+    assert [(v.state, v.number, v.comment) for v in history] == [
+        ("approved", 13500, ""),
+        ("withdrawn", 13500, "counted twice"),  # what was withdrawn, and why
+    ]
+    assert history[1].recorded_via == "withdraw.yaml" and history[1].recorded_at
+    event = AuditEvent.objects.filter(action="values.import").first()  # the latest
+    assert event.detail["rows"] == [
+        {"figure": "students at imt for 2018/19", "state": "withdrawn", "comment": "counted twice"}
+    ]
+    # Withdrawing again changes nothing; withdrawing nothing is an error, located.
+    again = load(
+        "withdrawn",
+        "  - {indicator: students, entity: imt, period: 2018/19, comment: counted twice}\n",
+    )
+    assert again.summary() == "stored 0 revisions; 1 unchanged"
+    with pytest.raises(FileProblems) as caught:
+        load("withdrawn", "  - {indicator: students, entity: imt, period: 2019/20, comment: x}\n")
+    assert caught.value.problems[0].format("v.yaml") == (
+        "v.yaml:6:5: there is no figure here to withdraw"
+    )
+
+
+def test_withdraw_from_the_command_line(imt_plan, capsys):
+    load("approved", students(13500))
+    call_command(
+        "values",
+        "withdraw",
+        "--plan=imt-2018-2022",
+        "--indicator=students",
+        "--entity=imt",
+        "--period=2018/19",
+        "--reason=entered by mistake",
+    )
+    assert "Withdrawn: students at imt for 2018/19, because entered by mistake." in (
+        capsys.readouterr().out
+    )
+    assert Value.objects.current().get(period="2018/19").state == "withdrawn"
+    assert AuditEvent.objects.filter(action="values.withdraw").count() == 1
+    with pytest.raises(CommandError, match="nothing was withdrawn"):
+        call_command(
+            "values", "withdraw", "--plan=imt-2018-2022", "--indicator=nope", "--entity=imt",
+            "--period=2018/19", "--reason=x",
+        )  # fmt: skip
+    assert "the plan has no indicator 'nope'" in capsys.readouterr().err
+
+
+def test_withdraw_figure_writes_nothing_on_error(imt_plan):
+    before = Value.objects.count()
+    with pytest.raises(FileProblems, match="there is no figure here to withdraw"):
+        withdraw_figure("imt-2018-2022", "students", "imt", "2018/19", "nothing there")
+    assert Value.objects.count() == before
+
+
+def test_as_of_a_moment_before_the_approval_the_old_figure_counts(imt_plan):
+    load("approved", students(13500))
+    first = Value.objects.get(period="2018/19").recorded_at
+    load("submitted", students(13900))
+    load("approved", students(13900))
+    pe = evaluate_plan(Plan.objects.get(), as_of=first)
+    result = pe.result("students")
+    column = [p.code for p in result.periods].index("2018/19")
+    assert result.figure[pe.tree.codes.index("imt"), column] == 13500
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (
+            "{indicator: foreign-students-share, entity: imt-mines-ales, period: 2018/19, value: 78.1}",
+            "78.1 is not a share written as a fraction: 'foreign-students-share' writes 78.1 % as 0.781",
+        ),
+        (
+            "{indicator: students, entity: imt, period: 2018/19, value: -5}",
+            "'students' counts students: -5 cannot be negative",
+        ),
+        (
+            "{indicator: students, entity: imt, period: 2018/19, value: 13400.5}",
+            "'students' counts students in whole numbers: 13400.5 is not one",
+        ),
+        (
+            "{indicator: own-resources, entity: imt, period: '2018', value: -1}",
+            "-1 is below 0, the lowest figure 'own-resources' can take",
+        ),
+    ],
+)
+def test_figures_are_what_their_indicator_says(imt_plan, row, message):
+    with pytest.raises(FileProblems) as caught:
+        load("approved", f"  - {row}\n")
+    assert message in str(caught.value)
+    assert str(caught.value).startswith("v.yaml:6:")
+    assert Value.objects.count() == 0
