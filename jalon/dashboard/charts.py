@@ -9,7 +9,13 @@ from django.utils.translation import gettext as _
 from jalon.dashboard.figures import Figure, missing
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # the version vl-convert bundles
-COLOURS = {"actual": "#1d4e89", "trajectory": "#8a8f98", "forecast": "#c2410c", "target": "#0f766e"}
+COLOURS = {
+    "actual": "#1d4e89",
+    "trajectory": "#8a8f98",
+    "forecast": "#c2410c",
+    "target": "#0f766e",
+    "rule": "#6b7280",
+}
 
 
 def _base(title: str, periods: list[str], unit: str) -> dict:
@@ -39,14 +45,50 @@ def _base(title: str, periods: list[str], unit: str) -> dict:
     }
 
 
-def indicator_chart(fig: Figure, trajectory: list, targets: list[dict]) -> dict:
+def chart_targets(fig: Figure, versions) -> list[dict]:
+    """Return every target at the figure's entity for the chart, with milestones on the way.
+
+    Targets come judged from the engine (a relative one resolved on its baseline); their
+    milestones, from the target versions in force, show as smaller marks with their source.
+    """
+    marks = [
+        {
+            "period": v.target_period.code,
+            "value": v.target,
+            "document": v.source.title if v.source else v.document,
+            "primary": v.primary,
+        }
+        for v in fig.verdicts
+        if v.target is not None
+    ]
+    for t in versions:
+        if t.entity.code != fig.entity_code:
+            continue
+        for m in t.milestones:
+            value = m.get("value")
+            if value is None and t.baseline_value is not None:
+                value = t.baseline_value * (1 + m["relative"])
+            marks.append(
+                {
+                    "period": m["period"],
+                    "value": value,
+                    "document": f"{t.document.title} — {_('milestone')}",
+                    "primary": False,
+                }
+            )
+    return marks
+
+
+def indicator_chart(
+    fig: Figure, trajectory: list, targets: list[dict], *, selected=None, breaks=()
+) -> dict:
     """Return the chart of an indicator at an entity: actuals, trajectory, targets, forecast.
 
     ``trajectory`` is [(period code, expected)], ``targets`` [{period, value, document,
-    primary}] for every target at the entity.
+    primary}] for every target at the entity. The ``selected`` period and the breaks in
+    series ([{period, note}]) are marked by vertical rules.
     """
-    unit = fig.unit
-    scale = 100.0 if unit == "%" else 1.0
+    scale = fig.indicator.percent_factor
     periods = [p.code for p, _, _ in fig.series]
     names = {
         "actual": _("Actual"),
@@ -71,7 +113,12 @@ def indicator_chart(fig: Figure, trajectory: list, targets: list[dict]) -> dict:
             rows.append({"period": code, "value": value * scale, "series": names["trajectory"]})
     forecast_rows = []
     if fig.forecast is not None and fig.forecast_period is not None:
-        last = [(p, v) for p, v, _ in fig.series if v is not None]
+        # From the last figure known at the period shown, to the forecast.
+        last = [
+            (p, v)
+            for p, v, _ in fig.series
+            if v is not None and (fig.period is None or selected is None or p <= fig.period)
+        ]
         if last:
             forecast_rows.append(
                 {
@@ -97,9 +144,9 @@ def indicator_chart(fig: Figure, trajectory: list, targets: list[dict]) -> dict:
             "primary": t["primary"],
         }
         for t in targets
-        if not missing(t["value"])
+        if not missing(t["value"]) and t["period"] in periods
     ]
-    y_title = "%" if unit == "%" else fig.indicator.unit_label
+    y_title = "%" if fig.indicator.is_share else fig.indicator.unit_label
     colour = {
         "domain": [names["actual"], names["trajectory"], names["forecast"], names["target"]],
         "range": [COLOURS["actual"], COLOURS["trajectory"], COLOURS["forecast"], COLOURS["target"]],
@@ -110,9 +157,27 @@ def indicator_chart(fig: Figure, trajectory: list, targets: list[dict]) -> dict:
         {"field": "period", "title": _("Period")},
         {"field": "value", "title": _("Value"), "format": ",.4~g"},
     ]
-    spec = _base(_("Actual values, trajectory, targets and forecast"), periods, unit)
+    rules = [
+        {"period": b["period"], "label": _("Break in series"), "note": b["note"]}
+        for b in breaks
+        if b["period"] in periods
+    ]
+    if selected is not None and selected.code in periods:
+        rules.append({"period": selected.code, "label": _("Period shown"), "note": ""})
+    spec = _base(_("Actual values, trajectory, targets and forecast"), periods, fig.unit)
     spec.pop("_unit")
     spec["layer"] = [
+        {
+            "data": {"values": rules},
+            "mark": {"type": "rule", "strokeDash": [3, 3], "color": COLOURS["rule"]},
+            "encoding": {
+                "tooltip": [
+                    {"field": "label", "title": " "},
+                    {"field": "period", "title": _("Period")},
+                    {"field": "note", "title": _("Note")},
+                ],
+            },
+        },
         {
             "data": {"values": [r for r in rows if r["series"] == names["trajectory"]]},
             "mark": {"type": "line", "strokeDash": [6, 4], "strokeWidth": 2},
@@ -181,12 +246,14 @@ def indicator_chart(fig: Figure, trajectory: list, targets: list[dict]) -> dict:
     return spec
 
 
-def breakdown_chart(title: str, periods: list[str], rows: list[dict], unit: str) -> dict:
+def breakdown_chart(title: str, periods: list[str], rows: list[dict], indicator) -> dict:
     """Return a stacked bar chart of a breakdown: rows are {period, member, value}."""
-    spec = _base(title, periods, unit)
+    spec = _base(title, periods, indicator.unit)
     spec.pop("_unit")
     spec["height"] = 220
-    spec["data"] = {"values": rows}
+    scale = indicator.percent_factor
+    spec["data"] = {"values": [r | {"value": r["value"] * scale} for r in rows]}
+    unit = "%" if indicator.is_share else indicator.unit_label
     spec["mark"] = {"type": "bar"}
     spec["encoding"] |= {
         "y": {"field": "value", "type": "quantitative", "stack": "zero", "title": unit},

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.utils.formats import number_format
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from jalon.engine.forecast import LEVEL, WINDOW
 from jalon.engine.periods import Period, PeriodError
@@ -41,27 +41,29 @@ def missing(value) -> bool:
     return value is None or (isinstance(value, float | np.floating) and math.isnan(value))
 
 
-def decimals_for(value: float, unit: str) -> int:
-    """Return the decimals a figure is shown with: none from 100 up, two below."""
-    if unit == "%":
-        return 1
-    return 0 if abs(value) >= 100 or float(value).is_integer() else 2
-
-
 def _number(value: float, digits: int) -> str:
     # Django's number_format cuts digits off; round first so pages agree with the engine.
     return number_format(round(value, digits), digits, use_l10n=True, force_grouping=True)
 
 
-def format_figure(value, unit: str, *, digits: int | None = None) -> str:
-    """Return ``value`` in the active language: 13 400 / 13,400; shares as percentages."""
+def format_figure(value, indicator, *, digits: int | None = None) -> str:
+    """Return ``value`` in the active language with the indicator's decimals: 13 400 / 13,400.
+
+    A share shows as a percentage, whether its figures are written 78.1 or 0.781.
+    """
     if missing(value):
         return _("no data")
-    value = float(value)
-    if unit == "%":
-        return f"{_number(value * 100, 1 if digits is None else digits)} %"
-    text = _number(value, decimals_for(value, unit) if digits is None else digits)
-    return text.replace("-", "−")
+    value = float(value) * indicator.percent_factor
+    text = _number(value, indicator.decimals if digits is None else digits).replace("-", "−")
+    return f"{text} %" if indicator.is_share else text
+
+
+def format_change(value, indicator) -> str:
+    """Return a difference of two figures, signed: +1,200 / −7,000 / −3.5 %."""
+    if missing(value):
+        return "—"
+    text = format_figure(abs(value), indicator)
+    return ("+" if value >= 0 else "−") + text
 
 
 def format_rate(rate) -> str:
@@ -94,6 +96,31 @@ def period_for_year(year: int | None, indicator) -> Period | None:
 
 
 @dataclass
+class TargetVerdict:
+    """One target at an entity, judged on its own at the period a page shows."""
+
+    document: str  # the source document's code; `source` is set by the view
+    primary: bool
+    baseline: float | None
+    target: float | None
+    target_period: Period
+    status: str
+    progress: float | None
+    achievement: float | None
+    forecast: float | None
+    forecast_low: float | None
+    forecast_high: float | None
+    probability: float | None
+    outcome: float | None  # the figure of the target period, once known
+    beyond_horizon: bool
+    source: object = None
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+
+@dataclass
 class Figure:
     """One indicator at one entity and period, with everything a page says about it."""
 
@@ -103,6 +130,7 @@ class Figure:
     value: float | None
     unit: str
     example: bool = False
+    unapproved: bool = False  # rests on a submitted figure, not yet approved
     target_example: bool = False  # the target's baseline is a measured example figure
     forecast_example: bool = False  # the forecast was fitted on example figures
     discrepancy: bool = False
@@ -112,41 +140,90 @@ class Figure:
     baseline: float | None = None
     target: float | None = None
     target_period: Period | None = None
+    beyond_horizon: bool = False  # the target period lies past the plan's horizon
     status: str = "no_data"
     progress: float | None = None
+    achievement: float | None = None
     reporting: int = 0
     expected_reporting: int = 0
+    carried: int = 0  # the entity's own figure is carried forward from this many periods back
+    carried_members: int = 0  # members whose figure is carried forward
     forecast: float | None = None
     forecast_low: float | None = None
     forecast_high: float | None = None
     probability: float | None = None
     forecast_period: Period | None = None  # the target period, else the axis's last
+    n_points: int = 0
+    outcome: float | None = None  # the figure of the target period, once known
+    since: Period | None = None  # the break in series the trend starts at
+    since_note: str = ""
     required_rate: float | None = None
     required_per_year: float | None = None
     historical_rate: float | None = None
     historical_per_year: float | None = None
     series: list = field(default_factory=list)  # (period, value, example) along the axis
+    verdicts: list = field(default_factory=list)  # every target at the entity: TargetVerdict
 
     @property
     def method(self) -> str:
         """Return how the forecast is made, in the reader's language."""
-        return _(
-            "Linear trend (least squares) on up to the last %(window)s points;"
-            " %(level)s %% prediction interval from Student's t with n − 2 degrees of freedom"
-            " (n: points used); with 2 points, the line through them, and with 1 point, that"
-            " value, both without interval or probability."
-        ) % {"window": WINDOW, "level": round(LEVEL * 100)}
+        n = self.n_points
+        if n >= 3:
+            text = ngettext(
+                "Linear trend (least squares) on the last %(n)s figures; %(level)s %% prediction"
+                " interval from Student's t with %(df)s degree of freedom.",
+                "Linear trend (least squares) on the last %(n)s figures; %(level)s %% prediction"
+                " interval from Student's t with %(df)s degrees of freedom.",
+                n - 2,
+            ) % {"n": n, "df": n - 2, "level": round(LEVEL * 100)}
+        elif n == 2:
+            text = _("The line through the last 2 figures; no interval nor probability.")
+        else:
+            text = _("The last figure, held flat; no interval nor probability.")
+        text += " " + _("A trend is fitted on at most the last %(window)s figures.") % {
+            "window": WINDOW
+        }
+        if self.since is not None:
+            text += " " + _(
+                "Fitted only on the figures since the break in series in %(period)s (%(note)s)."
+            ) % {"period": self.since.code, "note": self.since_note}
+        low, high = self.indicator.bound_low, self.indicator.bound_high
+        shown = lambda v: format_figure(v, self.indicator)  # noqa: E731
+        if low is not None and high is not None:
+            text += " " + _(
+                "Forecasts stay within the indicator's bounds, %(low)s to %(high)s; the"
+                " interval is truncated there."
+            ) % {"low": shown(low), "high": shown(high)}
+        elif low is not None:
+            text += " " + _(
+                "Forecasts never go below %(low)s, the indicator's lowest figure; the interval"
+                " is truncated there."
+            ) % {"low": shown(low)}
+        elif high is not None:
+            text += " " + _(
+                "Forecasts never go above %(high)s, the indicator's highest figure; the"
+                " interval is truncated there."
+            ) % {"high": shown(high)}
+        return text
+
+    @property
+    def no_forecast_reason(self) -> str:
+        """Return why there is no forecast, where a break in series is the reason."""
+        if self.forecast is None and self.outcome is None and self.since is not None:
+            return _(
+                "No forecast: no figure since the break in series in %(period)s (%(note)s)."
+            ) % {"period": self.since.code, "note": self.since_note}
+        return ""
 
     @property
     def forecast_text(self) -> str:
-        """Return the forecast and its interval, all three with the same decimals."""
+        """Return the forecast and its interval, all three with the indicator's decimals."""
         if self.forecast is None:
             return ""
-        digits = decimals_for(self.forecast, self.unit)
-        text = format_figure(self.forecast, self.unit, digits=digits)
+        text = format_figure(self.forecast, self.indicator)
         if self.forecast_low is not None:
-            low = format_figure(self.forecast_low, self.unit, digits=digits)
-            high = format_figure(self.forecast_high, self.unit, digits=digits)
+            low = format_figure(self.forecast_low, self.indicator)
+            high = format_figure(self.forecast_high, self.indicator)
             text += f" [{low} – {high}]"
         return text
 
@@ -158,25 +235,45 @@ class Figure:
     def coverage_incomplete(self) -> bool:
         return self.expected_reporting > 0 and self.reporting < self.expected_reporting
 
+    @property
+    def coverage_complete(self) -> bool:
+        """Return whether every member expected here has a figure (reported or carried)."""
+        return self.expected_reporting > 0 and self.reporting >= self.expected_reporting
+
     def sentence(self) -> str:
         """Return the status and the arithmetic behind it, in one sentence."""
-        f = lambda v: format_figure(v, self.unit)  # noqa: E731 - a local shorthand
+        f = lambda v: format_figure(v, self.indicator)  # noqa: E731 - a local shorthand
         if self.status == "no_target":
             return _("No target applies here.")
         if self.status == "no_data" or self.period is None:
             return _("No figure for this period.")
         label = self.status_label
         polarity = self.indicator.polarity
-        if self.status == "achieved":
-            return _("%(actual)s meets the target of %(target)s → %(status)s.") % {
+        if self.status in ("achieved", "missed") and self.target_period is not None:
+            parts = {
                 "actual": f(self.value),
                 "target": f(self.target),
                 "status": label,
+                "period": self.period.code,
+                "target_period": self.target_period.code,
             }
-        if self.status == "missed":
-            return _(
-                "%(actual)s at the target period, against a target of %(target)s → %(status)s."
-            ) % {
+            if self.period == self.target_period:
+                return (
+                    _(
+                        "%(actual)s at the target period, against a target of %(target)s → %(status)s."
+                    )
+                    % parts
+                )
+            if self.period > self.target_period:
+                return (
+                    _(
+                        "%(actual)s in %(period)s, after the target period %(target_period)s, against"
+                        " a target of %(target)s → %(status)s."
+                    )
+                    % parts
+                )
+        if self.status == "achieved":
+            return _("%(actual)s meets the target of %(target)s → %(status)s.") % {
                 "actual": f(self.value),
                 "target": f(self.target),
                 "status": label,
@@ -209,17 +306,55 @@ class Figure:
             "status": label,
         }
 
+    def achievement_sentence(self) -> str:
+        """Return the share of the way from the baseline to the target, in a sentence."""
+        if missing(self.achievement) or self.target_period is None:
+            return ""
+        parts = {
+            "share": format_percent(self.achievement),
+            "baseline": format_figure(self.baseline, self.indicator),
+            "target": format_figure(self.target, self.indicator),
+            "period": self.target_period.code,
+        }
+        if self.achievement < 0:
+            return (
+                _(
+                    "Achievement %(share)s: moving away from the target, from %(baseline)s towards"
+                    " %(target)s in %(period)s."
+                )
+                % parts
+            )
+        return (
+            _("Achievement %(share)s of the way from %(baseline)s to %(target)s in %(period)s.")
+            % parts
+        )
+
+    def outcome_sentence(self) -> str:
+        """Return the outcome once the target period's figure is known: met or missed, by how much."""
+        if self.outcome is None or missing(self.target) or self.target_period is None:
+            return ""
+        return outcome_sentence(
+            self.indicator, self.outcome, self.target, self.target_period, self.met
+        )
+
+    @property
+    def met(self) -> bool | None:
+        """Return whether the known outcome meets the target (None before it is known)."""
+        if self.outcome is None or missing(self.target):
+            return None
+        return meets(self.indicator, self.outcome, self.target)
+
     def growth_sentence(self) -> str:
         """Return the growth still required each year against the historical rate."""
-        if self.indicator.polarity not in ("up", "down"):
-            return ""  # a level or a band is kept, not reached: no growth is required
+        if self.indicator.polarity not in ("up", "down") or self.outcome is not None:
+            return ""  # a level or a band is kept, not reached; a known outcome needs nothing
         if missing(self.target) or self.target_period is None or missing(self.required_rate):
             return ""
         parts = {
-            "target": format_figure(self.target, self.unit),
+            "target": format_figure(self.target, self.indicator),
             "period": self.target_period.code,
             "rate": format_rate(self.required_rate),
-            "per_year": format_figure(self.required_per_year, self.unit),
+            "per_year": format_figure(self.required_per_year, self.indicator),
         }
         text = (
             _("Reaching %(target)s in %(period)s takes %(rate)s a year (%(per_year)s a year)")
@@ -235,21 +370,65 @@ class Figure:
         )
 
 
+def meets(indicator, value: float, target: float) -> bool:
+    """Return whether ``value`` meets ``target`` in the indicator's direction."""
+    if indicator.polarity in ("down", "keep_below"):
+        return value <= target
+    return value >= target
+
+
+def outcome_sentence(indicator, outcome: float, target: float, period: Period, met: bool) -> str:
+    """Return "Outcome in 2022/23: 13,000 against 20,000 → missed by 7,000 (−35 %)."."""
+    gap = outcome - target
+    parts = {
+        "period": period.code,
+        "actual": format_figure(outcome, indicator),
+        "target": format_figure(target, indicator),
+        "gap": format_figure(abs(gap), indicator),
+        "relative": format_rate(gap / abs(target)) if target else "—",
+    }
+    if met:
+        return (
+            _(
+                "Outcome in %(period)s: %(actual)s against %(target)s → achieved, by %(gap)s"
+                " (%(relative)s)."
+            )
+            % parts
+        )
+    return (
+        _(
+            "Outcome in %(period)s: %(actual)s against %(target)s → missed by %(gap)s (%(relative)s)."
+        )
+        % parts
+    )
+
+
+def _column(periods: list[Period], period: Period | None) -> int | None:
+    return periods.index(period) if period is not None and period in periods else None
+
+
 def figure_at(pe: PlanEvaluation, indicator, row: int, period: Period | None) -> Figure:
-    """Return the indicator at entity ``row``: at ``period``, else at its latest figure."""
+    """Return the indicator at entity ``row``: at ``period``, else at its latest figure.
+
+    With a period, what lies ahead (forecast, outcome, growth) is seen from that period:
+    only the figures up to it count, as someone standing then would have seen them.
+    """
     r = pe.result(indicator.code)
     values = r.figure[row]
     example = pe.example[indicator.code][row]
     today = dt.date.today()
     if period is not None:
-        column = r.periods.index(period) if period in r.periods else None
+        column = _column(r.periods, period)
     else:
         known = [
             j for j, p in enumerate(r.periods) if not math.isnan(values[j]) and p.start <= today
         ]
         column = known[-1] if known else None
-    forecast = r.forecast
-    target_example, forecast_example = derived_examples(pe, indicator.code)
+    view = pe.outlook(indicator.code, period)
+    forecast = view.forecast
+    target_example, forecast_example = derived_examples(pe, indicator.code, period)
+    horizon_end = pe.plan.horizon_end
+    target_period = r.target_period[row]
     fig = Figure(
         indicator=indicator,
         entity_code=pe.tree.codes[row],
@@ -258,19 +437,25 @@ def figure_at(pe: PlanEvaluation, indicator, row: int, period: Period | None) ->
         unit=indicator.unit,
         baseline=_num(r.baseline[row]),
         target=_num(r.target[row]),
-        target_period=r.target_period[row],
+        target_period=target_period,
+        beyond_horizon=_beyond(target_period, horizon_end),
         forecast=_num(forecast.value[row]),
         forecast_low=_num(forecast.low[row]),
         forecast_high=_num(forecast.high[row]),
         probability=_num(forecast.probability[row]),
-        forecast_period=r.target_period[row] or (r.periods[-1] if r.periods else None),
-        required_rate=_num(r.required_rate[row]),
-        required_per_year=_num(r.required_per_year[row]),
-        historical_rate=_num(r.historical_rate[row]),
-        historical_per_year=_num(r.historical_per_year[row]),
+        forecast_period=view.forecast_period[row],
+        n_points=int(forecast.n_points[row]),
+        outcome=_num(view.outcome[row]),
+        since=view.since,
+        since_note=_break_note(indicator, view.since),
+        required_rate=_num(view.required_rate[row]),
+        required_per_year=_num(view.required_per_year[row]),
+        historical_rate=_num(view.historical_rate[row]),
+        historical_per_year=_num(view.historical_per_year[row]),
         series=[(p, _num(values[j]), bool(example[j])) for j, p in enumerate(r.periods)],
         target_example=bool(target_example[row]),
         forecast_example=bool(forecast_example[row]),
+        verdicts=_verdicts(r, view, row, column, horizon_end),
     )
     if column is None:
         fig.status = "no_target" if missing(fig.target) else "no_data"
@@ -278,20 +463,84 @@ def figure_at(pe: PlanEvaluation, indicator, row: int, period: Period | None) ->
     c = r.consolidated
     fig.value = _num(values[column])
     fig.example = bool(example[column])
+    fig.unapproved = bool(pe.unapproved[indicator.code][row, column])
     fig.discrepancy = bool(c.discrepancy[row, column])
     fig.own = _num(c.own[row, column])
     fig.children = _num(c.children[row, column])
     fig.expected = _num(r.expected[row, column])
     fig.status = str(r.status[row, column])
     fig.progress = _num(r.progress[row, column])
+    fig.achievement = _num(r.achievement[row, column])
     fig.reporting = int(c.reporting[row, column])
     fig.expected_reporting = int(c.expected[row, column])
+    fig.carried = int(r.carried[row, column])
+    fig.carried_members = int(r.carried_members[row, column])
     return fig
+
+
+def _beyond(period: Period | None, horizon_end: int) -> bool:
+    return period is not None and period.start.year > horizon_end
+
+
+def _break_note(indicator, since: Period | None) -> str:
+    if since is None:
+        return ""
+    for brk in indicator.breaks:
+        if brk["period"] == since.code:
+            english = (get_language() or "").startswith("en")
+            return (brk.get("note_en") if english else None) or brk["note"]
+    return ""
+
+
+def _verdicts(r, view, row: int, column: int | None, horizon_end: int) -> list[TargetVerdict]:
+    """Return every target at entity ``row``, primary first, each judged on its own."""
+    t = r.targets
+    out = []
+    for k in np.flatnonzero(t.row == row):
+        out.append(
+            TargetVerdict(
+                document=str(t.document[k]),
+                primary=bool(t.primary[k]),
+                baseline=_num(t.baseline[k]),
+                target=_num(t.target[k]),
+                target_period=t.target_period[k],
+                status=str(t.status[k, column]) if column is not None else "no_data",
+                progress=_num(t.progress[k, column]) if column is not None else None,
+                achievement=_num(t.achievement[k, column]) if column is not None else None,
+                forecast=_num(view.target_forecast.value[k]),
+                forecast_low=_num(view.target_forecast.low[k]),
+                forecast_high=_num(view.target_forecast.high[k]),
+                probability=_num(view.target_forecast.probability[k]),
+                outcome=_num(view.target_outcome[k]),
+                beyond_horizon=_beyond(t.target_period[k], horizon_end),
+            )
+        )
+    out.sort(key=lambda v: (not v.primary, v.target_period, v.document))
+    return out
 
 
 def _num(x) -> float | None:
     x = float(x)
     return None if math.isnan(x) else x
+
+
+def share_of_whole(part: Figure, whole: Figure | None, noun: str) -> tuple[float | None, str]:
+    """Return the member's share of the whole's figure, or None and why there is none.
+
+    Only an additive amount has shares, and only of a whole that means it: the whole's own
+    entered figure, or a consolidation over every member expected (reported or carried).
+    A member that alone reported is not 100 % of anything.
+    """
+    indicator = part.indicator
+    if whole is None or indicator.kind != "amount" or indicator.across != "sum":
+        return None, ""
+    if missing(part.value) or missing(whole.value) or not whole.value:
+        return None, ""
+    if whole.own is None and not whole.coverage_complete:
+        return None, _(
+            "only %(k)s of %(n)s %(members)s reported: a share of a partial total means nothing"
+        ) % {"k": whole.reporting, "n": whole.expected_reporting, "members": noun}
+    return part.value / whole.value, ""
 
 
 def status_counts(statuses) -> list[tuple[str, str, int]]:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jalon.access.models import Access, plan_access
-from jalon.dashboard.charts import breakdown_chart, indicator_chart
+from jalon.dashboard.charts import breakdown_chart, chart_targets, indicator_chart
 from jalon.dashboard.figures import (
     PROJECT_STATUS_LABELS,
     STATUS_LABELS,
@@ -28,13 +28,14 @@ from jalon.dashboard.figures import (
     format_figure,
     gap_shares,
     period_for_year,
+    share_of_whole,
     sparkline,
     status_counts,
 )
 from jalon.dashboard.forms import FiltersForm, SearchForm
 from jalon.engine.periods import Period
 from jalon.organisation.models import Entity, Grouping
-from jalon.plans.models import Axis, Lever, Target
+from jalon.plans.models import Axis, Lever, Source, Target
 from jalon.values.evaluation import breakdowns, cached_evaluation, end_of_day
 from jalon.values.models import Value
 
@@ -51,6 +52,7 @@ class Page:
     filters: FiltersForm
     year: int | None
     as_of: dt.date | None
+    submitted: bool
     pe: object
     root: int
 
@@ -62,6 +64,9 @@ class Page:
             "filters": self.filters,
             "year": self.year,
             "as_of": self.as_of,
+            "submitted": self.submitted,
+            "members_title": self.plan.members_title,
+            "members_noun": self.plan.member_noun(2),
             "has_examples": self.has_examples(),
             "crumbs": crumbs + extra.pop("crumbs", []),
             "query": self.query_string(),
@@ -80,6 +85,8 @@ class Page:
             parts.append(f"year={self.year}")
         if self.as_of:
             parts.append(f"as_of={self.as_of.isoformat()}")
+        if self.submitted:
+            parts.append("submitted=on")
         return ("?" + "&".join(parts)) if parts else ""
 
     def today(self) -> dt.date:
@@ -94,19 +101,38 @@ class Page:
         return Target.objects.as_of(self.moment()) if self.as_of else Target.objects.current()
 
     def history(self):
-        """Return the value revisions recorded by the page's moment that the reader may see.
+        """Return the value revisions recorded by the page's moment that the reader may see."""
+        values = Value.objects.all()
+        if self.as_of:
+            values = values.filter(recorded_at__lte=self.moment())
+        return self.without_others_drafts(values)
+
+    def without_others_drafts(self, values):
+        """Return ``values`` less the drafts the reader may not see.
 
         Drafts are a contributor's work in progress: the plan's stewards see them, and the
         contributor of the entity; nobody else.
         """
-        values = Value.objects.all()
-        if self.as_of:
-            values = values.filter(recorded_at__lte=self.moment())
         if self.access.role == "viewer":
-            values = values.exclude(state="draft")
-        elif self.access.role == "contributor":
-            values = values.exclude(Q(state="draft") & ~Q(entity=self.access.entity))
+            return values.exclude(state="draft")
+        if self.access.role == "contributor":
+            return values.exclude(Q(state="draft") & ~Q(entity=self.access.entity))
         return values
+
+    def pending(self, indicator, codes: list[str], period: Period | None) -> dict:
+        """Return the proposals waiting beside the figures of ``codes`` at ``period``, by code."""
+        if period is None:
+            return {}
+        found = self.without_others_drafts(
+            Value.objects.totals()
+            .pending(moment=self.moment())
+            .filter(indicator=indicator, entity__code__in=codes, period=period.code)
+        )
+        return {v.entity.code: v for v in found.select_related("entity")}
+
+    def entities(self):
+        """Return the entities of the plan's federation."""
+        return Entity.objects.within(self.plan.organisation)
 
     def visible(self, row: int) -> bool:
         """Return whether the entity at ``row`` is within the reader's scope."""
@@ -124,9 +150,12 @@ def open_page(request, plan_code: str) -> Page:
     filters.is_valid()  # a bad field is said on the page; the valid ones still apply
     cleaned = getattr(filters, "cleaned_data", {})
     year, as_of = cleaned.get("year"), cleaned.get("as_of")
-    pe = cached_evaluation(plan, as_of=end_of_day(as_of) if as_of else None)
+    submitted = bool(cleaned.get("submitted"))
+    pe = cached_evaluation(
+        plan, as_of=end_of_day(as_of) if as_of else None, include_submitted=submitted
+    )
     root = pe.tree.codes.index(plan.organisation.code)
-    return Page(request, plan, access, filters, year, as_of, pe, root)
+    return Page(request, plan, access, filters, year, as_of, submitted, pe, root)
 
 
 def healthz(request):
@@ -247,6 +276,10 @@ def indicator_detail(request, plan, code):
     period = period_for_year(page.year, indicator)
     fig = figure_at(page.pe, indicator, row, period)
     result = page.pe.result(indicator.code)
+    documents = Source.objects.filter(code__in={v.document for v in fig.verdicts})
+    sources = {s.code: s for s in documents}
+    for verdict in fig.verdicts:
+        verdict.source = sources.get(verdict.document)
 
     recorded = (
         Target.objects.filter(recorded_at__lte=page.moment()) if page.as_of else Target.objects
@@ -268,33 +301,13 @@ def indicator_detail(request, plan, code):
         .exclude(entity=entity)
         .order_by("entity__code")
         .values_list("entity__code", "entity__name", "target_period")
-        if page.visible(page.pe.tree.codes.index(code))
+        if code in page.pe.tree.codes and page.visible(page.pe.tree.codes.index(code))
     ]
-    current = [t for t in versions if t.superseded_at is None and t.entity_id == entity.pk]
-    chart_targets = [
-        {
-            "period": t.target_period,
-            "value": _resolved_target(t, fig),
-            "document": t.document.title,
-            "primary": t.primary,
-        }
-        for t in current
-    ]
-    # A target's milestones show as smaller marks on the way, with the target's source.
-    chart_targets += [
-        {
-            "period": m["period"],
-            "value": m.get("value")
-            if m.get("value") is not None
-            else (t.baseline_value * (1 + m["relative"]) if t.baseline_value is not None else None),
-            "document": f"{t.document.title} — {_('milestone')}",
-            "primary": False,
-        }
-        for t in current
-        for m in t.milestones
-    ]
+    current = [t for t in versions if t.superseded_at is None]
     trajectory = [(p.code, result.expected[row, j]) for j, p in enumerate(result.periods)]
-    chart = indicator_chart(fig, trajectory, chart_targets)
+    chart = indicator_chart(
+        fig, trajectory, chart_targets(fig, current), selected=period, breaks=indicator.breaks
+    )
 
     primary = next((t for t in current if t.primary), None)
     baseline_period = (
@@ -326,20 +339,57 @@ def indicator_detail(request, plan, code):
     shares.sort(key=lambda g: (g.share is None, -(g.share or 0), g.code))
     even = 1 / len(members_with_figures) if members_with_figures else 0
     drivers = {g.code for g in shares if g.share is not None and g.share > 1.5 * even}
-    members = {
-        m.code: m for m in Entity.objects.filter(code__in=[page.pe.tree.codes[r] for r in children])
-    }
+    member_codes = [page.pe.tree.codes[r] for r in children]
+    members = {m.code: m for m in Entity.objects.filter(code__in=member_codes)}
+    pending = page.pending(indicator, [entity.code, *member_codes], fig.period)
 
+    history = list(
+        page.history()
+        .filter(indicator=indicator, entity=entity)
+        .select_related("source", "recorded_by", "member")
+        .order_by("-period", "member__code", "-revision")[:200]
+    )
+    return render(
+        request,
+        "dashboard/indicator.html",
+        page.context(
+            indicator=indicator,
+            entity=entity,
+            figure=fig,
+            pending=pending.get(entity.code),
+            chart=chart,
+            chart_rows=_chart_table(fig, result, row),
+            targets=versions,
+            verdicts=fig.verdicts,
+            other_targets=others[:OTHER_TARGETS],
+            more_targets=max(len(others) - OTHER_TARGETS, 0),
+            shares=[
+                (s, members.get(s.code), s.code in drivers, pending.get(s.code)) for s in shares
+            ],
+            hidden_members=hidden,
+            breakdowns=_breakdowns(page, indicator, result, row, fig),
+            history=history,
+            extra_hidden=[("entity", entity.code)] if entity.pk != plan.organisation_id else [],
+            crumbs=[
+                (_("Indicators"), reverse("indicator_list", args=[plan.code])),
+                (indicator.label, ""),
+            ],
+        ),
+    )
+
+
+def _breakdowns(page, indicator, result, row: int, fig) -> list[dict]:
+    """Return the indicator's breakdowns at entity ``row``: tables, charts, incomplete periods."""
     broken = []
+    column = result.periods.index(fig.period) if fig.period in result.periods else None
     for b in breakdowns(page.pe, indicator):
-        column = result.periods.index(fig.period) if fig.period in result.periods else None
         table = []
         for k, member in enumerate(b.members):
             value = b.values[k, row, column] if column is not None else float("nan")
             table.append(
                 {
                     "member": member,
-                    "value": format_figure(value, indicator.unit),
+                    "value": format_figure(value, indicator),
                     "example": bool(b.example[k, row, column]) if column is not None else False,
                 }
             )
@@ -355,60 +405,21 @@ def indicator_detail(request, plan, code):
                 "dimension": b.dimension,
                 "chart_id": f"chart-{b.dimension.code}",
                 "table": table,
-                "gap": format_figure(b.gaps["gap"][row, column], indicator.unit)
+                "gap": format_figure(b.gaps["gap"][row, column], indicator)
                 if column is not None
                 else "",
                 "incomplete_here": column is not None and bool(b.gaps["incomplete"][row, column]),
                 "incomplete": incomplete,
                 # No member figures here at all: nothing to draw (an empty chart is no chart).
                 "chart": breakdown_chart(
-                    b.dimension.label, [p.code for p in result.periods], rows, indicator.unit
+                    b.dimension.label, [p.code for p in result.periods], rows, indicator
                 )
                 if rows
                 else None,
                 "rows": rows,
             }
         )
-
-    history = list(
-        page.history()
-        .filter(indicator=indicator, entity=entity)
-        .select_related("source", "recorded_by", "member")
-        .order_by("-period", "member__code", "-revision")[:200]
-    )
-    return render(
-        request,
-        "dashboard/indicator.html",
-        page.context(
-            indicator=indicator,
-            entity=entity,
-            figure=fig,
-            chart=chart,
-            chart_rows=_chart_table(fig, result, row),
-            targets=versions,
-            other_targets=others[:OTHER_TARGETS],
-            more_targets=max(len(others) - OTHER_TARGETS, 0),
-            shares=[(s, members.get(s.code), s.code in drivers) for s in shares],
-            hidden_members=hidden,
-            breakdowns=broken,
-            history=history,
-            extra_hidden=[("entity", entity.code)] if entity.pk != plan.organisation_id else [],
-            crumbs=[
-                (_("Indicators"), reverse("indicator_list", args=[plan.code])),
-                (indicator.label, ""),
-            ],
-        ),
-    )
-
-
-def _resolved_target(target: Target, fig) -> float | None:
-    if target.target_value is not None:
-        return target.target_value
-    if target.primary:
-        return fig.target
-    if target.baseline_value is not None and target.target_relative is not None:
-        return target.baseline_value * (1 + target.target_relative)
-    return None
+    return broken
 
 
 def _chart_table(fig, result, row) -> list[dict]:
@@ -419,10 +430,11 @@ def _chart_table(fig, result, row) -> list[dict]:
         rows.append(
             {
                 "period": period.code,
-                "value": format_figure(value, fig.unit),
+                "value": format_figure(value, fig.indicator),
                 "example": example,
-                "expected": format_figure(expected, fig.unit),
+                "expected": format_figure(expected, fig.indicator),
                 "status": STATUS_LABELS.get(str(result.status[row, j]), ""),
+                "selected": period == fig.period,
             }
         )
     return rows
@@ -437,7 +449,7 @@ def entity_list(request, plan):
     entities = sorted(
         (
             e
-            for e in Entity.objects.select_related("parent")
+            for e in page.entities().select_related("parent")
             if page.visible(page.pe.tree.codes.index(e.code))
         ),
         key=lambda e: (depth[e.code], e.name.casefold()),
@@ -445,12 +457,19 @@ def entity_list(request, plan):
     today = page.today()
     current = [e for e in entities if e.valid_to is None or e.valid_to >= today]
     former = [e for e in entities if e.valid_to is not None and e.valid_to < today]
-    groupings = list(Grouping.objects.prefetch_related("memberships__entity"))
+    groupings = list(
+        Grouping.objects.filter(organisation=page.plan.organisation).prefetch_related(
+            "memberships__entity"
+        )
+    )
     return render(
         request,
         "dashboard/entities.html",
         page.context(
-            current=current, former=former, groupings=groupings, crumbs=[(_("Schools"), "")]
+            current=current,
+            former=former,
+            groupings=groupings,
+            crumbs=[(page.plan.members_title, "")],
         ),
     )
 
@@ -460,19 +479,18 @@ def entity_detail(request, plan, code):
     """Render an entity: its indicators against its own targets and its share of the whole."""
     page = open_page(request, plan)
     plan = page.plan
-    entity = get_object_or_404(Entity.objects.select_related("parent"), code=code)
+    entity = get_object_or_404(page.entities().select_related("parent"), code=code)
     row = page.pe.tree.codes.index(entity.code)
     if not page.visible(row):
         raise PermissionDenied
     indicators = list(plan.indicators.order_by("order"))
     lines = []
+    noun = plan.member_noun(2)
     for indicator in indicators:
         fig = figure_at(page.pe, indicator, row, period_for_year(page.year, indicator))
         whole = figure_at(page.pe, indicator, page.root, fig.period) if row != page.root else None
-        share = None
-        if whole and whole.value and fig.value is not None and indicator.across == "sum":
-            share = fig.value / whole.value
-        lines.append({"figure": fig, "share": share, "whole": whole})
+        share, why = share_of_whole(fig, whole, noun)
+        lines.append({"figure": fig, "share": share, "why": why, "whole": whole})
     projects = list(
         plan.projects.filter(Q(lead=entity) | Q(participants=entity))
         .distinct()
@@ -489,7 +507,7 @@ def entity_detail(request, plan, code):
             series = [
                 (
                     p.code,
-                    format_figure(result.pro_forma[row, j], indicator.unit),
+                    format_figure(result.pro_forma[row, j], indicator),
                     result.figure[row, j] != result.figure[row, j]
                     and result.pro_forma[row, j] == result.pro_forma[row, j],
                 )
@@ -509,7 +527,10 @@ def entity_detail(request, plan, code):
             successions=list(entity.successions.select_related("successor")),
             pro_forma=pro_forma,
             own_targets=[line for line in lines if line["figure"].target is not None],
-            crumbs=[(_("Schools"), reverse("entity_list", args=[plan.code])), (entity.name, "")],
+            crumbs=[
+                (plan.members_title, reverse("entity_list", args=[plan.code])),
+                (entity.name, ""),
+            ],
         ),
     )
 
@@ -683,9 +704,7 @@ def search(request, plan):
         found = {
             "indicators": hits(page.plan.indicators.all()),
             "entities": [
-                e
-                for e in hits(Entity.objects.all())
-                if page.visible(page.pe.tree.codes.index(e.code))
+                e for e in hits(page.entities()) if page.visible(page.pe.tree.codes.index(e.code))
             ],
             "projects": hits(page.plan.projects.all()),
             "axes": hits(page.plan.axes.all()),

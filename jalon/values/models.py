@@ -22,6 +22,11 @@ class ValueQuerySet(RevisionQuerySet):
         """Return the revisions still in the works: drafts, submissions, returned ones."""
         return self.filter(state__in=PROPOSALS)
 
+    def pending(self, *, moment=None):
+        """Return the proposals in force (at ``moment``): what waits beside the figure of record."""
+        proposals = self.proposals()
+        return proposals.as_of(moment) if moment is not None else proposals.current()
+
     def counting(self, *, include_submitted: bool = False):
         """Return the revisions that may count: approved ones, and submitted ones if asked.
 

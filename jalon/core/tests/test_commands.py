@@ -67,7 +67,7 @@ def test_demo_prepares_twice_and_prints_a_working_account(db, capsys):
     call_command("demo", "--no-serve")
     call_command("demo", "--no-serve")
     out = capsys.readouterr().out
-    assert "0 new, 0 revised, 16 unchanged" in out  # the second run changes nothing
+    assert "stored 0 revisions; 16 unchanged" in out  # the second run changes nothing
     line = [x for x in out.splitlines() if x.startswith("Demo account: steward / ")][-1]
     password = line.split(" / ")[1].split()[0]
     assert authenticate(username="steward", password=password) is not None
@@ -132,9 +132,10 @@ def test_status_table(imt_values, capsys):
     lines = {
         line.split()[0]: line
         for line in out.splitlines()
-        if line.startswith(("students ", "startups "))
+        if line.startswith(("students ", "startups ", "  └ cop"))
     }
-    assert lines["students"].split() == [
+    assert lines["students"].split()[:13] == [
+        "students",
         "students",
         "imt",
         "2021/22",
@@ -145,8 +146,20 @@ def test_status_table(imt_values, capsys):
         "2022/23",
         "off",
         "track",
+        "-6%",  # (13,000 − 13,400) / (20,000 − 13,400): moving away from the target
         "9/9",
-        *lines["students"].split()[11:],
+    ]
+    # The state contract's target, judged on its own: 15,600, its path, its own verdict.
+    assert lines["└"].split()[1:] == [
+        "cop-2018-2022",
+        "15,160",
+        "15,600",
+        "in",
+        "2022/23",
+        "off",
+        "track",
+        "-18%",
+        "0%",
     ]
     assert " ex " in lines["startups"]  # consolidated from example figures, and said so
     assert "ex: rests on example figures" in out
@@ -154,7 +167,10 @@ def test_status_table(imt_values, capsys):
         "Target coherence: students +49.3% with teaching-research-staff +25.0% implies students-per-staff +19.4%."
         in out
     )
-    assert "Linear trend (least squares)" in out
+    assert "Forecast of students, " in out and "linear trend" not in out
+    assert "Linear trend (least squares) on the last 5 figures" in out
+    assert "never below 0 (interval truncated)" in out
+    assert "kept within 0 % to 100 % (interval truncated)" in out  # the share of foreigners
 
 
 def test_status_for_a_school_and_period(imt_values, capsys):
@@ -162,7 +178,8 @@ def test_status_for_a_school_and_period(imt_values, capsys):
     out = capsys.readouterr().out
     students = next(line for line in out.splitlines() if line.startswith("students "))
     # 2017 reads as the academic year 2017/18: Alès's sourced 1,200, its own baseline.
-    assert students.split()[:6] == [
+    assert students.split()[:7] == [
+        "students",
         "students",
         "imt-mines-ales",
         "2017/18",
@@ -171,10 +188,13 @@ def test_status_for_a_school_and_period(imt_values, capsys):
         "1,400",
     ]
     assert "on track" in students
+    assert "figures up to 2017/18 only" in out  # no hindsight: the forecast stands in 2017/18
 
 
 def test_status_errors(imt_values):
-    with pytest.raises(CommandError, match="no entity or grouping has the code 'nowhere'"):
+    with pytest.raises(
+        CommandError, match="no entity or grouping of plan imt-2018-2022 has the code 'nowhere'"
+    ):
         call_command("status", "--entity", "nowhere")
     with pytest.raises(CommandError, match="--period 20x"):
         call_command("status", "--period", "20x")
@@ -192,9 +212,9 @@ def test_status_of_a_grouping_consolidates_its_members(imt_values, capsys):
     school = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("students "))
     call_command("status", "--entity", "imt-aura", "--period", "2020")
     grouping = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("students "))
-    assert grouping.split()[1:4] == [school.split()[2], school.split()[3], "1/1"]
+    assert grouping.split()[2:5] == [school.split()[3], school.split()[4], "1/1"]
     # A membership counts for the periods that end after it began (2019-01-01): the
     # academic year 2017/18, ended in August 2018, had no member yet.
     call_command("status", "--entity", "imt-aura", "--period", "2017")
     grouping = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("students "))
-    assert grouping.split()[1:] == ["2017/18", "—", "no", "member"]
+    assert grouping.split()[2:] == ["2017/18", "—", "no", "member"]

@@ -1,6 +1,7 @@
 import datetime as dt
 import math
 
+import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 
 from jalon.engine.periods import Period, PeriodError
@@ -10,27 +11,52 @@ from jalon.values.evaluation import coherence_notes, derived_examples, end_of_da
 
 COLUMNS = (
     "Indicator",
+    "Unit",
     "Entity",
     "Period",
     "Actual",
     "Expected",
     "Target",
     "Status",
+    "Achievement",
     "Coverage",
     "Forecast (80 % interval)",
     "P(target)",
 )
+NOTES = {
+    "ex": "ex: rests on example figures, generated for the demo — not real data.",
+    "u": "u: rests on submitted figures not yet approved (--include-submitted).",
+    "c": "c: a member's last figure carried forward where it has not reported (the plan's rule).",
+    "≠": "≠: the entity's own figure differs from its children's consolidation; the own figure is shown.",
+    "+": "+: the target lies beyond the plan's horizon.",
+}
 
 
-def fmt(value: float, unit: str) -> str:
-    """Return ``value`` for a terminal: thousands separated, shares as percentages."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+def missing(value) -> bool:
+    return value is None or (isinstance(value, float | np.floating) and math.isnan(value))
+
+
+def fmt(value, indicator) -> str:
+    """Return a figure for a terminal with the indicator's decimals: 4,728.3; shares in %."""
+    if missing(value):
         return "—"
-    if unit == "%":
-        return f"{value * 100:.1f} %"
-    if abs(value) >= 1000 or float(value).is_integer():
-        return f"{value:,.0f}"
-    return f"{value:,.2f}"
+    text = f"{float(value) * indicator.percent_factor:,.{indicator.decimals}f}"
+    return f"{text} %" if indicator.is_share else text
+
+
+def bound(value, indicator) -> str | None:
+    """Return one of an indicator's bounds as read: 0, 100 %."""
+    if value is None:
+        return None
+    return f"{value * indicator.percent_factor:,g}" + (" %" if indicator.is_share else "")
+
+
+def percent(value) -> str:
+    return "—" if missing(value) else f"{value:.0%}"
+
+
+def unit_of(indicator) -> str:
+    return "%" if indicator.is_share else (indicator.unit_en or indicator.unit)
 
 
 def wanted_period(code: str, indicator) -> Period:
@@ -55,22 +81,75 @@ def latest(periods: list[Period], figures) -> int | None:
     return known[-1] if known else None
 
 
+def outcome(targets, outlook, k: int) -> str:
+    """Return "outcome: achieved" or "outcome: missed" once the target period's figure is known."""
+    if math.isnan(outlook.target_outcome[k]):
+        return ""
+    verdict = str(targets.status[k, targets.target_column[k]])
+    return f"outcome: {'achieved' if verdict == 'achieved' else 'missed'}"
+
+
+def method_note(indicator, outlook, row: int, periods: list[Period]) -> str:
+    """Return how the forecast at ``row`` was made: the figures used, interval, bounds, break."""
+    f = outlook.forecast
+    n = int(f.n_points[row])
+    if n >= 3:
+        text = (
+            f"linear trend (least squares) on the last {n} figures; 80 % prediction interval"
+            f" from Student's t with {n - 2} degree{'s' if n > 3 else ''} of freedom"
+        )
+    elif n == 2:
+        text = "the line through the last 2 figures; no interval nor probability"
+    else:
+        text = "the last figure, held flat; no interval nor probability"
+    low, high = (bound(b, indicator) for b in (indicator.bound_low, indicator.bound_high))
+    if low is not None and high is not None:
+        text += f"; kept within {low} to {high} (interval truncated)"
+    elif low is not None:
+        text += f"; never below {low} (interval truncated)"
+    elif high is not None:
+        text += f"; never above {high} (interval truncated)"
+    if outlook.since is not None:
+        note = next(
+            (
+                b.get("note_en") or b["note"]
+                for b in indicator.breaks
+                if b["period"] == outlook.since.code
+            ),
+            "",
+        )
+        text += f"; only the figures since the break in series in {outlook.since.code} ({note})"
+    if outlook.at is not None:
+        text += f"; figures up to {outlook.at.code} only"
+    return text[:1].upper() + text[1:] + "."
+
+
 class Command(BaseCommand):
-    help = "Print the plan's status: actual, expected, target, status, coverage, forecast."
+    help = (
+        "Print the plan's status: actual, expected, target, status, achievement, coverage,"
+        " forecast; every target, each judged on its own."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--plan", help="The plan's code (default: the only plan).")
         parser.add_argument("--entity", help="An entity's code (default: the plan's organisation).")
         parser.add_argument(
-            "--period", help="A period code, e.g. 2020 or 2020/21 (default: latest figure)."
+            "--period",
+            help="A period code, e.g. 2020 or 2020/21 (default: latest figure); forecasts then"
+            " use only the figures up to it.",
         )
         parser.add_argument(
             "--as-of",
             type=dt.date.fromisoformat,
             help="Show what was known at the end of this date (YYYY-MM-DD).",
         )
+        parser.add_argument(
+            "--include-submitted",
+            action="store_true",
+            help="Count submitted figures beside approved ones (marked u).",
+        )
 
-    def handle(self, *args, plan, entity, period, as_of, **options):
+    def handle(self, *args, plan, entity, period, as_of, include_submitted, **options):
         plans = Plan.objects.select_related("organisation")
         found = list((plans.filter(code=plan) if plan else plans)[:2])
         if not found:
@@ -80,20 +159,23 @@ class Command(BaseCommand):
                 else "no plan is loaded: run `jalon plan load FILE`"
             )
         if len(found) > 1:
-            raise CommandError("several plans are loaded: choose one with --plan")
+            codes = ", ".join(plans.values_list("code", flat=True))
+            raise CommandError(f"several plans are loaded ({codes}): choose one with --plan")
         the_plan = found[0]
         code = entity or the_plan.organisation.code
         if Grouping.objects.filter(code=code).exists():
-            return self.grouping_table(the_plan, code, period, as_of)
-        if not Entity.objects.filter(code=code).exists():
-            raise CommandError(f"no entity or grouping has the code {code!r}")
+            return self.grouping_table(the_plan, code, period, as_of, include_submitted)
+        if not Entity.objects.within(the_plan.organisation).filter(code=code).exists():
+            raise CommandError(
+                f"no entity or grouping of plan {the_plan.code} has the code {code!r}"
+            )
         moment = end_of_day(as_of) if as_of else None
         indicators = the_plan.indicators.all()
         at = {i.code: wanted_period(period, i) for i in indicators} if period else None
-        pe = evaluate_plan(the_plan, as_of=moment, at=at)
+        pe = evaluate_plan(the_plan, as_of=moment, at=at, include_submitted=include_submitted)
         row = pe.tree.codes.index(code)
 
-        lines, notes = [], set()
+        lines, marks, methods = [], set(), {}
         for indicator in pe.indicators.values():
             if indicator.kind == "qualitative":
                 continue
@@ -104,89 +186,143 @@ class Command(BaseCommand):
                 j = latest(r.periods, r.figure[row])
             if j is None:
                 lines.append(
-                    (
-                        indicator.code,
-                        code,
-                        period or "—",
-                        "—",
-                        "—",
-                        fmt(r.target[row], indicator.unit),
-                        "no data",
-                        "—",
-                        "—",
-                        "—",
-                    )
-                )
+                    (indicator.code, unit_of(indicator), code, period or "—", "—", "—",
+                     fmt(r.target[row], indicator), "no data", "—", "—", "—", "—")
+                )  # fmt: skip
                 continue
-            actual = fmt(r.figure[row, j], indicator.unit)
-            if pe.example[indicator.code][row, j]:
-                actual += " ex"
-                notes.add("ex: rests on example figures, generated for the demo — not real data.")
-            if r.consolidated.discrepancy[row, j]:
-                actual += " ≠"
-                notes.add(
-                    "≠: the entity's own figure differs from its children's consolidation; the own figure is shown."
-                )
-            expected = int(r.consolidated.expected[row, j])
-            coverage = f"{int(r.consolidated.reporting[row, j])}/{expected}" if expected else "—"
-            target_ex, forecast_ex = (flags[row] for flags in derived_examples(pe, indicator.code))
-            expected_text = fmt(r.expected[row, j], indicator.unit)
-            target = "—"
-            if not math.isnan(r.target[row]):
-                target = f"{fmt(r.target[row], indicator.unit)} in {r.target_period[row].code}"
-                if target_ex:
-                    target += " ex"
-                    expected_text += " ex" if expected_text != "—" else ""
-            f = r.forecast
-            forecast = "—"
-            if not math.isnan(f.value[row]):
-                forecast = fmt(f.value[row], indicator.unit)
-                if not math.isnan(f.low[row]):
-                    forecast += (
-                        f" [{fmt(f.low[row], indicator.unit)}–{fmt(f.high[row], indicator.unit)}]"
-                    )
-            probability = "—" if math.isnan(f.probability[row]) else f"{f.probability[row]:.0%}"
-            if forecast_ex and forecast != "—":
-                forecast += " ex"
-                notes.add("ex: rests on example figures, generated for the demo — not real data.")
-            lines.append(
-                (
-                    indicator.code,
-                    code,
-                    r.periods[j].code,
-                    actual,
-                    expected_text,
-                    target,
-                    str(r.status[row, j]).replace("_", " "),
-                    coverage,
-                    forecast,
-                    probability,
-                )
-            )
-            notes.add(f"Forecast: {f.method}")
+            line, used, method = self.indicator_line(pe, indicator, r, row, j, code)
+            lines.append(line)
+            marks |= used
+            if method:
+                methods.setdefault(method, []).append(indicator.code)
+            lines += self.other_targets(pe, indicator, r, row, j, marks)
 
         title = f"{the_plan.label} — {the_plan.organisation.name if code == the_plan.organisation.code else code}"
         if as_of:
             title += f", as known on {as_of.isoformat()}"
+        if include_submitted:
+            title += ", with submitted figures"
         self.stdout.write(title)
-        widths = [max(len(str(x)) for x in col) for col in zip(COLUMNS, *lines, strict=False)]
-        self.stdout.write("  ".join(h.ljust(w) for h, w in zip(COLUMNS, widths, strict=True)))
+        self.table(COLUMNS, lines)
+        for mark in NOTES:
+            if mark in marks:
+                self.stdout.write(NOTES[mark])
+        for method, codes in methods.items():
+            self.stdout.write(f"Forecast of {', '.join(codes)}: {method}")
+        for note in coherence_notes(pe, code):
+            self.stdout.write(f"Target coherence: {note}")
+
+    def indicator_line(self, pe, indicator, r, row: int, j: int, code: str):
+        """Return the indicator's line at the entity, the marks it used, and its method."""
+        marks = set()
+
+        def mark(text: str, flag: str) -> str:
+            marks.add(flag)
+            return f"{text} {flag}"
+
+        actual = fmt(r.figure[row, j], indicator)
+        if pe.example[indicator.code][row, j]:
+            actual = mark(actual, "ex")
+        if pe.unapproved[indicator.code][row, j]:
+            actual = mark(actual, "u")
+        if r.rests_on_carried[row, j]:
+            actual = mark(actual, "c")
+        if r.consolidated.discrepancy[row, j]:
+            actual = mark(actual, "≠")
+        expected = int(r.consolidated.expected[row, j])
+        coverage = "—"
+        if expected:
+            coverage = f"{int(r.consolidated.reporting[row, j])}/{expected}"
+            if r.carried_members[row, j]:
+                coverage += f" ({int(r.carried_members[row, j])} c)"
+        target_ex, forecast_ex = (flags[row] for flags in derived_examples(pe, indicator.code))
+        expected_text = fmt(r.expected[row, j], indicator)
+        target = "—"
+        if not math.isnan(r.target[row]):
+            target = f"{fmt(r.target[row], indicator)} in {r.target_period[row].code}"
+            if r.target_period[row].start.year > pe.plan.horizon_end:
+                target = mark(target, "+")
+            if target_ex:
+                target = mark(target, "ex")
+                expected_text += " ex" if expected_text != "—" else ""
+        outlook = r.outlook
+        f = outlook.forecast
+        forecast, chance, method = "—", percent(f.probability[row]), ""
+        primary = np.flatnonzero((r.targets.row == row) & r.targets.primary)
+        if primary.size and outcome(r.targets, outlook, primary[0]):
+            chance = outcome(r.targets, outlook, primary[0])
+        elif not math.isnan(f.value[row]):
+            forecast = f"{fmt(f.value[row], indicator)} in {outlook.forecast_period[row].code}"
+            if not math.isnan(f.low[row]):
+                forecast += f" [{fmt(f.low[row], indicator)}–{fmt(f.high[row], indicator)}]"
+            if forecast_ex:
+                forecast = mark(forecast, "ex")
+            method = method_note(indicator, outlook, row, r.periods)
+        line = (
+            indicator.code,
+            unit_of(indicator),
+            code,
+            r.periods[j].code,
+            actual,
+            expected_text,
+            target,
+            str(r.status[row, j]).replace("_", " "),
+            percent(r.achievement[row, j]),
+            coverage,
+            forecast,
+            chance,
+        )
+        return line, marks, method
+
+    def other_targets(self, pe, indicator, r, row: int, j: int, marks: set) -> list[tuple]:
+        """Return a line for each other target at the entity, judged on its own."""
+        t, view = r.targets, r.outlook
+        out = []
+        for k in np.flatnonzero((t.row == row) & ~t.primary):
+            target = f"{fmt(t.target[k], indicator)} in {t.target_period[k].code}"
+            if t.target_period[k].start.year > pe.plan.horizon_end:
+                marks.add("+")
+                target += " +"
+            chance = outcome(t, view, k) or percent(view.target_forecast.probability[k])
+            out.append(
+                (
+                    f"  └ {t.document[k]}",
+                    "",
+                    "",
+                    "",
+                    "",
+                    fmt(t.expected[k, j], indicator),
+                    target,
+                    str(t.status[k, j]).replace("_", " "),
+                    percent(t.achievement[k, j]),
+                    "",
+                    "",
+                    chance,
+                )
+            )
+        return out
+
+    def table(self, header, lines) -> None:
+        widths = [max(len(str(x)) for x in col) for col in zip(header, *lines, strict=False)]
+        self.stdout.write("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
         self.stdout.write("  ".join("-" * w for w in widths))
         for line in lines:
             self.stdout.write(
                 "  ".join(str(x).ljust(w) for x, w in zip(line, widths, strict=True)).rstrip()
             )
-        for note in sorted(notes):
-            self.stdout.write(note)
-        for note in coherence_notes(pe, code):
-            self.stdout.write(f"Target coherence: {note}")
 
-    def grouping_table(self, plan, code: str, period: str | None, as_of) -> None:
+    def grouping_table(self, plan, code: str, period: str | None, as_of, include_submitted) -> None:
         """Print a grouping's consolidated figures: its members' by each indicator's rule."""
-        pe = evaluate_plan(plan, as_of=end_of_day(as_of) if as_of else None)
+        pe = evaluate_plan(
+            plan,
+            as_of=end_of_day(as_of) if as_of else None,
+            include_submitted=include_submitted,
+        )
+        if code not in pe.evaluation.grouping_codes:
+            raise CommandError(f"the grouping {code!r} does not belong to plan {plan.code}")
         g = pe.evaluation.grouping_codes.index(code)
         self.stdout.write(f"{plan.label} — grouping {code}")
-        header = ("Indicator", "Period", "Figure", "Coverage")
+        header = ("Indicator", "Unit", "Period", "Figure", "Coverage")
         lines = []
         for indicator in pe.indicators.values():
             consolidated = pe.evaluation.groupings.get(indicator.code)
@@ -200,18 +336,19 @@ class Command(BaseCommand):
             else:
                 j = latest(periods, figures)
             if j is None:
-                lines.append((indicator.code, period or "—", "—", "—"))
+                lines.append((indicator.code, unit_of(indicator), period or "—", "—", "—"))
                 continue
             expected = int(consolidated.expected[g, j])
             coverage = (
                 f"{int(consolidated.reporting[g, j])}/{expected}" if expected else "no member"
             )
             lines.append(
-                (indicator.code, periods[j].code, fmt(figures[j], indicator.unit), coverage)
+                (
+                    indicator.code,
+                    unit_of(indicator),
+                    periods[j].code,
+                    fmt(figures[j], indicator),
+                    coverage,
+                )
             )
-        widths = [max(len(str(x)) for x in col) for col in zip(header, *lines, strict=False)]
-        self.stdout.write("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
-        for line in lines:
-            self.stdout.write(
-                "  ".join(str(x).ljust(w) for x, w in zip(line, widths, strict=True)).rstrip()
-            )
+        self.table(header, lines)
