@@ -123,7 +123,7 @@ def assess(
     final = np.broadcast_to(np.asarray(final, dtype=bool), a.shape)
     sign = -1.0 if polarity in (Polarity.DOWN, Polarity.KEEP_BELOW) else 1.0
 
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
         if polarity in (Polarity.UP, Polarity.DOWN):
             no_target = np.isnan(target) | np.isnan(e)
             met = sign * (a - np.where(np.isnan(bar), target, bar)) >= 0
