@@ -102,7 +102,6 @@ def build(seed: int = 1) -> tuple[Plan, float]:
             str(year),
             float(numbers[i, s, y]),
             "",
-            False,
             source.pk,
             "",
             "approved",
@@ -117,9 +116,9 @@ def build(seed: int = 1) -> tuple[Plan, float]:
     start = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO {table} (indicator_id, entity_id, period, number, text, withdrawn, source_id,"
+            f"INSERT INTO {table} (indicator_id, entity_id, period, number, text, source_id,"
             " comment, state, revision, recorded_at, recorded_via) VALUES"
-            " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             rows,
         )
     return plan, time.perf_counter() - start

@@ -471,8 +471,9 @@ def figure_at(pe: PlanEvaluation, indicator, row: int, period: Period | None) ->
     fig.status = str(r.status[row, column])
     fig.progress = _num(r.progress[row, column])
     fig.achievement = _num(r.achievement[row, column])
-    fig.reporting = int(c.reporting[row, column])
-    fig.expected_reporting = int(c.expected[row, column])
+    if indicator.across != "none":  # a figure not consolidated rests on no member's
+        fig.reporting = int(c.reporting[row, column])
+        fig.expected_reporting = int(c.expected[row, column])
     fig.carried = int(r.carried[row, column])
     fig.carried_members = int(r.carried_members[row, column])
     return fig

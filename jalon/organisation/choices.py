@@ -8,6 +8,9 @@ class EntityKind(models.TextChoices):
     SUBSIDIARY = "subsidiary", _("Subsidiary")
     PARTNER = "partner", _("Partner")
     DEPARTMENT = "department", _("Department")
+    UNIVERSITY = "university", _("University")
+    CAMPUS = "campus", _("Campus")
+    BRANCH = "branch", _("Regional branch")
 
 
 class LineageKind(models.TextChoices):

@@ -57,6 +57,9 @@ class Source(models.Model):
     published = models.CharField(max_length=40, blank=True)
     note = models.TextField(blank=True)
     is_example = models.BooleanField(default=False)
+    # The plans whose files list it: sources are shared, and a source goes only when no
+    # plan lists it any more and nothing refers to it.
+    plans = models.ManyToManyField("Plan", blank=True, related_name="sources")
 
     class Meta:
         ordering = ["code"]

@@ -541,10 +541,12 @@ def _store(pf: PlanFile, located: Located, filename: str, actor_label: str) -> L
 
     # Entities and sources last: what referred to them has been removed above. Only this
     # federation's entities are the file's to remove; sources are shared by every plan, so
-    # a source the file no longer lists goes only when nothing refers to it any more.
+    # a source the file no longer lists goes only when no plan lists it any more.
     _remove_absent(Entity.objects.within(root), set(entities), problems, report, "entities")
+    before = set(plan.sources.values_list("pk", flat=True))
+    plan.sources.set(sources.values())
     _remove_absent(
-        Source.objects.filter(Q(pk__in=_used_sources(plan)) | ~Q(pk__in=_used_sources())),
+        Source.objects.filter(pk__in=before, plans=None),
         set(sources),
         problems,
         report,
@@ -555,14 +557,11 @@ def _store(pf: PlanFile, located: Located, filename: str, actor_label: str) -> L
     return report
 
 
-def _used_sources(plan: Plan | None = None) -> set[int]:
-    """Return the ids of the sources that a plan's records (any plan's, if None) refer to."""
+def _used_sources(plan: Plan) -> set[int]:
+    """Return the ids of the sources that the plan's records refer to."""
     found = set()
     for relation in ("targets__indicator__plan", "value__indicator__plan", "project__plan"):
-        used = Source.objects.filter(**{f"{relation}__isnull": False})
-        if plan is not None:
-            used = used.filter(**{relation: plan})
-        found |= set(used.values_list("pk", flat=True).distinct())
+        found |= set(Source.objects.filter(**{relation: plan}).values_list("pk", flat=True))
     return found
 
 
@@ -610,7 +609,7 @@ def _names(obj) -> dict:
 def export_plan(plan: Plan) -> dict:
     """Return the plan as plan-file data that loads back to the same state."""
     entities = Entity.objects.within(plan.organisation).select_related("parent").order_by("code")
-    used, mine = _used_sources(), _used_sources(plan)
+    mine = set(plan.sources.values_list("pk", flat=True)) | _used_sources(plan)
     indicators = list(
         plan.indicators.select_related("numerator", "denominator", "weight")
         .prefetch_related("axes", "levers", "dimensions__members")
@@ -664,9 +663,8 @@ def export_plan(plan: Plan) -> dict:
                     "example": s.is_example or None,
                 }
             )
-            # The plan's own sources, and those nothing refers to (another plan's stay out).
-            for s in Source.objects.order_by("code")
-            if s.pk in mine or s.pk not in used
+            # The sources the plan lists or refers to (another plan's stay out).
+            for s in Source.objects.filter(pk__in=mine).order_by("code")
         ],
         "entities": [
             _clean(

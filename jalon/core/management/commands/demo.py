@@ -1,22 +1,34 @@
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from jalon.core import demo
 
 
 class Command(BaseCommand):
-    help = "Prepare the IMT 2018-2022 demo (database, plan, figures, accounts), then serve it."
+    help = (
+        "Prepare a demo plan (database, plan, figures, accounts), then serve it. Running it"
+        " again for another plan adds that plan beside the others."
+    )
 
     def add_arguments(self, parser):
+        parser.add_argument(
+            "--plan",
+            default=demo.DEFAULT,
+            help=f"The demo plan to load (default: {demo.DEFAULT}); one of plans/CODE.yaml.",
+        )
         parser.add_argument("--no-serve", action="store_true", help="Prepare only.")
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
 
-    def handle(self, *args, no_serve, host, port, **options):
-        accounts = demo.prepare(self.stdout)
+    def handle(self, *args, plan, no_serve, host, port, **options):
+        try:
+            accounts = demo.prepare(self.stdout, plan)
+        except FileNotFoundError as error:
+            raise CommandError(str(error)) from None
         self.stdout.write(
-            "Example figures are marked as examples: the schools' own are not public."
+            f"Plan {plan}: figures marked as examples, if any, are generated for the demo;"
+            " every other figure carries its public source."
         )
         with translation.override("en"):  # the terminal speaks English, like the rest of it
             for username, (role, entity, password) in accounts.items():

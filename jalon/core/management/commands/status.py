@@ -229,8 +229,8 @@ class Command(BaseCommand):
             actual = mark(actual, "c")
         if r.consolidated.discrepancy[row, j]:
             actual = mark(actual, "≠")
-        expected = int(r.consolidated.expected[row, j])
-        coverage = "—"
+        expected = int(r.consolidated.expected[row, j]) if indicator.across != "none" else 0
+        coverage = "—"  # a figure not consolidated rests on no member's
         if expected:
             coverage = f"{int(r.consolidated.reporting[row, j])}/{expected}"
             if r.carried_members[row, j]:
