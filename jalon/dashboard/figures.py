@@ -233,7 +233,12 @@ class Figure:
 
     @property
     def coverage_incomplete(self) -> bool:
-        return self.expected_reporting > 0 and self.reporting < self.expected_reporting
+        """Return whether a consolidated figure misses members: a partial total, said so."""
+        return (
+            self.own is None
+            and self.expected_reporting > 0
+            and self.reporting < self.expected_reporting
+        )
 
     @property
     def coverage_complete(self) -> bool:
@@ -471,8 +476,11 @@ def figure_at(pe: PlanEvaluation, indicator, row: int, period: Period | None) ->
     fig.status = str(r.status[row, column])
     fig.progress = _num(r.progress[row, column])
     fig.achievement = _num(r.achievement[row, column])
-    if indicator.across != "none":  # a figure not consolidated rests on no member's
-        fig.reporting = int(c.reporting[row, column])
+    # Coverage says how much of a consolidated figure its members make up; an entity's own
+    # figure says it only where members reported too. Not consolidated: no coverage at all.
+    reporting = int(c.reporting[row, column])
+    if indicator.across != "none" and (fig.own is None or reporting):
+        fig.reporting = reporting
         fig.expected_reporting = int(c.expected[row, column])
     fig.carried = int(r.carried[row, column])
     fig.carried_members = int(r.carried_members[row, column])
@@ -577,6 +585,7 @@ class GapShare:
     pro_rata_expected: float | None
     gap: float | None
     share: float | None
+    latest: Figure | None = None  # the member's latest figure, where it has none for the period
 
 
 def gap_shares(
@@ -614,7 +623,11 @@ def gap_shares(
                 expected = float(base * parent_expected / parent_base)
                 if fig.value is not None:
                     gap = sign * (expected - fig.value)
-        out.append(GapShare(row, pe.tree.codes[row], fig, expected, gap, None))
+        latest = None
+        if fig.value is None:
+            latest = figure_at(pe, indicator, row, None)
+            latest = latest if latest.value is not None else None
+        out.append(GapShare(row, pe.tree.codes[row], fig, expected, gap, None, latest))
     total = sum(g.gap for g in out if g.gap is not None)
     for g in out:
         if g.gap is not None and total:

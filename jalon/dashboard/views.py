@@ -367,6 +367,7 @@ def indicator_detail(request, plan, code):
                 (s, members.get(s.code), s.code in drivers, pending.get(s.code)) for s in shares
             ],
             hidden_members=hidden,
+            additive=additive,
             breakdowns=_breakdowns(page, indicator, result, row, fig),
             history=history,
             extra_hidden=[("entity", entity.code)] if entity.pk != plan.organisation_id else [],
