@@ -595,10 +595,14 @@ def _evaluate_indicator(spec, inp, results, table, entity_rows, targets, at) -> 
     active = tree.active(periods)
     carried = np.zeros(own.shape, dtype=int)
     if spec.carry_forward and OverTime(spec.over_time) is OverTime.STOCK:
-        # A member that has not reported keeps its last figure for a while, marked; only
-        # members with no members of their own that period, so no total is overridden.
+        # A member that has not reported keeps its last figure for a while, marked: only a
+        # member with no members of their own then (no total is overridden), and only for
+        # a period its fellow members reported (no total is made of carried figures alone).
         leaf = _count_children(np.ones((1, *own.shape), bool), tree, active)[0] == 0
-        own, carried = carry_forward(own, spec.carry_forward, where=active & leaf)
+        reported = _count_children(~np.isnan(own)[None], tree, active)[0] > 0
+        parent = tree.parent
+        open_ = np.where(parent[:, None] >= 0, reported[np.maximum(parent, 0)], False)
+        own, carried = carry_forward(own, spec.carry_forward, where=active & leaf & open_)
 
     def operand(name: str) -> np.ndarray:
         done = lookup(results, name)

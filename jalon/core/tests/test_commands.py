@@ -218,3 +218,23 @@ def test_status_of_a_grouping_consolidates_its_members(imt_values, capsys):
     call_command("status", "--entity", "imt-aura", "--period", "2017")
     grouping = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("students "))
     assert grouping.split()[2:] == ["2017/18", "—", "no", "member"]
+
+
+def test_status_counts_submitted_figures_only_when_asked(imt_values, capsys):
+    from jalon.values.valuefile import store_values
+
+    store_values(
+        "jalon: 1\nplan: imt-2018-2022\nsource: press-release\nstate: submitted\nvalues:\n"
+        "  - {indicator: students, entity: imt, period: 2021/22, value: 13500}\n",
+        "submitted.yaml",
+    )
+    call_command("status")
+    plain = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("students "))
+    assert "13,000" in plain and " u " not in plain
+    call_command("status", "--include-submitted")
+    out = capsys.readouterr().out
+    asked = next(x for x in out.splitlines() if x.startswith("students "))
+    assert "13,500 u" in asked
+    assert (
+        "u: rests on submitted figures not yet approved" in out and "with submitted figures" in out
+    )

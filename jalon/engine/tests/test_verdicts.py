@@ -270,6 +270,16 @@ def test_a_stock_carries_a_members_last_figure_marked_and_counted_apart():
     assert not plain.rests_on_carried.any()
 
 
+def test_nothing_is_carried_into_a_period_no_member_reported():
+    tree = federation()
+    staff = np.full((4, 3), nan)
+    staff[tree.index("A")] = [100.0, 110, nan]
+    staff[tree.index("B")] = [50.0, 55, nan]  # 2019: nobody has reported yet
+    spec = IndicatorSpec("staff", YEAR, over_time=OverTime.STOCK, carry_forward=2)
+    r = one({"staff": staff}, spec, [], years(2017, 2019), tree=tree)
+    assert np.isnan(r.figure[tree.index("U"), 2]) and not r.carried[:, 2].any()
+
+
 def test_a_flow_is_never_carried():
     tree = federation()
     money = np.full((4, 2), nan)

@@ -208,3 +208,36 @@ def test_what_the_file_no_longer_lists_is_removed_unless_something_refers_to_it(
     with pytest.raises(FileProblems, match="the entity 'eurecom' is no longer in the file"):
         load_plan_text(without_eurecom, reason="no eurecom")
     assert Entity.objects.filter(code="eurecom").exists()
+
+
+def test_how_figures_are_written_loads_and_exports_back(db):
+    text = IMT_PLAN.read_text().replace(
+        "    definition: Students enrolled in the institute's schools",
+        "    carry_forward: 2\n    breaks: [{period: 2020/21, note: census day, note_en: census day}]\n"
+        "    definition: Students enrolled in the institute's schools",
+    )
+    text = text.replace(
+        "    unit: k€\n",
+        "    unit: k€\n    bounds: [null, 1000]\n    decimals: 3\n",
+    )
+    plan = load_plan_text(text, "plan.yaml").plan
+    students = plan.indicators.get(code="students")
+    assert (students.carry_forward, students.count, students.decimals) == (2, True, 0)
+    assert students.breaks == [{"period": "2020/21", "note": "census day", "note_en": "census day"}]
+    share = plan.indicators.get(code="foreign-students-share")
+    assert (share.written_as, share.bound_low, share.bound_high, share.decimals) == (
+        "fraction",
+        0.0,
+        1.0,
+        1,
+    )
+    money = plan.indicators.get(code="company-collaboration-revenue")
+    assert (money.bound_low, money.bound_high, money.decimals) == (None, 1000.0, 3)
+    exported = yaml.safe_load(dump_yaml(export_plan(plan)))
+    by_code = {i["code"]: i for i in exported["indicators"]}
+    assert by_code["students"]["carry_forward"] == 2 and "bounds" not in by_code["students"]
+    assert by_code["company-collaboration-revenue"]["bounds"] == [None, 1000.0]
+    assert by_code["foreign-students-share"]["written_as"] == "fraction"
+    assert exported["plan"]["member_noun"]["plural_en"] == "schools"
+    again = dump_yaml(export_plan(load_plan_text(dump_yaml(export_plan(plan)), "x.yaml").plan))
+    assert again == dump_yaml(export_plan(plan))

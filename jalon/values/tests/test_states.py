@@ -176,3 +176,56 @@ def test_figures_are_what_their_indicator_says(imt_plan, row, message):
     assert message in str(caught.value)
     assert str(caught.value).startswith("v.yaml:6:")
     assert Value.objects.count() == 0
+
+
+CUMULATIVE_PLAN = """\
+jalon: 1
+plan: {code: startups-plan, name: Start-ups, organisation: root, horizon: [2018, 2022]}
+sources: [{code: doc, title: A document}]
+entities:
+  - {code: root, name: Root, kind: institute}
+  - {code: school-a, name: School A, kind: school, parent: root}
+  - {code: school-b, name: School B, kind: school, parent: root}
+indicators:
+  - code: startups
+    name: Start-ups created since 2017
+    unit: start-ups
+    count: true
+    frequency: year
+    polarity: up
+    kind: amount
+    across: sum
+    over_time: cumulative
+    breakdowns:
+      - {code: sector, name: Sector, members: [{code: digital, name: Digital}, {code: energy, name: Energy}]}
+targets:
+  - {indicator: startups, document: doc, primary: true, baseline: {period: "2017", value: 0}, target: {period: "2022", value: 500}}
+"""
+
+
+def test_a_cumulative_indicator_accumulates_its_breakdowns_like_its_total(db):
+    from jalon.conftest import load_plan_text
+    from jalon.values.evaluation import breakdowns
+
+    plan = load_plan_text(CUMULATIVE_PLAN, "startups.yaml").plan
+    rows = "".join(
+        f"  - {{indicator: startups, entity: {school}, period: '{year}', value: {total}}}\n"
+        f"  - {{indicator: startups, entity: {school}, period: '{year}', member: sector/digital, value: {total - 10}}}\n"
+        f"  - {{indicator: startups, entity: {school}, period: '{year}', member: sector/energy, value: 10}}\n"
+        for school, year, total in (
+            ("school-a", 2018, 40),
+            ("school-b", 2018, 30),
+            ("school-a", 2019, 50),
+            ("school-b", 2019, 20),
+        )
+    )
+    store_values(
+        f"jalon: 1\nplan: startups-plan\nsource: doc\nstate: approved\nvalues:\n{rows}", "s.yaml"
+    )
+    pe = evaluate_plan(plan)
+    result = pe.result("startups")
+    root, at_2019 = pe.tree.codes.index("root"), [p.code for p in result.periods].index("2019")
+    assert result.figure[root, at_2019] == 140  # 70 in 2018, 70 in 2019, since the baseline
+    (sectors,) = breakdowns(pe, plan.indicators.get())
+    assert sectors.values[:, root, at_2019].tolist() == [100, 40]  # running totals too
+    assert not sectors.gaps["incomplete"][root].any()
