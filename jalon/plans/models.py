@@ -54,7 +54,7 @@ class Source(models.Model):
     title = models.CharField(max_length=300)
     publisher = models.CharField(max_length=200, blank=True)
     url = models.URLField(max_length=500, blank=True)
-    published = models.CharField(max_length=40, blank=True)
+    published = models.CharField(max_length=120, blank=True)
     note = models.TextField(blank=True)
     is_example = models.BooleanField(default=False)
     # The plans whose files list it: sources are shared, and a source goes only when no

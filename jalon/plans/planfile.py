@@ -36,6 +36,17 @@ Code = Annotated[
 Name = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
 
 
+def _text(longest: int):
+    """Return a text type that holds at most what its database column holds."""
+    return Annotated[str, StringConstraints(max_length=longest, strip_whitespace=True)]
+
+
+def _name(longest: int):
+    return Annotated[
+        str, StringConstraints(min_length=1, max_length=longest, strip_whitespace=True)
+    ]
+
+
 def _period_code(value):
     # YAML reads 2018 as a number; a period code is text.
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
@@ -78,10 +89,10 @@ class Thresholds(Strict):
 
 
 class MemberNoun(Strict):
-    singular: Name
-    plural: Name
-    singular_en: Name | None = None
-    plural_en: Name | None = None
+    singular: _name(60)
+    plural: _name(60)
+    singular_en: _name(60) | None = None
+    plural_en: _name(60) | None = None
 
 
 class PlanInfo(Bilingual):
@@ -89,7 +100,7 @@ class PlanInfo(Bilingual):
     organisation: Code = Field(description="The root entity of the plan.")
     horizon: tuple[int, int] = Field(description="First and last year, e.g. [2018, 2022].")
     adopted_on: dt.date | None = None
-    adopted_by: str | None = None
+    adopted_by: _text(200) | None = None
     adoption_note: str | None = None
     status: _enum(choices.PlanStatus) = "draft"
     description: str | None = None
@@ -106,14 +117,16 @@ class PlanInfo(Bilingual):
 class SourceDoc(Strict):
     code: Code
     title: Name
-    publisher: str | None = None
-    url: str | None = None
-    published: str | None = Field(None, description="Date or approximate date, as text.")
+    publisher: _text(200) | None = None
+    url: _text(500) | None = None
+    published: _text(120) | None = Field(None, description="Date or approximate date, as text.")
     note: str | None = None
     example: bool = Field(False, description="Generated example data, not a real source.")
 
 
 class EntityDef(Bilingual):
+    name: _name(200)
+    name_en: _name(200) | None = None
     code: Code
     kind: _enum(EntityKind)
     parent: Code | None = None
@@ -129,6 +142,8 @@ class MembershipDef(Strict):
 
 
 class GroupingDef(Bilingual):
+    name: _name(200)
+    name_en: _name(200) | None = None
     code: Code
     members: list[MembershipDef] = []
     note: str | None = None
@@ -165,8 +180,8 @@ class BreakDef(Strict):
 
 class IndicatorDef(Bilingual):
     code: Code
-    unit: Name = Field(description="In the plan's language; '%' for shares (see written_as).")
-    unit_en: Name | None = None
+    unit: _name(40) = Field(description="In the plan's language; '%' for shares (see written_as).")
+    unit_en: _name(40) | None = None
     written_as: Literal["percent", "fraction"] | None = Field(
         None,
         description="For shares (unit '%'), how figures are written: percent (78.1) or"
@@ -202,10 +217,10 @@ class IndicatorDef(Bilingual):
     numerator: Code | None = None
     denominator: Code | None = None
     weight: Code | None = None
-    formula: str | None = None
+    formula: _text(500) | None = None
     definition: str | None = None
-    data_source: str | None = None
-    owner: str | None = None
+    data_source: _text(300) | None = None
+    owner: _text(200) | None = None
     headline: bool = False
     thresholds: Thresholds | None = None
     axes: list[Code] = []
@@ -252,7 +267,7 @@ class ProjectDef(Bilingual):
     lead: Code | None = None
     participants: list[Code] = []
     indicators: list[Code] = []
-    owner: str | None = None
+    owner: _text(200) | None = None
     start: dt.date | None = None
     end: dt.date | None = None
     milestones: list[MilestoneDef] = []

@@ -361,3 +361,9 @@ def test_a_target_of_a_share_is_written_like_its_figures():
         "the target 78.1 is above 1, the highest figure (share's figures are written as fractions)"
         in found
     )
+
+
+def test_texts_longer_than_the_database_holds_are_refused_with_their_place():
+    text = MINIMAL.replace("    unit: students\n", "    unit: " + "s" * 41 + "\n")
+    (found,) = problems_of(text)
+    assert found.startswith("p.yaml:13:11: indicators[0].unit: String should have at most 40")
