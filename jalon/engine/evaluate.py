@@ -180,7 +180,7 @@ class TargetResults:
     baseline: np.ndarray
     target_position: np.ndarray
     target: np.ndarray
-    target_period: tuple[Period, ...]
+    target_period: np.ndarray  # (T,) Periods
     target_column: np.ndarray  # (T,) column of the target period on the axis, -1 if none
     baseline_column: np.ndarray  # (T,) -1 where the baseline period is not on the axis
     baseline_measured: np.ndarray  # (T,) the baseline is the measured figure, not a given one
@@ -447,7 +447,7 @@ def _resolve_targets(
         baseline=base,
         target_position=t_pos,
         target=target,
-        target_period=tuple(every[table.target_period[picked]].tolist()),
+        target_period=every[table.target_period[picked]],
         target_column=t_col,
         baseline_column=b_col,
         baseline_measured=np.isnan(given),
@@ -526,8 +526,10 @@ def outlook(result: IndicatorResult, at: Period | None = None) -> Outlook:
         if at not in periods:
             raise ValueError(f"{at.code} is not a period of indicator {spec.code}")
         cut = periods.index(at)
-    known = np.where(index[None, :] <= cut, result.pro_forma, np.nan)
-    known_targets = np.where(index[None, :] <= cut, goals.actual, np.nan)
+    known, known_targets = result.pro_forma, goals.actual
+    if cut < len(periods) - 1:  # standing before the end: later figures are not known yet
+        known = np.where(index[None, :] <= cut, known, np.nan)
+        known_targets = np.where(index[None, :] <= cut, known_targets, np.nan)
     stand = periods[cut] if periods else None
     since = max((b for b in spec.breaks if stand is not None and b <= stand), default=None)
     since_position = since.position if since is not None else None
@@ -571,8 +573,7 @@ def outlook(result: IndicatorResult, at: Period | None = None) -> Outlook:
     )
     historical_rate, historical_per_year = historical_growth(positions, known, since=since_position)
     period_of = np.full(n, periods[-1] if periods else None, dtype=object)
-    for k in primary:
-        period_of[goals.row[k]] = goals.target_period[k]
+    period_of[goals.row[primary]] = goals.target_period[primary]
     return Outlook(
         at=stand if at is not None else None,
         since=since,
@@ -632,14 +633,16 @@ def _evaluate_indicator(spec, inp, results, table, entity_rows, targets, at) -> 
         figure = series.copy()
 
     # Carried figures: the member's own flag, and up the tree where a figure adds them up.
-    flags = np.where(np.isnan(own), np.nan, (carried > 0) * 1.0)
-    rests = np.nan_to_num(consolidate(flags, tree, periods, Across.MAX).value) > 0
-    rests &= ~np.isnan(figure)
-    members = _count_children(rests[None], tree, active)[0]
+    rests = np.zeros(own.shape, dtype=bool)
+    members = np.zeros(own.shape, dtype=int)
+    if carried.any():
+        flags = np.where(np.isnan(own), np.nan, (carried > 0) * 1.0)
+        rests = np.nan_to_num(consolidate(flags, tree, periods, Across.MAX).value) > 0
+        rests &= ~np.isnan(figure)
+        members = _count_children(rests[None], tree, active)[0]
 
     period_of = np.full(n, None, dtype=object)
-    for k in primary:
-        period_of[goals.row[k]] = goals.target_period[k]
+    period_of[main] = goals.target_period[primary]
     result = IndicatorResult(
         code=spec.code,
         periods=periods,

@@ -383,6 +383,9 @@ def _rests_on(entered: dict, evaluation: Evaluation, indicators: dict, tree: Tre
     """
     out = {}
     for code, result in evaluation.indicators.items():
+        if not np.nan_to_num(entered[code]).any():  # nothing flagged: nothing to carry up
+            out[code] = np.zeros(result.figure.shape, dtype=bool)
+            continue
         flags = consolidate(entered[code], tree, result.periods, Across.MAX)
         out[code] = np.nan_to_num(flags.value) > 0
     for code, result in evaluation.indicators.items():

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('plans', '0003_source_plans'),
+        ("plans", "0003_source_plans"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='source',
-            name='published',
+            model_name="source",
+            name="published",
             field=models.CharField(blank=True, max_length=120),
         ),
     ]
