@@ -715,9 +715,9 @@ def export_plan(plan: Plan) -> dict:
                     "note": link.note,
                 }
             )
-            for link in Lineage.objects.select_related("predecessor", "successor").order_by(
-                "date", "successor__code", "predecessor__code"
-            )
+            for link in Lineage.objects.filter(successor__in=entities, predecessor__in=entities)
+            .select_related("predecessor", "successor")
+            .order_by("date", "successor__code", "predecessor__code")
         ],
         "axes": [
             _clean({"code": a.code, **_names(a), "description": a.description})

@@ -20,6 +20,7 @@ from jalon.core.management.commands.status import wanted_period
 from jalon.organisation.models import Entity, Grouping
 from jalon.plans.models import Plan, Source
 from jalon.plans.planfile import read_plan
+from jalon.plans.planstore import dump_yaml, export_plan
 from jalon.values.evaluation import evaluate_plan
 from jalon.values.valuefile import store_values
 
@@ -88,6 +89,11 @@ def test_the_plans_live_side_by_side(db):
     load("csu-gi-2025")
     assert (Entity.objects.count(), Grouping.objects.count(), Source.objects.count()) == counts
     assert Source.objects.get(code="csu-maritime-vote").plans.get().code == "csu-gi-2025"
+    # Each exports to a file of its own federation that checks, and loads back unchanged.
+    for code, plan in plans.items():
+        exported = dump_yaml(export_plan(plan))
+        read_plan(exported, f"{code}-export.yaml")
+        assert load_plan_text(exported, "again.yaml").summary() == "nothing changed", code
 
 
 def test_csu_on_track_in_2019_and_mostly_missed_by_2024(db):
