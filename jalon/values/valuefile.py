@@ -251,6 +251,12 @@ def _entries(parsed: ValueFile, plan: Plan, located: Located) -> tuple[list[Entr
                 problems.append(
                     located.problem(at, "a withdrawal says why: give comment: (the reason)")
                 )
+            if row.value is not None or row.text is not None:
+                problems.append(
+                    located.problem(
+                        at, "a withdrawal gives no value: it withdraws the figure in force"
+                    )
+                )
         elif indicator.kind == "qualitative":
             if row.text is None or row.value is not None:
                 problems.append(

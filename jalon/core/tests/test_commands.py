@@ -238,3 +238,20 @@ def test_status_counts_submitted_figures_only_when_asked(imt_values, capsys):
     assert (
         "u: rests on submitted figures not yet approved" in out and "with submitted figures" in out
     )
+
+
+def test_status_says_why_a_broken_series_has_no_forecast(imt_values, capsys):
+    from jalon.conftest import IMT_PLAN, load_plan_text
+
+    text = IMT_PLAN.read_text().replace(
+        "    definition: Students enrolled in the institute's schools",
+        "    breaks: [{period: 2022/23, note: new census}]\n"
+        "    definition: Students enrolled in the institute's schools",
+    )
+    load_plan_text(text, "break.yaml")
+    call_command("status", "--period", "2022")  # 2022/23: the break, and no figure since
+    out = capsys.readouterr().out
+    assert (
+        "Forecast of students: none: no figure since the break in series in 2022/23 (new census)."
+        in out
+    )

@@ -74,6 +74,8 @@ def test_a_withdrawn_figure_stops_counting_and_stays_in_the_history(imt_plan):
     load("approved", students(13500))
     with pytest.raises(FileProblems, match="a withdrawal says why"):
         load("withdrawn", "  - {indicator: students, entity: imt, period: 2018/19}\n")
+    with pytest.raises(FileProblems, match="a withdrawal gives no value"):
+        load("withdrawn", students(13500, ", comment: wrong"))
     report = load(
         "withdrawn",
         "  - {indicator: students, entity: imt, period: 2018/19, comment: counted twice}\n",

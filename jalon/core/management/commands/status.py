@@ -89,6 +89,12 @@ def outcome(targets, outlook, k: int) -> str:
     return f"outcome: {'achieved' if verdict == 'achieved' else 'missed'}"
 
 
+def break_note(indicator, period: Period) -> str:
+    """Return the note of the indicator's break in series at ``period``, in English if given."""
+    found = (b for b in indicator.breaks if b["period"] == period.code)
+    return next((b.get("note_en") or b["note"] for b in found), "")
+
+
 def method_note(indicator, outlook, row: int, periods: list[Period]) -> str:
     """Return how the forecast at ``row`` was made: the figures used, interval, bounds, break."""
     f = outlook.forecast
@@ -110,15 +116,10 @@ def method_note(indicator, outlook, row: int, periods: list[Period]) -> str:
     elif high is not None:
         text += f"; never above {high} (interval truncated)"
     if outlook.since is not None:
-        note = next(
-            (
-                b.get("note_en") or b["note"]
-                for b in indicator.breaks
-                if b["period"] == outlook.since.code
-            ),
-            "",
+        text += (
+            f"; only the figures since the break in series in {outlook.since.code}"
+            f" ({break_note(indicator, outlook.since)})"
         )
-        text += f"; only the figures since the break in series in {outlook.since.code} ({note})"
     if outlook.at is not None:
         text += f"; figures up to {outlook.at.code} only"
     return text[:1].upper() + text[1:] + "."
@@ -258,6 +259,11 @@ class Command(BaseCommand):
             if forecast_ex:
                 forecast = mark(forecast, "ex")
             method = method_note(indicator, outlook, row, r.periods)
+        elif outlook.since is not None:
+            method = (
+                f"none: no figure since the break in series in {outlook.since.code}"
+                f" ({break_note(indicator, outlook.since)})."
+            )
         line = (
             indicator.code,
             unit_of(indicator),
