@@ -112,6 +112,7 @@ class TargetVerdict:
     forecast_high: float | None
     probability: float | None
     outcome: float | None  # the figure of the target period, once known
+    past: bool  # the target period is over: an outcome, or none known yet; no probability
     beyond_horizon: bool
     source: object = None
 
@@ -155,6 +156,7 @@ class Figure:
     forecast_period: Period | None = None  # the target period, else the axis's last
     n_points: int = 0
     outcome: float | None = None  # the figure of the target period, once known
+    past: bool = False  # the target period is over (seen from the period shown, or today)
     since: Period | None = None  # the break in series the trend starts at
     since_note: str = ""
     required_rate: float | None = None
@@ -342,6 +344,15 @@ class Figure:
             self.indicator, self.outcome, self.target, self.target_period, self.met
         )
 
+    def unknown_outcome_sentence(self) -> str:
+        """Return what is said of a target period that is over without its figure."""
+        if not self.past or self.outcome is not None or self.target_period is None:
+            return ""
+        return _(
+            "The target period %(period)s is over and its figure is not in: the outcome is"
+            " not known yet."
+        ) % {"period": self.target_period.code}
+
     @property
     def met(self) -> bool | None:
         """Return whether the known outcome meets the target (None before it is known)."""
@@ -351,8 +362,8 @@ class Figure:
 
     def growth_sentence(self) -> str:
         """Return the growth still required each year against the historical rate."""
-        if self.indicator.polarity not in ("up", "down") or self.outcome is not None:
-            return ""  # a level or a band is kept, not reached; a known outcome needs nothing
+        if self.indicator.polarity not in ("up", "down") or self.past:
+            return ""  # a level or a band is kept, not reached; a period over needs nothing
         if missing(self.target) or self.target_period is None or missing(self.required_rate):
             return ""
         parts = {
@@ -451,6 +462,7 @@ def figure_at(pe: PlanEvaluation, indicator, row: int, period: Period | None) ->
         forecast_period=view.forecast_period[row],
         n_points=int(forecast.n_points[row]),
         outcome=_num(view.outcome[row]),
+        past=bool(view.past[row]),
         since=view.since,
         since_note=_break_note(indicator, view.since),
         required_rate=_num(view.required_rate[row]),
@@ -521,6 +533,7 @@ def _verdicts(r, view, row: int, column: int | None, horizon_end: int) -> list[T
                 forecast_high=_num(view.target_forecast.high[k]),
                 probability=_num(view.target_forecast.probability[k]),
                 outcome=_num(view.target_outcome[k]),
+                past=bool(view.target_past[k]),
                 beyond_horizon=_beyond(t.target_period[k], horizon_end),
             )
         )

@@ -28,7 +28,7 @@ from .formula import Formula, formula_name, lookup
 from .graphs import CycleError, describe_cycle, topological_order
 from .periods import Frequency, Period
 from .status import Polarity, Thresholds, assess
-from .timeagg import OverTime, carry_forward, cumulative
+from .timeagg import OverTime, carry_forward, running_total
 from .trajectory import Shape, trajectory_at
 from .tree import Grouping, Lineage, Tree
 
@@ -202,7 +202,8 @@ class Outlook:
     the figures since it (`since`). Entity arrays (E,) forecast each entity's primary
     target period (else the axis's last period); target arrays (T,) each target's own.
     Where the figure of a target's period is known by `at`, it is the `outcome` and the
-    target has no forecast nor probability any more.
+    target has no forecast any more; once the period is over (`past`), no probability
+    either: what remains of a forecast is an estimate of a figure not yet reported.
     """
 
     at: Period | None
@@ -210,12 +211,14 @@ class Outlook:
     forecast: Forecast  # (E,)
     forecast_period: tuple[Period | None, ...]  # (E,)
     outcome: np.ndarray  # (E,) the primary target period's figure, where known by `at`
+    past: np.ndarray  # (E,) the primary target period is over by `at`: no probability
     required_rate: np.ndarray
     required_per_year: np.ndarray
     historical_rate: np.ndarray
     historical_per_year: np.ndarray
     target_forecast: Forecast  # (T,)
     target_outcome: np.ndarray  # (T,)
+    target_past: np.ndarray  # (T,) bool
 
 
 @dataclass
@@ -242,6 +245,7 @@ class IndicatorResult:
     achievement: np.ndarray
     baseline_column: np.ndarray  # (E,) column of the primary target's baseline, -1 if none
     baseline_measured: np.ndarray  # (E,) the baseline is the measured figure at that column
+    running_from: np.ndarray  # (E,) a cumulative figure's column of 0 (−1: its first figure)
     targets: TargetResults
     outlook: Outlook
     spec: IndicatorSpec
@@ -366,7 +370,12 @@ def _resolve_targets(
     """
     n_periods = len(periods)
     rows = entity_rows[picked]
-    primary = table.primary[picked]
+    primary = table.primary[picked].copy()
+    # An entity's only target is its primary one, said so or not.
+    has_primary = np.zeros(len(tree), dtype=bool)
+    has_primary[rows[primary]] = True
+    per_entity = np.bincount(rows, minlength=len(tree))
+    primary |= ~has_primary[rows] & (per_entity[rows] == 1)
     taken, counts = np.unique(rows[primary], return_counts=True)
     if (counts > 1).any():
         twice = tree.codes[int(taken[counts > 1][0])]
@@ -383,14 +392,10 @@ def _resolve_targets(
     given = table.baseline_value[picked]
     relative = table.target_relative[picked]
     target = table.target_value[picked]
-    index = np.arange(n_periods)
     if cumulative_rule:
         # Each target counts its own running total of the flows after its baseline (0 at
         # the baseline, NaN before): "500 start-ups over the plan".
-        started = np.where(b_col >= 0, b_col + 1, 0)
-        actual = cumulative(series[rows], started)
-        at_baseline = (b_col >= 0)[:, None] & (index[None, :] == b_col[:, None])
-        actual = np.where(at_baseline, 0.0, actual)
+        actual = running_total(series[rows], b_col)
         measured_b = np.zeros(len(picked))
     else:
         actual = series[rows]
@@ -512,25 +517,28 @@ def _spread(n: int, rows: np.ndarray, x: np.ndarray, fill) -> np.ndarray:
 
 
 def outlook(result: IndicatorResult, at: Period | None = None) -> Outlook:
-    """Return what lies ahead of ``result`` seen from the period ``at`` (default: all known).
+    """Return what lies ahead of ``result`` seen from the period ``at`` (default: every
+    figure of the axis; then a target period counts as over once its figure is in).
 
-    Forecasts, outcomes and growth rates use only the figures up to ``at``, and only those
-    since the last break in series up to then.
+    ``at`` may lie off the indicator's axis (before it: nothing is known yet; after it:
+    everything is). Forecasts, outcomes and growth rates use only the figures up to ``at``,
+    only those since the last break in series up to then, and never a member's carried
+    figure, which repeats an old one and is no observation. A target whose period is over
+    by ``at`` has its outcome where its figure is known, and no probability either way.
     """
     spec, goals, periods = result.spec, result.targets, result.periods
     n = len(result.figure)
     positions = np.array([p.position for p in periods], dtype=float)
     index = np.arange(len(periods))
-    cut = len(periods) - 1
-    if at is not None:
-        if at not in periods:
-            raise ValueError(f"{at.code} is not a period of indicator {spec.code}")
-        cut = periods.index(at)
-    known, known_targets = result.pro_forma, goals.actual
+    if at is not None and at.frequency is not (periods[0].frequency if periods else at.frequency):
+        raise ValueError(f"{at.code} is not a period of indicator {spec.code}")
+    stand = at if at is not None else (periods[-1] if periods else None)
+    cut = sum(p <= stand for p in periods) - 1 if stand is not None else -1
+    known = np.where(result.carried > 0, np.nan, result.pro_forma)
+    known_targets = np.where(result.carried[goals.row] > 0, np.nan, goals.actual)
     if cut < len(periods) - 1:  # standing before the end: later figures are not known yet
         known = np.where(index[None, :] <= cut, known, np.nan)
         known_targets = np.where(index[None, :] <= cut, known_targets, np.nan)
-    stand = periods[cut] if periods else None
     since = max((b for b in spec.breaks if stand is not None and b <= stand), default=None)
     since_position = since.position if since is not None else None
 
@@ -559,13 +567,18 @@ def outlook(result: IndicatorResult, at: Period | None = None) -> Outlook:
     where[secondary] = n + np.arange(len(secondary))
     reached = (goals.target_column >= 0) & (goals.target_column <= cut)
     cols = np.maximum(goals.target_column, 0)
-    outcome = np.where(
-        reached, known_targets[np.arange(len(goals)), cols] if len(goals) else np.nan, np.nan
-    )
+    rows = np.arange(len(goals))
+    outcome = np.where(reached, goals.actual[rows, cols] if len(goals) else np.nan, np.nan)
     decided = ~np.isnan(outcome)
-    target_forecast = predicted.take(where, hide=decided)
+    # Standing at a given period, a target period up to it is over; without one, only a
+    # target whose figure is in is known to be over.
+    past = goals.target_position <= at.position if at is not None else decided
+    target_forecast = predicted.take(where, hide=decided, hide_probability=past)
     entity_outcome = _spread(n, goals.row[primary], outcome[primary], np.nan)
-    entity_forecast = predicted.take(np.arange(n), hide=~np.isnan(entity_outcome))
+    entity_past = _spread(n, goals.row[primary], past[primary], False)
+    entity_forecast = predicted.take(
+        np.arange(n), hide=~np.isnan(entity_outcome), hide_probability=entity_past
+    )
 
     latest, latest_position = _latest(known, positions)
     required_rate, required_per_year = required_growth(
@@ -580,12 +593,14 @@ def outlook(result: IndicatorResult, at: Period | None = None) -> Outlook:
         forecast=entity_forecast,
         forecast_period=tuple(period_of.tolist()),
         outcome=entity_outcome,
+        past=entity_past,
         required_rate=required_rate,
         required_per_year=required_per_year,
         historical_rate=historical_rate,
         historical_per_year=historical_per_year,
         target_forecast=target_forecast,
         target_outcome=outcome,
+        target_past=past,
     )
 
 
@@ -624,12 +639,18 @@ def _evaluate_indicator(spec, inp, results, table, entity_rows, targets, at) -> 
 
     primary = np.flatnonzero(goals.primary)
     main = goals.row[primary]
+    running_from = np.full(n, -1)
     if is_cumulative:
-        # The figure of record is the running total since the primary target's baseline;
-        # without a target, from the first period on.
-        running = cumulative(series, 0)
-        running[main] = goals.actual[primary]
-        series = np.where(active, running, np.nan)
+        # The figure of record is the running total since the baseline of the entity's
+        # primary target, else of its nearest ancestor's (so members add up to their
+        # parent), else from its first figure.
+        has = np.zeros(n, dtype=bool)
+        running_from[main], has[main] = goals.baseline_column[primary], True
+        for depth in range(1, int(tree.depth.max(initial=0)) + 1):
+            inherit = (tree.depth == depth) & ~has
+            up = tree.parent[inherit]
+            running_from[inherit], has[inherit] = running_from[up], has[up]
+        series = np.where(active, running_total(series, running_from), np.nan)
         figure = series.copy()
 
     # Carried figures: the member's own flag, and up the tree where a figure adds them up.
@@ -661,6 +682,7 @@ def _evaluate_indicator(spec, inp, results, table, entity_rows, targets, at) -> 
         achievement=_spread(n, main, goals.achievement[primary], np.nan),
         baseline_column=_spread(n, main, goals.baseline_column[primary], -1),
         baseline_measured=_spread(n, main, goals.baseline_measured[primary], False),
+        running_from=running_from,
         targets=goals,
         outlook=None,
         spec=spec,

@@ -30,18 +30,22 @@ class Forecast:
     n_points: np.ndarray
     method: str
 
-    def take(self, rows, *, hide=None) -> Forecast:
-        """Return the forecasts of the series `rows`, none where `hide` holds."""
+    def take(self, rows, *, hide=None, hide_probability=None) -> Forecast:
+        """Return the forecasts of the series `rows`, none where `hide` holds (and no
+        probability where `hide_probability` does)."""
 
-        def pick(x: np.ndarray) -> np.ndarray:
+        def pick(x: np.ndarray, mask=hide) -> np.ndarray:
             out = x[rows].astype(float)
-            return out if hide is None else np.where(hide, np.nan, out)
+            return out if mask is None else np.where(mask, np.nan, out)
 
+        probability = pick(self.probability)
+        if hide_probability is not None:
+            probability = np.where(hide_probability, np.nan, probability)
         return Forecast(
             value=pick(self.value),
             low=pick(self.low),
             high=pick(self.high),
-            probability=pick(self.probability),
+            probability=probability,
             n_points=self.n_points[rows],
             method=self.method,
         )

@@ -138,3 +138,21 @@ def carry_forward(values: np.ndarray, limit: int, where=None) -> tuple[np.ndarra
         fill &= np.broadcast_to(np.asarray(where, dtype=bool), values.shape)
     source = np.take_along_axis(values, np.maximum(last, 0), axis=-1)
     return np.where(fill, source, values), np.where(fill, age, 0)
+
+
+def running_total(flows: np.ndarray, baseline) -> np.ndarray:
+    """Return the running totals of `flows` (..., P) from each row's baseline column.
+
+    `baseline` (an integer, or one per row, shape flows.shape[:-1]) is the column where the
+    total is 0: it adds up the flows after it ("start-ups created since 2017"). A row with
+    no baseline (−1) adds up from its first figure on. Before the start: NaN; after a gap,
+    NaN too (see `cumulative`).
+    """
+    flows = as_float(flows)
+    baseline = np.broadcast_to(np.asarray(baseline, dtype=int), flows.shape[:-1])
+    present = ~np.isnan(flows)
+    first = np.where(present.any(axis=-1), present.argmax(axis=-1), 0)
+    start = np.where(baseline >= 0, baseline + 1, first)
+    out = cumulative(flows, start)
+    index = np.arange(flows.shape[-1])
+    return np.where((baseline >= 0)[..., None] & (index == baseline[..., None]), 0.0, out)

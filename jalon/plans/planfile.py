@@ -677,6 +677,25 @@ class PlanChecker:
             (t.indicator, t.entity or self.plan.plan.organisation, t.document)
             for t in self.plan.targets
         )
+        # An entity's only target drives its headline; of several, one must say it does.
+        per_entity = Counter(
+            (t.indicator, t.entity or self.plan.plan.organisation) for t in self.plan.targets
+        )
+        led = {
+            (t.indicator, t.entity or self.plan.plan.organisation)
+            for t in self.plan.targets
+            if t.primary
+        }
+        told = set()
+        for i, target in enumerate(self.plan.targets):
+            key = (target.indicator, target.entity or self.plan.plan.organisation)
+            if per_entity[key] > 1 and key not in led and key not in told:
+                told.add(key)
+                self.say(
+                    ("targets", i),
+                    f"'{key[0]}' at '{key[1]}' has {per_entity[key]} targets and none is primary:"
+                    " say primary: true on the one that drives the headline",
+                )
         for i, target in enumerate(self.plan.targets):
             at = ("targets", i)
             entity = target.entity or self.plan.plan.organisation

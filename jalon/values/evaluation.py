@@ -31,7 +31,7 @@ from jalon.engine.evaluate import (
 )
 from jalon.engine.periods import Frequency, Period, period_range
 from jalon.engine.status import Thresholds
-from jalon.engine.timeagg import OverTime, cumulative
+from jalon.engine.timeagg import OverTime, running_total
 from jalon.engine.tree import Grouping as EngineGrouping
 from jalon.engine.tree import Lineage as EngineLineage
 from jalon.engine.tree import Tree
@@ -60,16 +60,19 @@ class PlanEvaluation:
         return self.evaluation.indicators[code]
 
     def outlook(self, code: str, period: Period | None = None) -> Outlook:
-        """Return the indicator's outlook seen from ``period``: figures up to it only.
+        """Return the indicator's outlook seen from ``period``: the figures up to it only.
 
-        Without a period, the outlook of the evaluation (every figure known).
+        Without a period, seen from the period that holds the day the evaluation shows
+        (its "as of" date, else today): a target period over by then has its outcome, or
+        no probability.
         """
-        result = self.result(code)
-        if period is None or period not in result.periods:
-            return result.outlook
+        if period is None:
+            indicator = self.indicators[code]
+            day = self.as_of.date() if self.as_of else dt.date.today()
+            period = Period.containing(day, indicator.frequency, indicator.start_month)
         key = (code, period)
         if key not in self.outlooks:
-            self.outlooks[key] = outlook(result, period)
+            self.outlooks[key] = outlook(self.result(code), period)
         return self.outlooks[key]
 
 
@@ -383,11 +386,15 @@ def _rests_on(entered: dict, evaluation: Evaluation, indicators: dict, tree: Tre
     """
     out = {}
     for code, result in evaluation.indicators.items():
-        if not np.nan_to_num(entered[code]).any():  # nothing flagged: nothing to carry up
+        flags = entered[code]
+        if not np.nan_to_num(flags).any():  # nothing flagged: nothing to carry up
             out[code] = np.zeros(result.figure.shape, dtype=bool)
             continue
-        flags = consolidate(entered[code], tree, result.periods, Across.MAX)
-        out[code] = np.nan_to_num(flags.value) > 0
+        if result.carried.any():  # a carried figure keeps the flags of the one it repeats
+            column = np.arange(flags.shape[1])[None, :] - result.carried
+            flags = np.take_along_axis(flags, column, axis=1)
+        consolidated = consolidate(flags, tree, result.periods, Across.MAX)
+        out[code] = np.nan_to_num(consolidated.value) > 0
     for code, result in evaluation.indicators.items():
         mine = ~np.isnan(entered[code])
         for part in (indicators[code].numerator, indicators[code].denominator):
@@ -529,16 +536,10 @@ def breakdowns(pe: PlanEvaluation, indicator: Indicator) -> list[Breakdown]:
 def _running_like(result, flows: np.ndarray, tree: Tree) -> np.ndarray:
     """Return breakdown flows (M, E, P) accumulated like the indicator's total.
 
-    The total of a cumulative indicator is the running total since each entity's primary
-    baseline (0 there, nothing before); its members accumulate the same way, so that they
-    add up to it.
+    The total of a cumulative indicator is a running total from a baseline; its members
+    accumulate from the same one, so that they add up to it.
     """
-    b_col = result.baseline_column
-    start = np.where(b_col >= 0, b_col + 1, 0)
-    running = cumulative(flows, np.broadcast_to(start, flows.shape[:-1]))
-    index = np.arange(flows.shape[-1])
-    at_baseline = (b_col >= 0)[:, None] & (index[None, :] == b_col[:, None])
-    running = np.where(at_baseline[None], 0.0, running)
+    running = running_total(flows, result.running_from[None])
     return np.where(tree.active(result.periods)[None], running, np.nan)
 
 
@@ -561,10 +562,11 @@ def derived_examples(
     target = result.baseline_measured & at_baseline
     fitted = flags & ~np.isnan(result.figure)
     view = pe.outlook(code, period)
-    index = np.arange(len(result.periods))
+    fitted &= result.carried == 0  # carried figures are no observations for the trend
+    shown = np.array(list(result.periods), dtype=object)
     if view.at is not None:
-        fitted &= index[None, :] <= result.periods.index(view.at)
+        fitted &= (shown <= view.at)[None, :]
     if view.since is not None:
-        fitted &= index[None, :] >= result.periods.index(view.since)
+        fitted &= (shown >= view.since)[None, :]
     pe.derived[key] = (target, fitted.any(axis=1))
     return pe.derived[key]

@@ -159,7 +159,9 @@ def test_status_table(imt_values, capsys):
         "off",
         "track",
         "-18%",
-        "0%",
+        "over,",  # 2022/23 is over today and its figure is not in: no probability
+        "no",
+        "figure",
     ]
     assert " ex " in lines["startups"]  # consolidated from example figures, and said so
     assert "ex: rests on example figures" in out
@@ -255,3 +257,21 @@ def test_status_says_why_a_broken_series_has_no_forecast(imt_values, capsys):
         "Forecast of students: none: no figure since the break in series in 2022/23 (new census)."
         in out
     )
+
+
+def test_status_gives_the_outcome_of_a_target_period_that_is_over(imt_values, capsys):
+    from jalon.values.valuefile import store_values
+
+    store_values(
+        "jalon: 1\nplan: imt-2018-2022\nsource: press-release\nstate: approved\nvalues:\n"
+        "  - {indicator: students, entity: imt, period: 2022/23, value: 13500}\n",
+        "outcome.yaml",
+    )
+    call_command("status")
+    lines = capsys.readouterr().out.splitlines()
+    students = next(x for x in lines if x.startswith("students "))
+    contract = next(x for x in lines if x.startswith("  └ cop"))
+    assert students.endswith("missed by 6,500") and contract.endswith("missed by 2,100")
+    call_command("status", "--period", "2021")  # standing in 2021/22: a probability again
+    students = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("students "))
+    assert students.endswith("0%")

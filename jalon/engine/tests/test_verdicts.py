@@ -300,3 +300,60 @@ def test_a_parent_own_figure_is_not_overridden_by_carrying():
                          across=Across.SUM)  # fmt: skip
     r = one({"staff": staff}, spec, [], years(2017, 2018), tree=tree)
     assert r.figure[u, 1] == 60.0 and r.carried[u, 1] == 0
+
+
+# --- Standing anywhere, past targets, carried figures, sole targets, cumulative members --
+
+
+def test_standing_before_the_axis_nothing_is_known_and_after_it_everything():
+    spec, targets, values = two_documents()
+    r = one(values, spec, targets, years(2017, 2022))
+    before = outlook(r, y(2012))
+    assert np.isnan(before.forecast.value).all() and np.isnan(before.required_rate).all()
+    after = outlook(r, y(2030))
+    assert after.forecast.n_points[0] == 5  # every figure, from 2017 to 2021
+
+
+def test_a_target_period_over_without_its_figure_has_no_probability():
+    spec, targets, values = two_documents()
+    r = one(values, spec, targets, years(2017, 2022))
+    standing = outlook(r, y(2023))  # 2022 is over; its figure is not in
+    assert np.isnan(standing.target_outcome).all()
+    assert standing.target_past.all() and np.isnan(standing.target_forecast.probability).all()
+    assert not np.isnan(standing.forecast.value[0])  # an estimate of the missing figure
+    assert not outlook(r, y(2021)).target_past.any()
+
+
+def test_a_carried_figure_is_no_observation_for_the_trend():
+    tree = federation()
+    staff = np.full((4, 5), nan)
+    staff[tree.index("A")] = [100.0, 110, nan, nan, nan]  # reported twice, carried after
+    staff[tree.index("B")] = [50.0, 55, 60, 65, 70]
+    spec = IndicatorSpec("staff", YEAR, over_time=OverTime.STOCK, carry_forward=3)
+    r = one({"staff": staff}, spec, [], years(2017, 2021), tree=tree)
+    a = tree.index("A")
+    assert r.carried[a].tolist() == [0, 0, 1, 2, 3]
+    assert r.forecast.n_points[a] == 2  # the two figures it reported, not five
+
+
+def test_an_entitys_only_target_drives_its_headline():
+    spec, targets, values = two_documents()
+    contract = targets[1]  # not said to be primary
+    r = one(values, spec, [contract], years(2017, 2022))
+    assert r.targets.primary.tolist() == [True]
+    assert r.status[0, 4] == "on_track" and r.target[0] == 15300
+
+
+def test_members_of_a_cumulative_indicator_run_from_their_parents_baseline():
+    tree = Tree.build([("R", None, None, None), ("A", "R", None, None), ("B", "R", None, None)])
+    flows = np.full((3, 4), nan)
+    flows[tree.index("A")] = [nan, 40, 50, 10]
+    flows[tree.index("B")] = [nan, 30, 20, 5]
+    spec = IndicatorSpec("startups", YEAR, over_time=OverTime.CUMULATIVE)
+    target = TargetSpec("startups", "R", y(2017), 0.0, 500.0, None, y(2022))
+    r = one({"startups": flows}, spec, [target], years(2017, 2020), tree=tree)
+    assert r.figure[tree.index("R")].tolist() == [0, 70, 140, 155]
+    assert r.figure[tree.index("A")].tolist() == [0, 40, 90, 100]
+    assert r.figure[tree.index("B")].tolist() == [0, 30, 50, 55]
+    alone = one({"startups": flows}, spec, [], years(2017, 2020), tree=tree)
+    assert alone.figure[tree.index("A")].tolist()[1:] == [40, 90, 100]  # from its first figure

@@ -34,6 +34,7 @@ sources:
 targets:
   - indicator: students
     document: doc
+    primary: true
     baseline: {period: 2017, value: 100}
     target: {period: 2022, value: 150}
 """
@@ -367,3 +368,16 @@ def test_texts_longer_than_the_database_holds_are_refused_with_their_place():
     text = MINIMAL.replace("    unit: students\n", "    unit: " + "s" * 41 + "\n")
     (found,) = problems_of(text)
     assert found.startswith("p.yaml:13:11: indicators[0].unit: String should have at most 40")
+
+
+def test_of_several_targets_one_says_it_drives_the_headline():
+    text = MINIMAL.replace("    primary: true\n", "") + (
+        "  - indicator: students\n    document: doc2\n"
+        "    baseline: {period: 2017, value: 100}\n    target: {period: 2022, value: 120}\n"
+    )
+    text = text.replace(
+        "  - {code: doc, title: A document}\n",
+        "  - {code: doc, title: A document}\n  - {code: doc2, title: Another}\n",
+    )
+    (found,) = problems_of(text)
+    assert "'students' at 'root' has 2 targets and none is primary" in found

@@ -21,7 +21,7 @@ COLUMNS = (
     "Achievement",
     "Coverage",
     "Forecast (80 % interval)",
-    "P(target)",
+    "P(target) or outcome",
 )
 NOTES = {
     "ex": "ex: rests on example figures, generated for the demo — not real data.",
@@ -81,12 +81,17 @@ def latest(periods: list[Period], figures) -> int | None:
     return known[-1] if known else None
 
 
-def outcome(targets, outlook, k: int) -> str:
-    """Return "outcome: achieved" or "outcome: missed" once the target period's figure is known."""
-    if math.isnan(outlook.target_outcome[k]):
+def outcome(indicator, targets, outlook, k: int) -> str:
+    """Return how a target whose period is over turned out: "missed by 6,500", "achieved
+    by 200", or "over, no figure" while its figure is not in; "" while it is not over."""
+    if not outlook.target_past[k]:
         return ""
+    figure = outlook.target_outcome[k]
+    if math.isnan(figure):
+        return "over, no figure"
     verdict = str(targets.status[k, targets.target_column[k]])
-    return f"outcome: {'achieved' if verdict == 'achieved' else 'missed'}"
+    gap = fmt(abs(figure - targets.target[k]), indicator)
+    return f"{'achieved' if verdict == 'achieved' else 'missed'} by {gap}"
 
 
 def break_note(indicator, period: Period) -> str:
@@ -230,13 +235,21 @@ class Command(BaseCommand):
             actual = mark(actual, "c")
         if r.consolidated.discrepancy[row, j]:
             actual = mark(actual, "≠")
-        expected = int(r.consolidated.expected[row, j]) if indicator.across != "none" else 0
-        coverage = "—"  # a figure not consolidated rests on no member's
+        # Coverage says how much of a consolidated figure its members make up; an own figure
+        # says it only where members reported too; a figure not consolidated, never.
+        reporting = int(r.consolidated.reporting[row, j])
+        own = not math.isnan(r.consolidated.own[row, j])
+        consolidated = indicator.across != "none" and (not own or reporting)
+        expected = int(r.consolidated.expected[row, j]) if consolidated else 0
+        coverage = "—"
         if expected:
-            coverage = f"{int(r.consolidated.reporting[row, j])}/{expected}"
+            coverage = f"{reporting}/{expected}"
             if r.carried_members[row, j]:
                 coverage += f" ({int(r.carried_members[row, j])} c)"
-        target_ex, forecast_ex = (flags[row] for flags in derived_examples(pe, indicator.code))
+        period = r.outlook.at  # the period asked for with --period, else None: today
+        target_ex, forecast_ex = (
+            flags[row] for flags in derived_examples(pe, indicator.code, period)
+        )
         expected_text = fmt(r.expected[row, j], indicator)
         target = "—"
         if not math.isnan(r.target[row]):
@@ -246,13 +259,14 @@ class Command(BaseCommand):
             if target_ex:
                 target = mark(target, "ex")
                 expected_text += " ex" if expected_text != "—" else ""
-        outlook = r.outlook
+        outlook = pe.outlook(indicator.code, period)
         f = outlook.forecast
         forecast, chance, method = "—", percent(f.probability[row]), ""
         primary = np.flatnonzero((r.targets.row == row) & r.targets.primary)
-        if primary.size and outcome(r.targets, outlook, primary[0]):
-            chance = outcome(r.targets, outlook, primary[0])
-        elif not math.isnan(f.value[row]):
+        said = outcome(indicator, r.targets, outlook, primary[0]) if primary.size else ""
+        if said:
+            chance = said
+        if not math.isnan(f.value[row]):
             forecast = f"{fmt(f.value[row], indicator)} in {outlook.forecast_period[row].code}"
             if not math.isnan(f.low[row]):
                 forecast += f" [{fmt(f.low[row], indicator)}–{fmt(f.high[row], indicator)}]"
@@ -282,14 +296,14 @@ class Command(BaseCommand):
 
     def other_targets(self, pe, indicator, r, row: int, j: int, marks: set) -> list[tuple]:
         """Return a line for each other target at the entity, judged on its own."""
-        t, view = r.targets, r.outlook
+        t, view = r.targets, pe.outlook(indicator.code, r.outlook.at)
         out = []
         for k in np.flatnonzero((t.row == row) & ~t.primary):
             target = f"{fmt(t.target[k], indicator)} in {t.target_period[k].code}"
             if t.target_period[k].start.year > pe.plan.horizon_end:
                 marks.add("+")
                 target += " +"
-            chance = outcome(t, view, k) or percent(view.target_forecast.probability[k])
+            chance = outcome(indicator, t, view, k) or percent(view.target_forecast.probability[k])
             out.append(
                 (
                     f"  └ {t.document[k]}",
