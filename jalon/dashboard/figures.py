@@ -637,9 +637,19 @@ def gap_shares(
                 if fig.value is not None:
                     gap = sign * (expected - fig.value)
         latest = None
-        if fig.value is None:
-            latest = figure_at(pe, indicator, row, None)
-            latest = latest if latest.value is not None else None
+        if fig.value is None:  # its latest figure up to the period shown, never a later one
+            r = pe.result(indicator.code)
+            known = (
+                [
+                    j
+                    for j, p in enumerate(r.periods)
+                    if p <= period and r.figure[row, j] == r.figure[row, j]
+                ]
+                if period
+                else []
+            )
+            if known:
+                latest = figure_at(pe, indicator, row, r.periods[known[-1]])
         out.append(GapShare(row, pe.tree.codes[row], fig, expected, gap, None, latest))
     total = sum(g.gap for g in out if g.gap is not None)
     for g in out:

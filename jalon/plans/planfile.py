@@ -744,6 +744,24 @@ class PlanChecker:
             )
         self.in_bounds((*at, "baseline", "value"), baseline.value, ind, "baseline")
         self.in_bounds((*at, "target", "value"), goal.value, ind, "target")
+        if ind.unit == "%" and ind.written_as == "percent":
+            # 0.7 beside 85 is a fraction among percentages: one of them is written wrong.
+            written = [
+                ((*at, "baseline", "value"), baseline.value),
+                ((*at, "target", "value"), goal.value),
+                *(
+                    ((*at, "milestones", m, "value"), x.value)
+                    for m, x in enumerate(target.milestones)
+                ),
+            ]
+            if any(v is not None and abs(v) > 1 for _, v in written):
+                for path, v in written:
+                    if v is not None and 0 < abs(v) < 1:
+                        self.say(
+                            path,
+                            f"{v:g} looks like a fraction, but '{ind.code}' writes its figures"
+                            " as percentages (78.1 for 78.1 %)",
+                        )
         if baseline.value is not None and goal.value is not None:
             if ind.polarity == "up" and goal.value < baseline.value:
                 self.say(

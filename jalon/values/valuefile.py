@@ -18,9 +18,11 @@ stays in the history with who, when and why.
 
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
@@ -29,7 +31,7 @@ from jalon.audit.models import AuditEvent
 from jalon.core.yamlsource import FileProblems, Located, Problem, read_yaml
 from jalon.engine.periods import PeriodError
 from jalon.organisation.models import Entity
-from jalon.plans.models import DimensionMember, Plan, Source
+from jalon.plans.models import DimensionMember, Plan, Source, Target
 from jalon.plans.planfile import Code, Number, PeriodCode, _pydantic_problem, checked_period
 from jalon.values.choices import DECISIONS
 from jalon.values.models import Value
@@ -155,9 +157,8 @@ def store_data(
     if problems:
         raise FileProblems(filename, problems)
     with transaction.atomic():
-        report, problems = record_revisions(
-            plan, entries, located, actor=actor, via=filename[-100:]
-        )
+        via = Path(filename).name + (f" · {actor_label}" if actor_label and not actor else "")
+        report, problems = record_revisions(plan, entries, located, actor=actor, via=via[-100:])
         if problems:
             raise FileProblems(filename, problems)
         AuditEvent.record(
@@ -181,7 +182,12 @@ def _entries(parsed: ValueFile, plan: Plan, located: Located) -> tuple[list[Entr
     """Return the file's rows resolved to entries, and every problem found in them."""
     problems: list[Problem] = []
     indicators = {i.code: i for i in plan.indicators.all()}
-    entities = {e.code: e for e in Entity.objects.all()}
+    entities = {e.code: e for e in Entity.objects.within(plan.organisation)}
+    elsewhere = set(
+        Entity.objects.exclude(pk__in=[e.pk for e in entities.values()]).values_list(
+            "code", flat=True
+        )
+    )
     sources = {s.code: s for s in Source.objects.all()}
     members = {
         (m.dimension.indicator_id, f"{m.dimension.code}/{m.code}"): m
@@ -206,7 +212,12 @@ def _entries(parsed: ValueFile, plan: Plan, located: Located) -> tuple[list[Entr
             )
         if entity is None:
             problems.append(
-                located.problem((*at, "entity"), f"no entity has the code '{row.entity}'")
+                located.problem(
+                    (*at, "entity"),
+                    f"'{row.entity}' is not in the federation of plan {plan.code}"
+                    if row.entity in elsewhere
+                    else f"no entity has the code '{row.entity}'",
+                )
             )
         source_code = row.source or parsed.source
         if row.source and row.source not in sources:
@@ -293,7 +304,47 @@ def _entries(parsed: ValueFile, plan: Plan, located: Located) -> tuple[list[Entr
                 label=_key_text(indicator.code, entity.code, period.code, row.member),
             )
         )
+    problems += _written_the_other_way(parsed, entries, indicators, located)
     return entries, problems
+
+
+def _written_the_other_way(parsed, entries, indicators, located) -> list[Problem]:
+    """Return the shares written as fractions where their indicator writes percentages.
+
+    0.62 can be 0.62 %; it is refused only where the indicator's targets, figures in force
+    or the file's other figures are written above 1, which a fraction never is.
+    """
+    shares = {i.pk: i for i in indicators.values() if i.is_share and i.written_as == "percent"}
+    rows = [e for e in entries if e.key[0] in shares and e.number is not None]
+    if not rows:
+        return []
+    scale = dict.fromkeys(shares, 0.0)
+    for e in rows:
+        scale[e.key[0]] = max(scale[e.key[0]], abs(e.number))
+    stored = (
+        Value.objects.current()
+        .decisions()
+        .filter(indicator_id__in={e.key[0] for e in rows})
+        .values("indicator_id")
+        .annotate(top=Max("number"))
+    )
+    for found in stored:
+        scale[found["indicator_id"]] = max(scale[found["indicator_id"]], found["top"] or 0.0)
+    for t in Target.objects.current().filter(indicator_id__in={e.key[0] for e in rows}):
+        for v in (t.baseline_value, t.target_value):
+            scale[t.indicator_id] = max(scale[t.indicator_id], abs(v or 0.0))
+    problems = []
+    for e in rows:
+        if 0 < abs(e.number) < 1 and scale[e.key[0]] > 1:
+            code = shares[e.key[0]].code
+            problems.append(
+                located.problem(
+                    (*e.where, "value"),
+                    f"{e.number:g} looks like a fraction, but '{code}' writes its figures as"
+                    " percentages (62 for 62 %), as its other figures and targets are written",
+                )
+            )
+    return problems
 
 
 def record_revisions(
