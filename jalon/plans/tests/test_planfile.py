@@ -381,3 +381,13 @@ def test_of_several_targets_one_says_it_drives_the_headline():
     )
     (found,) = problems_of(text)
     assert "'students' at 'root' has 2 targets and none is primary" in found
+
+
+def test_a_percentage_target_written_as_a_fraction_is_refused():
+    text = MINIMAL.replace("sources:\n", INDICATOR + "    written_as: percent\n" + "sources:\n")
+    text += (
+        "  - indicator: share\n    document: doc\n"
+        "    baseline: {period: 2017, value: 0.57}\n    target: {period: 2022, value: 70}\n"
+    )
+    (found,) = problems_of(text)
+    assert "0.57 looks like a fraction, but 'share' writes its figures as percentages" in found

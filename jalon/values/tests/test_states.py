@@ -231,3 +231,44 @@ def test_a_cumulative_indicator_accumulates_its_breakdowns_like_its_total(db):
     (sectors,) = breakdowns(pe, plan.indicators.get())
     assert sectors.values[:, root, at_2019].tolist() == [100, 40]  # running totals too
     assert not sectors.gaps["incomplete"][root].any()
+
+
+def test_a_figure_of_another_federation_is_refused(imt_plan):
+    from jalon.conftest import PLANS, load_plan_text
+
+    csu = PLANS / "csu-gi-2025.yaml"
+    load_plan_text(csu.read_text(), str(csu))
+    with pytest.raises(FileProblems) as caught:
+        load(
+            "approved", "  - {indicator: students, entity: csu-fresno, period: 2018/19, value: 1}\n"
+        )
+    assert "'csu-fresno' is not in the federation of plan imt-2018-2022" in str(caught.value)
+
+
+def test_a_percentage_written_as_a_fraction_is_refused_where_it_shows(db):
+    from jalon.conftest import PLANS, load_plan_text
+
+    csu = PLANS / "csu-gi-2025.yaml"
+    load_plan_text(csu.read_text(), str(csu))
+    text = "jalon: 1\nplan: csu-gi-2025\nsource: csu-2018-release\nstate: approved\nvalues:\n"
+    with pytest.raises(FileProblems) as caught:
+        store_values(
+            text + "  - {indicator: first-time-6yr, entity: csu, period: '2019', value: 0.62}\n",
+            "v.yaml",
+        )
+    assert "0.62 looks like a fraction, but 'first-time-6yr' writes its figures as" in str(
+        caught.value
+    )
+    assert Value.objects.count() == 0
+
+
+def test_history_names_the_file_and_who_never_a_server_path(imt_plan):
+    store_values(
+        "jalon: 1\nplan: imt-2018-2022\nsource: press-release\nstate: approved\nvalues:\n"
+        + students(13500),
+        "/srv/secret/uploads/figures.yaml",
+        actor_label="cli:alice",
+    )
+    assert Value.objects.get(period="2018/19").recorded_via == "figures.yaml · cli:alice"
+    withdraw_figure("imt-2018-2022", "students", "imt", "2018/19", "typo", actor_label="cli:bob")
+    assert Value.objects.current().get(period="2018/19").recorded_via == "command line · cli:bob"
