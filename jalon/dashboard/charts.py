@@ -4,6 +4,7 @@ The browser draws them with the bundle that vl-convert makes offline; the same
 specification renders to SVG for reports. Every chart has its data as a table too.
 """
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from jalon.dashboard.figures import Figure, missing
@@ -157,8 +158,13 @@ def indicator_chart(
         {"field": "period", "title": _("Period")},
         {"field": "value", "title": _("Value"), "format": ",.4~g"},
     ]
+    english = (get_language() or "").startswith("en")
     rules = [
-        {"period": b["period"], "label": _("Break in series"), "note": b["note"]}
+        {
+            "period": b["period"],
+            "label": _("Break in series"),
+            "note": (b.get("note_en") if english else None) or b["note"],
+        }
         for b in breaks
         if b["period"] in periods
     ]

@@ -58,12 +58,12 @@ def format_figure(value, indicator, *, digits: int | None = None) -> str:
     return f"{text} %" if indicator.is_share else text
 
 
-def format_change(value, indicator) -> str:
-    """Return a difference of two figures, signed: +1,200 / −7,000 / −3.5 %."""
-    if missing(value):
-        return "—"
-    text = format_figure(abs(value), indicator)
-    return ("+" if value >= 0 else "−") + text
+def format_difference(value, indicator) -> str:
+    """Return a difference of two figures: 7,000; for shares, in percentage points."""
+    if missing(value) or not indicator.is_share:
+        return format_figure(value, indicator)
+    points = _number(float(value) * indicator.percent_factor, indicator.decimals)
+    return _("%(points)s points") % {"points": points.replace("-", "−")}
 
 
 def format_rate(rate) -> str:
@@ -243,6 +243,11 @@ class Figure:
         )
 
     @property
+    def fresh_reporting(self) -> int:
+        """Return how many members reported a figure of their own for the period."""
+        return self.reporting - self.carried_members
+
+    @property
     def coverage_complete(self) -> bool:
         """Return whether every member expected here has a figure (reported or carried)."""
         return self.expected_reporting > 0 and self.reporting >= self.expected_reporting
@@ -370,7 +375,7 @@ class Figure:
             "target": format_figure(self.target, self.indicator),
             "period": self.target_period.code,
             "rate": format_rate(self.required_rate),
-            "per_year": format_figure(self.required_per_year, self.indicator),
+            "per_year": format_difference(self.required_per_year, self.indicator),
         }
         text = (
             _("Reaching %(target)s in %(period)s takes %(rate)s a year (%(per_year)s a year)")
@@ -400,7 +405,7 @@ def outcome_sentence(indicator, outcome: float, target: float, period: Period, m
         "period": period.code,
         "actual": format_figure(outcome, indicator),
         "target": format_figure(target, indicator),
-        "gap": format_figure(abs(gap), indicator),
+        "gap": format_difference(abs(gap), indicator),
         "relative": format_rate(gap / abs(target)) if target else "—",
     }
     if met:

@@ -67,6 +67,8 @@ class Page:
             "submitted": self.submitted,
             "members_title": self.plan.members_title,
             "members_noun": self.plan.member_noun(2),
+            "member_noun_one": self.plan.member_noun(1),
+            "member_title": self.plan.member_noun(1)[:1].upper() + self.plan.member_noun(1)[1:],
             "has_examples": self.has_examples(),
             "crumbs": crumbs + extra.pop("crumbs", []),
             "query": self.query_string(),
@@ -205,7 +207,9 @@ def overview(request, plan):
     ):
         cards[kind] = [_card(item, figures, project_statuses) for item in items]
     warnings = [
-        f for f in figures.values() if f.coverage_incomplete and f.indicator.kind != "qualitative"
+        f
+        for f in figures.values()
+        if (f.coverage_incomplete or f.carried_members) and f.indicator.kind != "qualitative"
     ]
     discrepancies = [f for f in figures.values() if f.discrepancy]
     return render(

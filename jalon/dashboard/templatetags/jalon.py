@@ -3,7 +3,6 @@ from django import template
 from jalon.dashboard.figures import (
     PROJECT_STATUS_LABELS,
     STATUS_LABELS,
-    format_change,
     format_figure,
     format_percent,
     format_rate,
@@ -16,12 +15,6 @@ register = template.Library()
 def figure(value, indicator):
     """Return a figure of ``indicator`` in the active language; "no data" where there is none."""
     return format_figure(value, indicator)
-
-
-@register.filter
-def change(value, indicator):
-    """Return a signed difference of two figures of ``indicator``: +1,200 / −7,000."""
-    return format_change(value, indicator)
 
 
 @register.filter

@@ -105,7 +105,7 @@ def test_a_contributor_stays_in_scope(personas):
     assert get(contributor, f"{BASE}/indicators/students/?entity=imt-mines-ales").status_code == 200
     page = get(contributor, f"{BASE}/indicators/students/").content.decode()
     assert "/schools/imt-atlantique/" not in page and "/schools/imt-mines-ales/" in page
-    assert "8 other members' figures are outside your scope." in page
+    assert "8 other schools have figures outside your scope." in page
     schools = get(contributor, f"{BASE}/schools/").content.decode()
     assert "IMT Mines Alès" in schools and "Télécom Paris" not in schools
 

@@ -91,7 +91,8 @@ def test_a_share_of_the_institute_only_where_the_total_means_it(personas):
     page = get(personas["contributor"], f"{BASE}/schools/imt-mines-ales/").content.decode()
     courses = page.split("Courses taught in English")[1].split("</tr>")[0]
     assert "1 of 9 schools reported: a share of a partial total means nothing" in courses
-    assert "100" not in courses.split("only")[0].rsplit("</td>", 2)[-1]
+    share_cell = courses.rsplit('<td class="num">', 1)[1]
+    assert "%" not in share_cell.split("<br>")[0]  # no 100 %: a dash and why
     students = page.split(">Students<")[1].split("</tr>")[0]
     assert "%" in students.rsplit("<td", 1)[1]  # every school reported: a share
 
@@ -145,7 +146,7 @@ def test_carried_figures_are_marked_and_counted_apart(personas, capsys):
     load_plan_text(text, "carry.yaml")
     withdraw_figure(PLAN, "students", "eurecom", "2021/22", "not reported yet")
     page = get(personas["steward"], STUDENTS).content.decode()
-    assert "Coverage: 9 of 9 schools reported. Of them, 1 is carried forward" in page
+    assert "Coverage: 8 of 9 schools reported. 1 more is carried forward" in page
     eurecom = page.split(">EURECOM</a>")[1].split("</tr>")[0]
     assert "carried, 1 period old" in eurecom
     call_command("status", "--plan", PLAN)
@@ -167,3 +168,12 @@ def test_a_target_past_the_horizon_is_shown_charted_and_said_so(personas):
     targets = chart_of(page)["layer"][-1]["data"]["values"]
     assert {t["period"] for t in targets} == {"2039/40", "2024/25"}
     assert "70,363 against 48,773 expected" in page  # net zero's path, not the 2025 level's
+
+
+def test_a_period_before_the_figures_knows_nothing_of_them(personas):
+    page = get(personas["viewer"], STUDENTS + "?year=2013").content.decode()
+    head = page.split("</section>")[0]
+    assert "No figure for this period." in head
+    assert "Forecast for" not in head and "Estimate of the figure" not in head
+    overview = get(personas["viewer"], f"{BASE}/?year=2013").content.decode()
+    assert "Probability of reaching it" not in overview

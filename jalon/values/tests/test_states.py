@@ -272,3 +272,40 @@ def test_history_names_the_file_and_who_never_a_server_path(imt_plan):
     assert Value.objects.get(period="2018/19").recorded_via == "figures.yaml · cli:alice"
     withdraw_figure("imt-2018-2022", "students", "imt", "2018/19", "typo", actor_label="cli:bob")
     assert Value.objects.current().get(period="2018/19").recorded_via == "command line · cli:bob"
+
+
+CARRY_PLAN = """\
+jalon: 1
+plan: {code: staff-plan, name: Staff, organisation: root, horizon: [2019, 2022]}
+sources: [{code: doc, title: A document}]
+entities:
+  - {code: root, name: Root, kind: institute}
+  - {code: school-a, name: School A, kind: school, parent: root}
+  - {code: school-b, name: School B, kind: school, parent: root}
+indicators:
+  - {code: staff, name: Staff, unit: people, count: true, frequency: year, polarity: up, kind: amount, across: sum, over_time: stock, carry_forward: 1}
+"""
+
+
+def test_a_carried_figure_keeps_the_marks_of_the_figure_it_repeats(db):
+    from jalon.conftest import load_plan_text
+
+    plan = load_plan_text(CARRY_PLAN, "staff.yaml").plan
+    head = "jalon: 1\nplan: staff-plan\nsource: doc\nstate: {state}\nvalues:\n"
+    store_values(
+        head.format(state="approved")
+        + "  - {indicator: staff, entity: school-a, period: '2020', value: 100}\n"
+        + "  - {indicator: staff, entity: school-a, period: '2021', value: 110}\n",
+        "a.yaml",
+    )
+    store_values(
+        head.format(state="submitted")
+        + "  - {indicator: staff, entity: school-b, period: '2020', value: 50}\n",
+        "b.yaml",
+    )
+    pe = evaluate_plan(plan, include_submitted=True)
+    result = pe.result("staff")
+    root, b = pe.tree.codes.index("root"), pe.tree.codes.index("school-b")
+    at_2021 = [p.code for p in result.periods].index("2021")
+    assert result.figure[root, at_2021] == 160 and result.carried[b, at_2021] == 1
+    assert pe.unapproved["staff"][b, at_2021] and pe.unapproved["staff"][root, at_2021]
