@@ -100,7 +100,7 @@ def break_note(indicator, period: Period) -> str:
     return next((b.get("note_en") or b["note"] for b in found), "")
 
 
-def method_note(indicator, outlook, row: int, periods: list[Period]) -> str:
+def method_note(indicator, outlook, row: int, standing: Period | None) -> str:
     """Return how the forecast at ``row`` was made: the figures used, interval, bounds, break."""
     f = outlook.forecast
     n = int(f.n_points[row])
@@ -125,8 +125,8 @@ def method_note(indicator, outlook, row: int, periods: list[Period]) -> str:
             f"; only the figures since the break in series in {outlook.since.code}"
             f" ({break_note(indicator, outlook.since)})"
         )
-    if outlook.at is not None:
-        text += f"; figures up to {outlook.at.code} only"
+    if standing is not None:
+        text += f"; figures up to {standing.code} only"
     return text[:1].upper() + text[1:] + "."
 
 
@@ -272,7 +272,7 @@ class Command(BaseCommand):
                 forecast += f" [{fmt(f.low[row], indicator)}–{fmt(f.high[row], indicator)}]"
             if forecast_ex:
                 forecast = mark(forecast, "ex")
-            method = method_note(indicator, outlook, row, r.periods)
+            method = method_note(indicator, outlook, row, period)
         elif outlook.since is not None:
             method = (
                 f"none: no figure since the break in series in {outlook.since.code}"
