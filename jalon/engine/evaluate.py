@@ -738,18 +738,19 @@ def evaluate(inp: EvaluationInput, *, at: Mapping[str, Period] | None = None) ->
 
     - `figure`: the figure of record (own where entered, else consolidated by the
       indicator's rule; a ratio from its parts' figures; a formula on its operands'
-      figures). A CUMULATIVE indicator's figure is the running total of its flows since
-      the primary target's baseline period (0 there, NaN before), so it compares with a
-      target such as "500 start-ups over the plan".
+      figures). A stock with a carry-forward rule first fills a member's missing figure
+      with its last one (`carried`: its age). A CUMULATIVE indicator's figure is the
+      running total of its flows since the baseline of the entity's primary target (or
+      its nearest ancestor's; 0 there, NaN before), so it compares with a target such as
+      "500 start-ups over the plan".
     - `pro_forma`: the figure with merged entities' series extended back (additive
       amounts only); baselines, forecasts and growth rates use it.
-    - the primary target at each entity: baseline (measured where not given), absolute
-      target (a relative one resolved from the baseline), trajectory `expected`, and
-      `status` / `progress` (see status.assess; a level or band applies from the
-      baseline period on).
-    - `forecast` at each entity's target period (else the last period), and the growth
-      still required against the historical one, from the figures known as of `at`
-      (per indicator code; default: all periods).
+    - `targets`: every target, each judged on its own path (through its milestones, which
+      bind): expected value, status, progress and achievement at every period. The
+      entity's primary target (its only one, if it has one) drives the (E, P) arrays.
+    - `outlook`: forecasts at each target period (else the last period), outcomes, and
+      the growth still required against the historical one, from the figures known as of
+      `at` (per indicator code; default: all periods). See `outlook`.
 
     Qualitative indicators have no figures here: statuses are no_target.
     """
