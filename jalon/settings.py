@@ -4,6 +4,9 @@
   a SQLite file ``jalon.sqlite3`` in the data folder.
 - JALON_DATA_DIR: the data folder (default ``./var``): database, secret key, static files.
 - JALON_DEBUG, JALON_ALLOWED_HOSTS, JALON_SECRET_KEY.
+- JALON_EMAIL_HOST (with JALON_EMAIL_PORT, JALON_EMAIL_USER, JALON_EMAIL_PASSWORD,
+  JALON_EMAIL_TLS): the SMTP server for invitations and reminders; without it, e-mails
+  are printed on the console. JALON_EMAIL_FROM: their sender.
 """
 
 import os
@@ -26,6 +29,17 @@ def envbool(name: str, default: bool) -> bool:
     if raw.lower() in {"0", "false", "no", "off"}:
         return False
     raise ImproperlyConfigured(f"{name}={raw!r}: expected one of 1, 0, true, false, yes, no.")
+
+
+def envint(name: str, default: int) -> int:
+    """Return the whole-number environment variable ``name``; refuse anything else."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r}: expected a whole number.") from None
 
 
 def database_from_url(url: str, data_dir: Path) -> dict:
@@ -106,6 +120,7 @@ INSTALLED_APPS = [
     "jalon.values",
     "jalon.access",
     "jalon.dashboard",
+    "jalon.people",
 ]
 
 MIDDLEWARE = [
@@ -171,6 +186,20 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Invitations and password resets go by e-mail: SMTP where a server is named, else the
+# console (the demo's), so that nothing is sent by surprise.
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if os.environ.get("JALON_EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("JALON_EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("JALON_EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("JALON_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("JALON_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = envbool("JALON_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("JALON_EMAIL_FROM", "jalon@localhost")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

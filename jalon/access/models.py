@@ -1,11 +1,16 @@
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 
 from jalon.access.choices import Role
+from jalon.audit.models import AuditEvent
 from jalon.organisation.models import Entity
 from jalon.plans.models import Plan
+
+
+class AccessError(ValueError):
+    """A grant or a revocation that cannot be: said in a sentence, nothing written."""
 
 
 class Access(models.Model):
@@ -37,6 +42,70 @@ class Access(models.Model):
     @property
     def is_steward(self) -> bool:
         return self.role == Role.STEWARD
+
+    @classmethod
+    def grant(cls, user, plan: Plan, role: str, entity: Entity | None = None, *, by=None, label=""):
+        """Return the user's access to the plan, given or changed to ``role`` (and entity).
+
+        A contributor reports for one entity of the plan's federation; a steward and a
+        viewer read it all. A plan always keeps a steward. Recorded in the audit trail.
+        """
+        if role not in Role.values:
+            raise AccessError(f"'{role}' is no role: expected one of {', '.join(Role.values)}")
+        if role == Role.CONTRIBUTOR:
+            if entity is None:
+                raise AccessError("a contributor reports for an entity: name it")
+            if not Entity.objects.within(plan.organisation).filter(pk=entity.pk).exists():
+                raise AccessError(f"'{entity.code}' is not in the federation of plan {plan.code}")
+        elif entity is not None:
+            raise AccessError(f"a {role} reads the whole plan: no entity goes with the role")
+        with transaction.atomic():
+            before = cls.objects.select_for_update().filter(user=user, plan=plan).first()
+            if before and before.role == Role.STEWARD and role != Role.STEWARD:
+                cls._keep_a_steward(plan, user)
+            access, _ = cls.objects.update_or_create(
+                user=user, plan=plan, defaults={"role": role, "entity": entity}
+            )
+            AuditEvent.record(
+                "access.grant",
+                "access",
+                f"{user.get_username()} @ {plan.code}",
+                actor=by,
+                label=label,
+                role=role,
+                entity=entity.code if entity else None,
+                before=before.role if before else None,
+            )
+        return access
+
+    @classmethod
+    def revoke(cls, user, plan: Plan, *, by=None, label="") -> None:
+        """Take away the user's access to the plan (never its last steward's); audited."""
+        with transaction.atomic():
+            access = cls.objects.select_for_update().filter(user=user, plan=plan).first()
+            if access is None:
+                raise AccessError(f"{user.get_username()} has no access to plan {plan.code}")
+            if access.role == Role.STEWARD:
+                cls._keep_a_steward(plan, user)
+            access.delete()
+            AuditEvent.record(
+                "access.revoke",
+                "access",
+                f"{user.get_username()} @ {plan.code}",
+                actor=by,
+                label=label,
+                role=access.role,
+                entity=access.entity.code if access.entity_id else None,
+            )
+
+    @classmethod
+    def _keep_a_steward(cls, plan: Plan, leaving) -> None:
+        others = cls.objects.filter(plan=plan, role=Role.STEWARD).exclude(user=leaving)
+        if not others.exists():
+            raise AccessError(
+                f"{leaving.get_username()} is the last steward of plan {plan.code}:"
+                " make someone else steward first"
+            )
 
     def may_see_entity(self, entity: Entity) -> bool:
         """Return whether the entity's own figures are in this person's scope.

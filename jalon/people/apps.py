@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class PeopleConfig(AppConfig):
+    """Who may do what with a plan, on the web: access, invitations, passwords."""
+
+    name = "jalon.people"
+    label = "people"
