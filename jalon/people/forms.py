@@ -10,7 +10,8 @@ from jalon.organisation.models import Entity
 class AccessForm(forms.Form):
     """A role on the plan, with the entity a contributor reports for."""
 
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    # The least power by default: a steward is named on purpose.
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.VIEWER)
     entity = forms.ModelChoiceField(
         label=_("Entity (contributors)"),
         queryset=Entity.objects.none(),
