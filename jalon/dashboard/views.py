@@ -106,7 +106,7 @@ class Page:
         """Return the value revisions recorded by the page's moment that the reader may see."""
         values = Value.objects.all()
         if self.as_of:
-            values = values.filter(recorded_at__lte=self.moment())
+            values = values.known_by(self.moment())
         return self.without_others_drafts(values)
 
     def without_others_drafts(self, values):
@@ -285,9 +285,7 @@ def indicator_detail(request, plan, code):
     for verdict in fig.verdicts:
         verdict.source = sources.get(verdict.document)
 
-    recorded = (
-        Target.objects.filter(recorded_at__lte=page.moment()) if page.as_of else Target.objects
-    )
+    recorded = Target.objects.known_by(page.moment()) if page.as_of else Target.objects
     versions = list(
         recorded.filter(indicator=indicator, entity=entity)
         .select_related("entity", "document")

@@ -333,6 +333,9 @@ class Target(models.Model):
     note = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1)
     reason = models.TextField(blank=True)
+    # When the target became known: the file's date, else the plan's adoption for a first
+    # version; none: the moment it was stored.
+    published_at = models.DateTimeField(null=True, blank=True)
     recorded_at = models.DateTimeField(default=timezone.now)
     superseded_at = models.DateTimeField(null=True, blank=True)
 

@@ -251,6 +251,11 @@ class TargetDef(Strict):
     milestones: list[TargetPointDef] = []
     note: str | None = None
     reason: str | None = Field(None, description="Why this version differs from the last.")
+    published: dt.date | None = Field(
+        None,
+        description="When the target was made public (default: the plan's adoption for a first"
+        " version, else the load).",
+    )
 
 
 class MilestoneDef(Bilingual):

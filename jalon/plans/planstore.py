@@ -14,6 +14,7 @@ from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
 from jalon.audit.models import AuditEvent
+from jalon.core.revisions import day_start
 from jalon.core.yamlsource import FileProblems, Located, Problem
 from jalon.organisation.models import Entity, Grouping, Lineage, Membership
 from jalon.plans.models import (
@@ -94,6 +95,16 @@ def _member_noun(noun) -> dict:
         f"member_{form}": words.get(form) or ""
         for form in ("singular", "plural", "singular_en", "plural_en")
     }
+
+
+def _published(target: TargetDef, info, version: int):
+    """Return when a target's version became known: the file's date, else the plan's
+    adoption for a first version, else None (the moment it is stored)."""
+    if target.published:
+        return day_start(target.published)
+    if version == 1 and info.adopted_on:
+        return day_start(info.adopted_on)
+    return None
 
 
 def _target_content(target: TargetDef) -> dict:
@@ -439,7 +450,14 @@ def _store(pf: PlanFile, located: Located, filename: str, actor_label: str) -> L
         if current is not None:
             seen.add(current.pk)
         if current is not None and current.content() == content:
-            report.count("targets", "unchanged")
+            # When it became known is a date about the target, not a new target.
+            published = _published(t, info, current.version)
+            if current.published_at != published:
+                current.published_at = published
+                current.save(update_fields=["published_at"])
+                report.count("targets", "dated")
+            else:
+                report.count("targets", "unchanged")
             continue
         reason = (t.reason or "").strip()
         version = 1
@@ -459,9 +477,9 @@ def _store(pf: PlanFile, located: Located, filename: str, actor_label: str) -> L
                     )
                 )
                 continue
-            current.superseded_at = now
-            current.save(update_fields=["superseded_at"])
             version = current.version + 1
+            current.superseded_at = _published(t, info, version) or now
+            current.save(update_fields=["superseded_at"])
             report.target_changes.append(f"{key}: version {version}, because {reason}")
             report.count("targets", "changed")
         else:
@@ -478,6 +496,7 @@ def _store(pf: PlanFile, located: Located, filename: str, actor_label: str) -> L
             document=document,
             version=version,
             reason=reason,
+            published_at=_published(t, info, version),
             recorded_at=now,
             **content,
         )
@@ -817,8 +836,19 @@ def _export_target(t: Target, plan: Plan) -> dict:
             "milestones": t.milestones,
             "note": t.note,
             "reason": t.reason,
+            "published": _exported_date(t, plan),
         }
     )
+
+
+def _exported_date(target: Target, plan: Plan):
+    """Return the date a target's file says, where it is not what the file can omit."""
+    if target.published_at is None:
+        return None
+    day = timezone.localtime(target.published_at).date()
+    if target.version == 1 and day == plan.adopted_on:
+        return None
+    return day
 
 
 def _export_project(p: Project) -> dict:

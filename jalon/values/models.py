@@ -60,6 +60,7 @@ class Value(models.Model):
     comment = models.TextField(blank=True)
     state = models.CharField(max_length=10, choices=ValueState.choices, default=ValueState.DRAFT)
     revision = models.PositiveIntegerField(default=1)
+    published_at = models.DateTimeField(null=True, blank=True)  # when its source made it public
     recorded_at = models.DateTimeField(default=timezone.now)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
@@ -92,6 +93,11 @@ class Value(models.Model):
 
     def __str__(self):
         return f"{self.indicator.code} {self.entity.code} {self.period} = {self.number}"
+
+    @property
+    def known_at(self):
+        """Return when the figure became known: its publication, else its storing."""
+        return self.published_at or self.recorded_at
 
     @property
     def is_decision(self) -> bool:

@@ -16,6 +16,7 @@ them, marked "unapproved"; drafts never count; a withdrawn figure stops counting
 stays in the history with who, when and why.
 """
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
 from jalon.audit.models import AuditEvent
+from jalon.core.revisions import day_start
 from jalon.core.yamlsource import FileProblems, Located, Problem, read_yaml
 from jalon.engine.periods import PeriodError
 from jalon.organisation.models import Entity
@@ -55,6 +57,9 @@ class ValueRow(Strict):
     source: Code | None = None
     comment: str | None = Field(None, description="Required to withdraw a figure: why.")
     state: Literal[STATES] | None = Field(None, description="Default: the file's state.")
+    published: dt.date | None = Field(
+        None, description="When the figure was made public (default: the file's, else now)."
+    )
 
 
 class ValueFile(Strict):
@@ -66,6 +71,7 @@ class ValueFile(Strict):
         " when a reader asks for them; drafts never; withdrawn stops a figure counting."
     )
     note: str | None = None
+    published: dt.date | None = Field(None, description="When the figures were made public.")
     values: list[ValueRow]
 
 
@@ -81,9 +87,11 @@ class Entry:
     state: str
     where: tuple = ()  # the row's path in its file, to name it in a problem
     label: str = ""  # the figure in words: "students at imt for 2018/19"
+    published: dt.datetime | None = None  # when its source made it public
 
     def says(self) -> tuple:
-        return (self.number, self.text, self.source.pk if self.source else None, self.comment)
+        source = self.source.pk if self.source else None
+        return (self.number, self.text, source, self.comment, self.published)
 
 
 @dataclass
@@ -283,6 +291,20 @@ def _entries(parsed: ValueFile, plan: Plan, located: Located) -> tuple[list[Entr
             wrong = indicator.figure_problem(row.value)
             if wrong:
                 problems.append(located.problem((*at, "value"), wrong))
+        published = row.published or parsed.published
+        if published is not None and published > today:
+            problems.append(
+                located.problem(
+                    (*at, "published"), f"{published} is in the future: a figure is published"
+                )
+            )
+        elif published is not None and published < period.start:
+            problems.append(
+                located.problem(
+                    (*at, "published"),
+                    f"{published} is before {period.code} began: a figure is published after",
+                )
+            )
         key = (indicator.pk, entity.pk, period.code, member.pk if member else None)
         seen[key] += 1
         if seen[key] == 2:
@@ -302,6 +324,7 @@ def _entries(parsed: ValueFile, plan: Plan, located: Located) -> tuple[list[Entr
                 state=state,
                 where=at,
                 label=_key_text(indicator.code, entity.code, period.code, row.member),
+                published=day_start(published) if published else None,
             )
         )
     problems += _written_the_other_way(parsed, entries, indicators, located)
@@ -403,10 +426,12 @@ def record_revisions(
             ) or (proposal is None and settled and _says(decision) == entry.says()):
                 report.counts["unchanged"] += 1
                 continue
+        # The previous revision is in force until this one becomes known: when it is
+        # published, else now.
         replaced = [decision, proposal] if entry.state in DECISIONS else [proposal]
         for old in replaced:
             if old is not None:
-                old.superseded_at = now
+                old.superseded_at = entry.published or now
                 superseded.append(old)
         if latest is not None:
             report.counts["revised"] += 1
@@ -423,6 +448,7 @@ def record_revisions(
                 comment=entry.comment,
                 state=entry.state,
                 revision=latest.revision + 1 if latest else 1,
+                published_at=entry.published,
                 recorded_at=now,
                 recorded_by=actor,
                 recorded_via=via,
@@ -439,4 +465,4 @@ def record_revisions(
 
 
 def _says(value: Value) -> tuple:
-    return (value.number, value.text, value.source_id, value.comment)
+    return (value.number, value.text, value.source_id, value.comment, value.published_at)

@@ -125,8 +125,8 @@ def test_project_axis_lever_and_search(personas):
 def test_as_of_shows_the_past(personas):
     page = get(personas["viewer"], f"{BASE}/?as_of=2020-01-01").content.decode()
     assert "As known on" in page
-    # Nothing had been entered in Jalon by then: no figure, no target.
-    assert "badge-no_target" in page and "13,000" not in page
+    # What was public then: the examples of the 2019 census, not the 13,000 of 2021.
+    assert "2019/20" in page and "13,000" not in page
     bad = get(personas["viewer"], f"{BASE}/?as_of=yesterday")
     assert bad.status_code == 200 and "Enter a valid date" in bad.content.decode()
 
@@ -211,10 +211,19 @@ def test_a_breakdown_without_figures_draws_no_chart(personas):
     assert 'id="chart-programme"' not in page
 
 
-def test_as_of_pages_show_only_what_was_recorded_then(personas):
-    page = get(personas["viewer"], f"{BASE}/indicators/students/?as_of=2020-01-01").content.decode()
+def test_as_of_pages_show_what_was_published_then(personas):
+    # Mid-2017: the plan was not adopted yet; only the 2014 and 2016 figures were public.
+    page = get(personas["viewer"], f"{BASE}/indicators/students/?as_of=2017-06-01").content.decode()
     assert "No target at this entity." in page
-    assert "No value entered at Institut Mines-Télécom" in page
+    history = page.split('id="history-h"')[1]
+    assert "12,000" in history and "13,700" in history and "13,400" not in history
+    # Mid-2018: the strategy's target (adopted November 2017), not yet the state contract's
+    # (signed October 2018); the 13,400 of the January 2018 press release.
+    page = get(personas["viewer"], f"{BASE}/indicators/students/?as_of=2018-06-01").content.decode()
+    assert "20,000 · 2022/23" in page and "15,600" not in page
+    assert "13,400" in page.split('id="history-h"')[1]
+    page = get(personas["viewer"], f"{BASE}/indicators/students/?as_of=2019-01-01").content.decode()
+    assert "15,600 · 2022/23" in page
 
 
 def test_drafts_stay_with_stewards_and_their_contributor(personas):

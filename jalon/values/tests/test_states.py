@@ -1,5 +1,7 @@
 """Figures and their states: what counts, what waits beside it, what is withdrawn."""
 
+import datetime as dt
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -7,7 +9,7 @@ from django.core.management.base import CommandError
 from jalon.audit.models import AuditEvent
 from jalon.core.yamlsource import FileProblems
 from jalon.plans.models import Plan
-from jalon.values.evaluation import evaluate_plan
+from jalon.values.evaluation import end_of_day, evaluate_plan
 from jalon.values.models import Value
 from jalon.values.valuefile import store_values, withdraw_figure
 
@@ -309,3 +311,44 @@ def test_a_carried_figure_keeps_the_marks_of_the_figure_it_repeats(db):
     at_2021 = [p.code for p in result.periods].index("2021")
     assert result.figure[root, at_2021] == 160 and result.carried[b, at_2021] == 1
     assert pe.unapproved["staff"][b, at_2021] and pe.unapproved["staff"][root, at_2021]
+
+
+def test_a_figure_is_known_from_its_publication(imt_plan):
+    load("approved", students(13500, ", published: 2019-10-15"))
+    load("approved", students(13600, ", published: 2020-03-01, comment: audited"))
+    moments = {
+        "2019-10-01": None,  # not public yet
+        "2019-11-01": 13500,
+        "2020-04-01": 13600,  # the correction, once published
+    }
+    for day, expected in moments.items():
+        pe = evaluate_plan(Plan.objects.get(), as_of=end_of_day(dt.date.fromisoformat(day)))
+        result = pe.result("students")
+        column = [p.code for p in result.periods].index("2018/19")
+        value = result.figure[pe.tree.codes.index("imt"), column]
+        assert (None if value != value else value) == expected, day
+    with pytest.raises(FileProblems, match="is before 2018/19 began"):
+        load("approved", students(1, ", published: 2018-01-01"))
+    with pytest.raises(FileProblems, match="is in the future"):
+        load("approved", students(1, ", published: 2999-01-01"))
+
+
+def test_the_demo_as_of_2019_shows_what_was_known_then(imt_values):
+    pe = evaluate_plan(Plan.objects.get(), as_of=end_of_day(dt.date(2019, 1, 1)))
+    result = pe.result("students")
+    row = pe.tree.codes.index("imt")
+    known = [
+        p.code
+        for j, p in enumerate(result.periods)
+        if result.figure[row, j] == result.figure[row, j]
+    ]
+    assert known[-1] == "2018/19"  # the autumn 2018 census; not yet 2019/20's
+    assert result.target[row] == 20000  # adopted in November 2017
+
+    def documents(pe):
+        t = pe.result("students").targets
+        return sorted(str(t.document[k]) for k in range(len(t)) if t.row[k] == row)
+
+    assert documents(pe) == ["cop-2018-2022", "press-release"]  # signed in October 2018
+    before = evaluate_plan(Plan.objects.get(), as_of=end_of_day(dt.date(2018, 6, 1)))
+    assert documents(before) == ["press-release"]
