@@ -72,7 +72,17 @@ class ValueFile(Strict):
     )
     note: str | None = None
     published: dt.date | None = Field(None, description="When the figures were made public.")
-    values: list[ValueRow]
+    # Rows are checked one by one (ValueRow), so that one bad row hides no other problem.
+    values: list
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a person may write: the entities they report for, the states they may give."""
+
+    entities: frozenset[str] | None = None  # None: every entity of the plan
+    states: frozenset[str] = frozenset(STATES)
+    who: str = ""  # for the sentence: "you report for imt-mines-ales"
 
 
 @dataclass(frozen=True)
@@ -101,16 +111,18 @@ class ValuesReport:
     counts: Counter = field(default_factory=Counter)
 
     def summary(self) -> str:
-        """Return one line saying what was stored in which state."""
+        """Return one line: what is new, revised, unchanged, withdrawn, in which state.
+
+        "1 new, 2 revised, 3 unchanged, 1 withdrawn; stored as 2 approved, 1 submitted".
+        """
         c = self.counts
-        stored = sum(c[state] for state in STATES)
-        parts = [f"{c[state]} {state}" for state in STATES if c[state]]
-        text = f"stored {stored} revision{'s' if stored != 1 else ''}"
-        if parts:
-            text += f" ({', '.join(parts)})"
-        if c["revised"]:
-            text += f", {c['revised']} of them correcting a figure already there"
-        return text + f"; {c['unchanged']} unchanged"
+        text = f"{c['new']} new, {c['revised']} revised, {c['unchanged']} unchanged"
+        if c["withdrawn"]:
+            text += f", {c['withdrawn']} withdrawn"
+        stored = [f"{c[state]} {state}" for state in STATES if c[state] and state != "withdrawn"]
+        if stored:
+            text += "; stored as " + ", ".join(stored)
+        return text
 
 
 def _key_text(indicator, entity, period: str, member: str | None) -> str:
@@ -147,21 +159,59 @@ def withdraw_figure(
 
 
 def store_data(
-    located: Located, filename: str, *, actor=None, actor_label: str = "", action: str = "import"
+    located: Located,
+    filename: str,
+    *,
+    actor=None,
+    actor_label: str = "",
+    action: str = "import",
+    plan: Plan | None = None,
+    scope: Scope = Scope(),  # noqa: B008 - frozen, so a shared default is safe
+    dry_run: bool = False,
 ) -> ValuesReport:
-    """Record the figures of a value file's data; raise FileProblems and write nothing on error."""
+    """Record the figures of a value file's data; raise FileProblems and write nothing on error.
+
+    Every problem is found in one pass: a row that breaks the schema is said and left
+    aside, and every other row is still checked against the plan. ``plan`` (when the file
+    comes from a plan's page) must be the one the data names, if it names one. With
+    ``dry_run``, nothing is kept: the report says what the import would do.
+    """
+    data = located.data if isinstance(located.data, dict) else {}
+    header = {k: v for k, v in data.items() if k != "values"} | {"values": []}
+    problems: list[Problem] = []
     try:
-        parsed = ValueFile.model_validate(located.data)
+        parsed = ValueFile.model_validate(header)
     except PydanticValidationError as error:
-        raise FileProblems(
-            filename, [_pydantic_problem(located, e) for e in error.errors()]
-        ) from None
-    plan = Plan.objects.filter(code=parsed.plan).first()
+        problems += [_pydantic_problem(located, e) for e in error.errors()]
+        parsed = None
+    raw = data.get("values")
+    if not isinstance(located.data, dict):
+        problems.append(located.problem((), "the file must be a mapping of keys"))
+    elif not isinstance(raw, list):
+        problems.append(located.problem(("values",), "values: a list of figures is expected"))
+    rows = []
+    for n, item in enumerate(raw if isinstance(raw, list) else []):
+        try:
+            rows.append((n, ValueRow.model_validate(item)))
+        except PydanticValidationError as error:
+            for e in error.errors():
+                e = dict(e, loc=("values", n, *e["loc"]))
+                problems.append(_pydantic_problem(located, e))
+    if parsed is None:
+        raise FileProblems(filename, problems)
     if plan is None:
-        raise FileProblems(
-            filename, [located.problem(("plan",), f"no plan has the code '{parsed.plan}'")]
+        plan = Plan.objects.select_related("organisation").filter(code=parsed.plan).first()
+        if plan is None:
+            raise FileProblems(
+                filename,
+                [*problems, located.problem(("plan",), f"no plan has the code '{parsed.plan}'")],
+            )
+    elif parsed.plan != plan.code:
+        problems.append(
+            located.problem(("plan",), f"this file is for plan '{parsed.plan}', not {plan.code}")
         )
-    entries, problems = _entries(parsed, plan, located)
+    entries, found = _entries(parsed, rows, plan, located, scope)
+    problems += found
     if problems:
         raise FileProblems(filename, problems)
     with transaction.atomic():
@@ -169,6 +219,9 @@ def store_data(
         report, problems = record_revisions(plan, entries, located, actor=actor, via=via[-100:])
         if problems:
             raise FileProblems(filename, problems)
+        if dry_run:
+            transaction.set_rollback(True)
+            return report
         AuditEvent.record(
             f"values.{action}",
             "plan",
@@ -186,8 +239,10 @@ def store_data(
     return report
 
 
-def _entries(parsed: ValueFile, plan: Plan, located: Located) -> tuple[list[Entry], list[Problem]]:
-    """Return the file's rows resolved to entries, and every problem found in them."""
+def _entries(
+    parsed: ValueFile, rows: list, plan: Plan, located: Located, scope: Scope
+) -> tuple[list[Entry], list[Problem]]:
+    """Return the rows (index, ValueRow) resolved to entries, and every problem in them."""
     problems: list[Problem] = []
     indicators = {i.code: i for i in plan.indicators.all()}
     entities = {e.code: e for e in Entity.objects.within(plan.organisation)}
@@ -209,11 +264,23 @@ def _entries(parsed: ValueFile, plan: Plan, located: Located) -> tuple[list[Entr
     entries = []
     seen = Counter()
     today = timezone.localdate()
-    for n, row in enumerate(parsed.values):
+    for n, row in rows:
         at = ("values", n)
         indicator = indicators.get(row.indicator)
         entity = entities.get(row.entity)
         state = row.state or parsed.state
+        if state not in scope.states:
+            allowed = ", ".join(sorted(scope.states))
+            problems.append(
+                located.problem((*at, "state"), f"you may give figures as {allowed}, not {state}")
+            )
+        if entity is not None and scope.entities is not None and entity.code not in scope.entities:
+            problems.append(
+                located.problem(
+                    (*at, "entity"), f"'{entity.code}' is outside your scope: {scope.who}"
+                )
+            )
+            continue
         if indicator is None:
             problems.append(
                 located.problem((*at, "indicator"), f"the plan has no indicator '{row.indicator}'")
@@ -433,8 +500,8 @@ def record_revisions(
             if old is not None:
                 old.superseded_at = entry.published or now
                 superseded.append(old)
-        if latest is not None:
-            report.counts["revised"] += 1
+        if entry.state != "withdrawn":
+            report.counts["revised" if latest is not None else "new"] += 1
         report.counts[entry.state] += 1
         new.append(
             Value(

@@ -67,7 +67,7 @@ def test_demo_prepares_twice_and_prints_a_working_account(db, capsys):
     call_command("demo", "--no-serve")
     call_command("demo", "--no-serve")
     out = capsys.readouterr().out
-    assert "stored 0 revisions; 16 unchanged" in out  # the second run changes nothing
+    assert "0 new, 0 revised, 16 unchanged" in out  # the second run changes nothing
     line = [x for x in out.splitlines() if x.startswith("Demo account: steward / ")][-1]
     password = line.split(" / ")[1].split()[0]
     assert authenticate(username="steward", password=password) is not None

@@ -52,7 +52,7 @@ def test_a_draft_correction_never_hides_the_approved_figure(imt_plan):
 
 def test_only_approved_figures_count_unless_submitted_ones_are_asked_for(imt_plan):
     report = load("submitted", students(14000))
-    assert report.summary() == "stored 1 revision (1 submitted); 0 unchanged"
+    assert report.summary() == "1 new, 0 revised, 0 unchanged; stored as 1 submitted"
     value, _ = figure_2018()
     assert value != value  # no data: nothing approved yet
     assert figure_2018(include_submitted=True) == (14000, True)  # counted, marked unapproved
@@ -69,7 +69,7 @@ def test_a_file_says_the_state_of_its_figures(imt_plan):
         students(13500)
         + "  - {indicator: students, entity: imt, period: 2019/20, value: 1, state: draft}\n",
     )
-    assert report.summary() == "stored 2 revisions (1 draft, 1 approved); 0 unchanged"
+    assert report.summary() == "2 new, 0 revised, 0 unchanged; stored as 1 draft, 1 approved"
 
 
 def test_a_withdrawn_figure_stops_counting_and_stays_in_the_history(imt_plan):
@@ -83,9 +83,7 @@ def test_a_withdrawn_figure_stops_counting_and_stays_in_the_history(imt_plan):
         "  - {indicator: students, entity: imt, period: 2018/19, comment: counted twice}\n",
         "withdraw.yaml",
     )
-    assert report.summary() == (
-        "stored 1 revision (1 withdrawn), 1 of them correcting a figure already there; 0 unchanged"
-    )
+    assert report.summary() == "0 new, 0 revised, 0 unchanged, 1 withdrawn"
     value, _ = figure_2018(include_submitted=True)
     assert value != value
     history = list(Value.objects.filter(period="2018/19").order_by("revision"))
@@ -103,7 +101,7 @@ def test_a_withdrawn_figure_stops_counting_and_stays_in_the_history(imt_plan):
         "withdrawn",
         "  - {indicator: students, entity: imt, period: 2018/19, comment: counted twice}\n",
     )
-    assert again.summary() == "stored 0 revisions; 1 unchanged"
+    assert again.summary() == "0 new, 0 revised, 1 unchanged"
     with pytest.raises(FileProblems) as caught:
         load("withdrawn", "  - {indicator: students, entity: imt, period: 2019/20, comment: x}\n")
     assert caught.value.problems[0].format("v.yaml") == (
