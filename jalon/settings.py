@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "jalon.access",
     "jalon.dashboard",
     "jalon.people",
+    "jalon.collection",
 ]
 
 MIDDLEWARE = [

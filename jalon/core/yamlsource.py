@@ -10,15 +10,36 @@ Path = tuple[str | int, ...]
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One thing wrong in a file, at a line and column (1-based), in a plain sentence."""
+    """One thing wrong in a file, at a line and column (1-based), in a plain sentence.
+
+    In a spreadsheet the line is the row as the spreadsheet numbers it (the header is row
+    1), and the problem names its sheet and its column's header too.
+    """
 
     line: int
     column: int
     message: str
+    sheet: str = ""
+    header: str = ""  # the column's name in a spreadsheet; "" for a text file
 
     def format(self, filename: str) -> str:
-        """Return ``file:line:column: message``, the form editors and terminals link."""
-        return f"{filename}:{self.line}:{self.column}: {self.message}"
+        """Return ``file:line:column: message``, the form editors and terminals link; in a
+        spreadsheet, ``file, sheet S, row R, column C (header): message``."""
+        if not self.header and not self.sheet:
+            return f"{filename}:{self.line}:{self.column}: {self.message}"
+        sheet = f", sheet {self.sheet}" if self.sheet else ""
+        header = f" ({self.header})" if self.header else ""
+        letter = column_letter(self.column)
+        return f"{filename}{sheet}, row {self.line}, column {letter}{header}: {self.message}"
+
+
+def column_letter(column: int) -> str:
+    """Return a spreadsheet's name for a column: 1 → A, 27 → AA."""
+    letters = ""
+    while column > 0:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters or "A"
 
 
 class FileProblems(Exception):

@@ -129,9 +129,13 @@ def _key_text(indicator, entity, period: str, member: str | None) -> str:
     return f"{indicator} at {entity} for {period}" + (f" ({member})" if member else "")
 
 
-def store_values(text: str, filename: str, *, actor=None, actor_label: str = "") -> ValuesReport:
+def store_values(
+    text: str, filename: str, *, actor=None, actor_label: str = "", dry_run: bool = False
+) -> ValuesReport:
     """Import the figures in ``text``; raise FileProblems and write nothing on any error."""
-    return store_data(read_yaml(text, filename), filename, actor=actor, actor_label=actor_label)
+    return store_data(
+        read_yaml(text, filename), filename, actor=actor, actor_label=actor_label, dry_run=dry_run
+    )
 
 
 def withdraw_figure(

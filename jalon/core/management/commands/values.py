@@ -1,7 +1,10 @@
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 
 from jalon.core.management.commands.plan import actor, read_text
 from jalon.core.yamlsource import FileProblems
+from jalon.plans.models import Plan
 from jalon.values.valuefile import store_values, withdraw_figure
 
 
@@ -14,6 +17,22 @@ class Command(BaseCommand):
             "load", help="Import the figures of a value file: all or nothing, in their states."
         )
         load.add_argument("file")
+        imported = sub.add_parser(
+            "import",
+            help="Import figures from a CSV, XLSX or YAML value file: all or nothing, every"
+            " problem found in one pass, with its row and column.",
+        )
+        imported.add_argument("file")
+        imported.add_argument("--plan", help="The plan (default: the only one; YAML names it).")
+        imported.add_argument(
+            "--state",
+            choices=["draft", "submitted", "approved", "withdrawn"],
+            help="The state of rows that give none (a spreadsheet may have a state column).",
+        )
+        imported.add_argument("--source", help="The source of rows that give none.")
+        imported.add_argument(
+            "--dry-run", action="store_true", help="Say what would change; write nothing."
+        )
         withdraw = sub.add_parser(
             "withdraw",
             help="Withdraw a figure (entered by mistake, or a reporter that should not count):"
@@ -29,6 +48,8 @@ class Command(BaseCommand):
     def handle(self, *args, action, **options):
         if action == "withdraw":
             return self.withdraw(**options)
+        if action == "import":
+            return self.import_file(**options)
         file = options["file"]
         text = read_text(file)
         try:
@@ -52,3 +73,39 @@ class Command(BaseCommand):
             self.stdout.write(f"Withdrawn: {what}, because {reason}.")
         else:
             self.stdout.write(f"{what} was already withdrawn: nothing changed.")
+
+    def import_file(self, *, file, plan, state, source, dry_run, **options):
+        from jalon.collection.sheets import import_figures
+
+        path = Path(file)
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise CommandError(f"{file}: {error.strerror}") from None
+        try:
+            if path.suffix.casefold() in (".yaml", ".yml"):
+                report = store_values(read_text(file), file, actor_label=actor(), dry_run=dry_run)
+            else:
+                report = import_figures(
+                    file,
+                    data,
+                    self.plan(plan),
+                    state=state,
+                    source=source,
+                    actor_label=actor(),
+                    dry_run=dry_run,
+                )
+        except FileProblems as problems:
+            self.stderr.write(str(problems))
+            raise CommandError(f"{file}: nothing was imported.", returncode=1) from None
+        verb = "would import" if dry_run else "imported"
+        self.stdout.write(f"{file}: {verb}: {report.summary()}.")
+
+    def plan(self, code: str | None) -> Plan:
+        plans = Plan.objects.select_related("organisation")
+        found = list((plans.filter(code=code) if code else plans)[:2])
+        if not found:
+            raise CommandError(f"no plan has the code {code!r}" if code else "no plan is loaded")
+        if len(found) > 1:
+            raise CommandError("several plans are loaded: choose one with --plan")
+        return found[0]

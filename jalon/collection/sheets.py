@@ -1,0 +1,316 @@
+"""Figures in spreadsheets: CSV and XLSX read into the rows a value file holds.
+
+A sheet has a header row naming its columns by natural keys — `indicator`, `entity`,
+`period`, `value`, and optionally `member`, `state`, `comment`, `published`, `source` —
+by the plan's codes and period labels. Other columns (a template's unit, previous figure,
+target) are read by people, not by Jalon. Rows are numbered as the spreadsheet shows them:
+the header is row 1. The figures then go through the value files' own checks, all or
+nothing, every problem found in one pass (see values.valuefile.store_data).
+"""
+
+import csv
+import datetime as dt
+import io
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from python_calamine import CalamineError, CalamineWorkbook
+
+from jalon.core.yamlsource import FileProblems, Problem
+from jalon.values.valuefile import STATES, Scope, ValuesReport, store_data
+
+REQUIRED = ("indicator", "entity", "period", "value")
+OPTIONAL = ("member", "state", "comment", "published", "source")
+SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")
+LARGEST = 1e15  # a figure beyond this is a typing slip, not a measurement
+MAX_BYTES = 50 * 1024 * 1024
+
+
+@dataclass
+class Sheet:
+    """A sheet's header and its data rows, each with the row number the spreadsheet shows."""
+
+    name: str  # "" for a CSV file
+    header: list[str]
+    rows: list[tuple[int, list]] = field(default_factory=list)
+    decimal_comma: bool = False  # a CSV that Excel wrote with ';' writes 13,5 for 13.5
+
+    def columns(self) -> dict[str, int]:
+        """Return the index of each column Jalon reads, by its key."""
+        found = {}
+        for k, title in enumerate(self.header):
+            key = str(title).strip().casefold()
+            if key in REQUIRED + OPTIONAL and key not in found:
+                found[key] = k
+        return found
+
+
+class SheetLocated:
+    """Where a value of a sheet stands: the row and column of a file path of a value file.
+
+    It stands in for the YAML reader's Located, so the value files' checks name a sheet,
+    a row and a column instead of a line.
+    """
+
+    def __init__(self, data: dict, sheet: Sheet, rows: list[int]):
+        self.data = data
+        self.sheet = sheet
+        self.rows = rows  # the spreadsheet row of each figure, in order
+        self.columns = sheet.columns()
+
+    def problem(self, path, message: str, *, key: bool = False) -> Problem:
+        path = tuple(path)
+        row, column, header = 1, 1, ""
+        if len(path) >= 2 and path[0] == "values" and isinstance(path[1], int):
+            row = self.rows[path[1]]
+            if len(path) >= 3 and path[2] in self.columns:
+                column = self.columns[path[2]] + 1
+                header = self.sheet.header[column - 1]
+        elif path and path[0] in self.columns:
+            column = self.columns[path[0]] + 1
+            header = self.sheet.header[column - 1]
+        if message.startswith("values[") and ": " in message:
+            message = message.split(": ", 1)[1]  # the row and column say where already
+        return Problem(row, column, message, sheet=self.sheet.name, header=header or "—")
+
+    def at(self, path):
+        problem = self.problem(path, "")
+        return problem.line, problem.column
+
+    key_at = at
+
+
+def read_sheets(filename: str, data: bytes) -> list[Sheet]:
+    """Return the sheets of a CSV or spreadsheet file; raise FileProblems if unreadable."""
+    if len(data) > MAX_BYTES:
+        raise FileProblems(filename, [_whole(f"the file is larger than {MAX_BYTES // 2**20} MB")])
+    suffix = Path(filename).suffix.casefold()
+    if suffix in SPREADSHEETS:
+        return _read_workbook(filename, data)
+    if suffix == ".csv":
+        return [_read_csv(filename, data)]
+    raise FileProblems(
+        filename, [_whole("expected a .csv, .xlsx or .ods file, or a value file in YAML")]
+    )
+
+
+def _whole(message: str) -> Problem:
+    return Problem(1, 1, message, header="—")
+
+
+def _read_csv(filename: str, data: bytes) -> Sheet:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise FileProblems(
+            filename,
+            [
+                Problem(
+                    line,
+                    1,
+                    f"this is not UTF-8 text (byte {error.start}): save it as CSV UTF-8",
+                    header="—",
+                )
+            ],
+        ) from None
+    if "\x00" in text:
+        raise FileProblems(filename, [_whole("this is not a CSV file: it holds NUL bytes")])
+    # Excel writes ';' where ',' is the decimal mark (in French, among others).
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    try:
+        table = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as error:
+        raise FileProblems(filename, [_whole(f"this is not readable CSV: {error}")]) from None
+    sheet = _sheet("", table)
+    sheet.decimal_comma = delimiter == ";"
+    return sheet
+
+
+def _read_workbook(filename: str, data: bytes) -> list[Sheet]:
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheets = [
+            _sheet(name, book.get_sheet_by_name(name).to_python(skip_empty_area=False))
+            for name in book.sheet_names
+        ]
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except (CalamineError, Exception, BaseException) as error:
+        # A broken, encrypted or hostile file: the reader's errors are not all typed (a
+        # panic in its Rust core is a BaseException), and none may escape as a traceback.
+        raise FileProblems(
+            filename, [_whole(f"this spreadsheet cannot be read: {error}")]
+        ) from None
+    return sheets
+
+
+def _sheet(name: str, table: list[list]) -> Sheet:
+    header = [str(c).strip() if c is not None else "" for c in (table[0] if table else [])]
+    rows = [(n, list(cells)) for n, cells in enumerate(table[1:], start=2)]
+    return Sheet(name, header, rows)
+
+
+def _text(cell) -> str | None:
+    """Return a cell as text: a code, a period; a whole float (2018.0) loses its point."""
+    if cell is None or cell == "":
+        return None
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, dt.datetime | dt.date):
+        return cell.isoformat()
+    return str(cell).strip() or None
+
+
+def _number(cell, decimal_comma: bool):
+    """Return a cell as a number where it reads as one, else as it is (the check says why)."""
+    if isinstance(cell, bool):
+        return cell  # refused by the value checks: true is no figure
+    if isinstance(cell, int | float):
+        return None if isinstance(cell, float) and math.isnan(cell) else cell
+    text = str(cell).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    if not text:
+        return None
+    if decimal_comma:
+        text = text.replace(".", "").replace(",", ".") if "," in text else text
+    try:
+        return float(text)
+    except ValueError:
+        return str(cell).strip()
+
+
+def _date(cell):
+    if isinstance(cell, dt.datetime):
+        return cell.date()
+    if isinstance(cell, dt.date) or cell is None or cell == "":
+        return cell or None
+    return str(cell).strip()
+
+
+def import_figures(
+    filename: str,
+    data: bytes,
+    plan,
+    *,
+    state: str | None = None,
+    source: str | None = None,
+    actor=None,
+    actor_label: str = "",
+    scope: Scope = Scope(),  # noqa: B008 - frozen, so a shared default is safe
+    dry_run: bool = False,
+) -> ValuesReport:
+    """Import the figures of a CSV or spreadsheet file into ``plan``: all or nothing.
+
+    Every sheet whose header names the required columns is read; ``state`` and ``source``
+    apply to rows that do not say their own. Raise FileProblems, with sheet, row and
+    column, on any problem: nothing is written then.
+    """
+    sheets = [s for s in read_sheets(filename, data) if set(REQUIRED) <= set(s.columns())]
+    if not sheets:
+        found = read_sheets(filename, data)
+        first = found[0] if found else Sheet("", [])
+        missing = [c for c in REQUIRED if c not in first.columns()]
+        raise FileProblems(
+            filename,
+            [
+                Problem(
+                    1,
+                    1,
+                    "no sheet has the columns "
+                    + ", ".join(REQUIRED)
+                    + (f" (missing: {', '.join(missing)})" if first.header else " (it is empty)"),
+                    sheet=first.name,
+                    header="—",
+                )
+            ],
+        )
+    report = ValuesReport()
+    problems: list[Problem] = []
+    located = []
+    for sheet in sheets:
+        columns = sheet.columns()
+        values, rows = [], []
+        for number, cells in sheet.rows:
+            cell = {key: cells[k] if k < len(cells) else None for key, k in columns.items()}
+            if all(v in (None, "") for v in cell.values()):
+                continue  # an empty row
+            row_state = _text(cell.get("state")) or state
+            if cell.get("value") in (None, "") and row_state != "withdrawn":
+                continue  # a template's row left empty: no figure given
+            row = {
+                "indicator": _text(cell["indicator"]),
+                "entity": _text(cell["entity"]),
+                "period": _text(cell["period"]),
+            }
+            number_cell = _number(cell["value"], sheet.decimal_comma)
+            if row_state != "withdrawn":
+                row["value"] = number_cell
+            for key in ("member", "comment", "source", "state"):
+                if _text(cell.get(key)):
+                    row[key] = _text(cell.get(key))
+            if cell.get("published") not in (None, ""):
+                row["published"] = _date(cell.get("published"))
+            values.append(row)
+            rows.append(number)
+        where = SheetLocated({}, sheet, rows)
+        for n, row in enumerate(values):
+            if isinstance(row.get("value"), float) and abs(row["value"]) > LARGEST:
+                problems.append(
+                    where.problem(
+                        ("values", n, "value"), f"{row['value']:g} is too large to be a figure"
+                    )
+                )
+        if not state and any("state" not in row for row in values):
+            problems.append(
+                Problem(
+                    1,
+                    1,
+                    "say the state of the figures: a 'state' column, or a state for the file",
+                    sheet=sheet.name,
+                    header="—",
+                )
+            )
+        # Every row that gives no state takes the file's; rows that all give theirs make
+        # the file's default unused.
+        where.data = {"jalon": 1, "plan": plan.code, "values": values}
+        where.data["state"] = state if state in STATES else "draft"
+        if source:
+            where.data["source"] = source
+        located.append((sheet, where))
+    if problems:
+        raise FileProblems(filename, problems)
+    for _sheet, where in located:
+        try:
+            part = store_data(
+                where,
+                filename,
+                actor=actor,
+                actor_label=actor_label,
+                plan=plan,
+                scope=scope,
+                dry_run=True,
+            )
+        except FileProblems as error:
+            problems += error.problems
+        else:
+            report.counts.update(part.counts)
+    if problems:
+        raise FileProblems(filename, problems)
+    if dry_run:
+        return report
+    # Checked sheet by sheet above; now written together, all or nothing.
+    return _store_all(located, filename, plan, actor=actor, actor_label=actor_label, scope=scope)
+
+
+def _store_all(located, filename, plan, *, actor, actor_label, scope) -> ValuesReport:
+    report = ValuesReport()
+    with transaction.atomic():
+        for _sheet, where in located:
+            part = store_data(
+                where, filename, actor=actor, actor_label=actor_label, plan=plan, scope=scope
+            )
+            report.counts.update(part.counts)
+    return report
