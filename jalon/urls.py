@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("jalon.dashboard.urls")),
     path("", include("jalon.people.urls")),
+    path("", include("jalon.collection.urls")),
     path(
         "login/", auth_views.LoginView.as_view(template_name="dashboard/login.html"), name="login"
     ),

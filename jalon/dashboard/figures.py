@@ -14,7 +14,7 @@ from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
 from jalon.engine.forecast import LEVEL, WINDOW
-from jalon.engine.periods import Period, PeriodError
+from jalon.engine.periods import Period
 from jalon.engine.rollup import rollup_counts
 from jalon.values.evaluation import PlanEvaluation, derived_examples
 
@@ -82,17 +82,8 @@ def format_percent(value, digits: int = 0) -> str:
 
 
 def period_for_year(year: int | None, indicator) -> Period | None:
-    """Return the indicator's period for a calendar year, read as the plan file reads it.
-
-    2020 is the academic year 2020/21 for an academic indicator, the year itself for a
-    yearly one, and its last quarter or month for the finer frequencies.
-    """
-    if year is None:
-        return None
-    try:
-        return Period.containing(dt.date(year, 12, 31), indicator.frequency, indicator.start_month)
-    except PeriodError:
-        return None
+    """Return the indicator's period for a calendar year (see Indicator.period_of_year)."""
+    return None if year is None else indicator.period_of_year(year)
 
 
 @dataclass

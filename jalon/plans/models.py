@@ -1,3 +1,4 @@
+import datetime as dt
 import uuid
 
 from django.db import models
@@ -7,6 +8,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from jalon.core.revisions import RevisionQuerySet
+from jalon.engine.periods import Period, PeriodError
 from jalon.engine.rollup import project_status
 from jalon.organisation.models import Entity
 from jalon.plans.choices import (
@@ -245,6 +247,18 @@ class Indicator(Bilingual):
         if self.unit_en and (get_language() or "").startswith("en"):
             return self.unit_en
         return self.unit
+
+    def period_of_year(self, year: int):
+        """Return the indicator's period for a year, read as the plan file reads it.
+
+        2020 is the academic year 2020/21 for an academic indicator, the year itself for a
+        yearly one, and its last quarter or month for the finer frequencies; None where
+        that year is out of range.
+        """
+        try:
+            return Period.containing(dt.date(year, 12, 31), self.frequency, self.start_month)
+        except (PeriodError, ValueError):
+            return None
 
     @property
     def is_share(self) -> bool:

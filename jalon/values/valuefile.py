@@ -83,6 +83,7 @@ class Scope:
     entities: frozenset[str] | None = None  # None: every entity of the plan
     states: frozenset[str] = frozenset(STATES)
     who: str = ""  # for the sentence: "you report for imt-mines-ales"
+    locked: frozenset[tuple[str, str, str]] = frozenset()  # (indicator, entity, period) codes
 
 
 @dataclass(frozen=True)
@@ -319,6 +320,14 @@ def _entries(
                 )
             )
             continue
+        if (indicator.code, entity.code, period.code) in scope.locked:
+            problems.append(
+                located.problem(
+                    (*at, "period"),
+                    f"the round of {period.code} is closed: its figures are locked; a steward"
+                    " can reopen it",
+                )
+            )
         if not entity.exists_on(period.end):
             problems.append(
                 located.problem(
@@ -537,3 +546,51 @@ def record_revisions(
 
 def _says(value: Value) -> tuple:
     return (value.number, value.text, value.source_id, value.comment, value.published_at)
+
+
+def decide(
+    values: list[Value], state: str, comment: str = "", *, actor=None, label=""
+) -> ValuesReport:
+    """Approve submitted figures, or return them with a comment: each a new revision.
+
+    Approving makes the figure the figure of record (it supersedes the decision in force and
+    the submission); returning answers the submission with the steward's comment, which the
+    contributor sees beside the figure. Raise ValueError for a figure that is not submitted.
+    """
+    if state not in ("approved", "returned"):
+        raise ValueError(f"a steward approves or returns a figure, not {state}")
+    if state == "returned" and not comment.strip():
+        raise ValueError("returning a figure says why: give a comment")
+    entries = []
+    for value in values:
+        if value.state != "submitted" or value.superseded_at is not None:
+            raise ValueError(f"{value} is not a submitted figure in force")
+        entries.append(
+            Entry(
+                key=(value.indicator_id, value.entity_id, value.period, value.member_id),
+                number=value.number,
+                text=value.text,
+                source=value.source,
+                comment=comment.strip() if state == "returned" else value.comment,
+                state=state,
+                label=_key_text(value.indicator.code, value.entity.code, value.period, None),
+                published=value.published_at,
+            )
+        )
+    plan = values[0].indicator.plan if values else None
+    if plan is None:
+        return ValuesReport()
+    with transaction.atomic():
+        report, problems = record_revisions(plan, entries, actor=actor, via="review")
+        if problems:  # pragma: no cover - a submitted figure always has something to answer
+            raise ValueError(problems[0].message)
+        AuditEvent.record(
+            "values.approve" if state == "approved" else "values.return",
+            "plan",
+            plan.code,
+            actor=actor,
+            label=label,
+            figures=[e.label for e in entries],
+            comment=comment,
+        )
+    return report

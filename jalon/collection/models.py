@@ -1,0 +1,197 @@
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jalon.access.choices import Role
+from jalon.audit.models import AuditEvent
+from jalon.organisation.models import Entity
+from jalon.plans.models import Indicator, Plan
+from jalon.values.models import Value
+from jalon.values.valuefile import Scope
+
+# What a figure of a round is, seen from the completeness page.
+EXPECTED_STATES = ("approved", "submitted", "draft", "returned", "withdrawn", "missing")
+
+
+class RoundError(ValueError):
+    """A round that cannot be opened, closed or reopened: said in a sentence."""
+
+
+class CollectionRoundQuerySet(models.QuerySet):
+    def closed(self):
+        """Return the rounds closed: their figures are locked for contributors."""
+        return self.filter(closed_at__isnull=False)
+
+
+class CollectionRound(models.Model):
+    """A call for figures: a year of the plan, its indicators and entities, a deadline."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="rounds")
+    year = models.PositiveIntegerField(help_text=_("Each indicator's period of this year."))
+    deadline = models.DateField()
+    indicators = models.ManyToManyField(Indicator, related_name="rounds")
+    entities = models.ManyToManyField(Entity, related_name="rounds")
+    opened_at = models.DateTimeField(default=timezone.now)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CollectionRoundQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["plan", "-year"]
+        constraints = [models.UniqueConstraint(fields=["plan", "year"], name="one_round_a_year")]
+
+    def __str__(self):
+        return f"{self.plan.code} {self.year}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    def expected(self) -> list[tuple[Indicator, Entity, str]]:
+        """Return every figure the round asks for: (indicator, entity, period code).
+
+        An entity is asked only for the periods it exists at the end of.
+        """
+        out = []
+        entities = list(self.entities.order_by("name"))
+        for indicator in self.indicators.order_by("order", "code"):
+            period = indicator.period_of_year(self.year)
+            if period is None:
+                continue
+            out += [(indicator, e, period.code) for e in entities if e.exists_on(period.end)]
+        return out
+
+    def states(self) -> dict[tuple[int, int], str]:
+        """Return the state of each expected figure, by (indicator id, entity id).
+
+        The newest revision in force says it: a proposal in the works (draft, submitted,
+        returned) is newer than the decision beside it; else approved or withdrawn;
+        nothing at all: missing.
+        """
+        expected = self.expected()
+        wanted = {(i.pk, e.pk, p) for i, e, p in expected}
+        found: dict[tuple[int, int], tuple[int, str]] = {}
+        rows = (
+            Value.objects.current()
+            .totals()
+            .filter(
+                indicator__in=[i for i, _, _ in expected],
+                entity__in=[e for _, e, _ in expected],
+            )
+            .values_list("indicator_id", "entity_id", "period", "state", "revision")
+        )
+        for indicator, entity, period, state, revision in rows:
+            if (indicator, entity, period) in wanted:
+                key = (indicator, entity)
+                if key not in found or revision > found[key][0]:
+                    found[key] = (revision, state)
+        return {(i.pk, e.pk): found.get((i.pk, e.pk), (0, "missing"))[1] for i, e, _ in expected}
+
+    def completeness(self) -> list[dict]:
+        """Return, per entity, how many expected figures are in each state."""
+        states = self.states()
+        rows = {}
+        for indicator, entity, period in self.expected():
+            row = rows.setdefault(
+                entity.pk,
+                {"entity": entity, "counts": dict.fromkeys(EXPECTED_STATES, 0), "items": []},
+            )
+            state = states[(indicator.pk, entity.pk)]
+            row["counts"][state] += 1
+            row["items"].append((indicator, period, state))
+        for row in rows.values():
+            row["total"] = sum(row["counts"].values())
+            row["done"] = row["counts"]["approved"]
+        return sorted(rows.values(), key=lambda r: r["entity"].name.casefold())
+
+    def missing_for(self, entity: Entity) -> list[tuple[Indicator, str]]:
+        """Return the figures the entity has not sent yet (missing, draft or returned)."""
+        states = self.states()
+        return [
+            (indicator, period)
+            for indicator, e, period in self.expected()
+            if e.pk == entity.pk
+            and states[(indicator.pk, e.pk)] in ("missing", "draft", "returned")
+        ]
+
+    def locked(self) -> frozenset[tuple[str, str, str]]:
+        """Return the figures a closed round locks: (indicator, entity, period) codes."""
+        if self.is_open:
+            return frozenset()
+        return frozenset((i.code, e.code, p) for i, e, p in self.expected())
+
+    @classmethod
+    def open(cls, plan: Plan, year: int, deadline, indicators, entities, *, by=None, label=""):
+        """Return a new round, recorded in its history and the audit trail."""
+        if cls.objects.filter(plan=plan, year=year).exists():
+            raise RoundError(f"plan {plan.code} has a round for {year} already")
+        with transaction.atomic():
+            round_ = cls.objects.create(plan=plan, year=year, deadline=deadline, opened_by=by)
+            round_.indicators.set(indicators)
+            round_.entities.set(entities)
+            round_.record("open", by=by, label=label)
+        return round_
+
+    def close(self, *, by=None, label="") -> None:
+        """Close the round: its figures are locked for contributors."""
+        if not self.is_open:
+            raise RoundError(f"the round {self.year} is closed already")
+        self.closed_at = timezone.now()
+        self.save(update_fields=["closed_at"])
+        self.record("close", by=by, label=label)
+
+    def reopen(self, reason: str, *, by=None, label="") -> None:
+        """Reopen a closed round; a steward says why, and the history keeps it."""
+        if self.is_open:
+            raise RoundError(f"the round {self.year} is open already")
+        if not (reason or "").strip():
+            raise RoundError("reopening a round needs a reason")
+        self.closed_at = None
+        self.save(update_fields=["closed_at"])
+        self.record("reopen", reason=reason.strip(), by=by, label=label)
+
+    def record(self, action: str, *, reason: str = "", by=None, label="") -> None:
+        RoundEvent.objects.create(round=self, action=action, reason=reason, by=by, label=label)
+        AuditEvent.record(
+            f"round.{action}", "round", str(self), actor=by, label=label, reason=reason
+        )
+
+
+class RoundEvent(models.Model):
+    """A step in a round's history: opened, closed, reopened (with why), reminded."""
+
+    round = models.ForeignKey(CollectionRound, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=12)
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    label = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["round", "at", "pk"]
+
+    def __str__(self):
+        return f"{self.round} {self.action} {self.at:%Y-%m-%d}"
+
+
+def scope_for(access) -> Scope:
+    """Return what a person's access lets them write: stewards anything, contributors their
+    entity (and the entities below it) as drafts or submissions, never in a closed round."""
+    if access.role == Role.STEWARD:
+        return Scope(who=_("you steward the plan"))
+    if access.role != Role.CONTRIBUTOR:
+        return Scope(entities=frozenset(), states=frozenset(), who=_("you read the plan"))
+    mine = {access.entity.code} | {e.code for e in Entity.objects.within(access.entity)}
+    locked = frozenset().union(*(r.locked() for r in access.plan.rounds.closed()))
+    return Scope(
+        entities=frozenset(mine),
+        states=frozenset({"draft", "submitted"}),
+        who=str(_("you report for %(entity)s") % {"entity": access.entity.code}),
+        locked=locked,
+    )

@@ -1,0 +1,195 @@
+"""Collecting the figures: rounds and their completeness, the stewards' review queue.
+
+Views read like the dashboard's: access (the role a page needs), form, model rule, render.
+Every write goes through the values' own rules (record_revisions, decide), which check,
+keep revisions and audit.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from jalon.access.choices import Role
+from jalon.access.models import plan_access
+from jalon.collection.forms import OpenRoundForm, ReopenForm, ReviewForm
+from jalon.collection.models import EXPECTED_STATES, CollectionRound, RoundError
+from jalon.dashboard.figures import format_figure
+from jalon.values.evaluation import cached_evaluation
+from jalon.values.models import Value
+from jalon.values.valuefile import decide
+
+
+def plan_page(request, plan_code: str, *roles: str):
+    """Return the plan and the reader's access; raise unless their role is one of ``roles``."""
+    plan, access = plan_access(request.user, plan_code)
+    if roles and access.role not in roles:
+        raise PermissionDenied
+    return plan, access
+
+
+def context(plan, access, crumbs, **extra) -> dict:
+    """Return what the base template needs, and the page's own."""
+    return {
+        "plan": plan,
+        "access": access,
+        "crumbs": [(plan.label, reverse("overview", args=[plan.code])), *crumbs],
+        "query": "",
+        "search_query": "",
+        **extra,
+    }
+
+
+@login_required
+def round_list(request, plan):
+    """Render the plan's rounds; a steward opens one."""
+    plan, access = plan_page(request, plan, Role.STEWARD, Role.CONTRIBUTOR)
+    form = None
+    if access.is_steward:
+        form = OpenRoundForm(request.POST or None, plan=plan)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                round_ = CollectionRound.open(
+                    plan,
+                    data["year"],
+                    data["deadline"],
+                    data["indicators"],
+                    data["entities"],
+                    by=request.user,
+                )
+            except RoundError as error:
+                form.add_error("year", str(error))
+            else:
+                messages.success(request, _("The round %(year)s is open.") % {"year": round_.year})
+                return redirect(reverse("round", args=[plan.code, round_.year]))
+    elif request.method == "POST":
+        raise PermissionDenied
+    rounds = plan.rounds.prefetch_related("entities", "indicators")
+    return render(
+        request,
+        "collection/rounds.html",
+        context(plan, access, [(_("Rounds"), "")], rounds=rounds, form=form),
+    )
+
+
+@login_required
+def round_detail(request, plan, year):
+    """Render a round's completeness, entity by entity; a steward closes or reopens it."""
+    plan, access = plan_page(request, plan, Role.STEWARD, Role.CONTRIBUTOR)
+    round_ = get_object_or_404(CollectionRound, plan=plan, year=year)
+    reopen = ReopenForm(request.POST if request.POST.get("action") == "reopen" else None)
+    if request.method == "POST":
+        if not access.is_steward:
+            raise PermissionDenied
+        try:
+            if request.POST.get("action") == "close":
+                round_.close(by=request.user)
+                messages.success(request, _("The round is closed: its figures are locked."))
+            elif request.POST.get("action") == "reopen" and reopen.is_valid():
+                round_.reopen(reopen.cleaned_data["reason"], by=request.user)
+                messages.success(request, _("The round is open again."))
+            else:
+                raise RoundError(_("Say why the round is reopened."))
+        except RoundError as error:
+            messages.error(request, str(error))
+        else:
+            return redirect(reverse("round", args=[plan.code, round_.year]))
+    rows = round_.completeness()
+    if access.role == Role.CONTRIBUTOR:  # their own entity only
+        rows = [r for r in rows if r["entity"].pk == access.entity_id]
+    return render(
+        request,
+        "collection/round.html",
+        context(
+            plan,
+            access,
+            [(_("Rounds"), reverse("rounds", args=[plan.code])), (str(round_.year), "")],
+            round=round_,
+            rows=rows,
+            states=EXPECTED_STATES,
+            events=round_.events.select_related("by"),
+            reopen=reopen,
+        ),
+    )
+
+
+@login_required
+def review(request, plan):
+    """Render the submitted figures for a steward to approve or return, one or many."""
+    plan, access = plan_page(request, plan, Role.STEWARD)
+    form = ReviewForm(request.POST or None, plan=plan)
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            chosen = list(data["figures"].select_related("indicator__plan", "entity", "source"))
+            try:
+                decide(chosen, data["decision"], data["comment"], actor=request.user)
+            except ValueError as error:
+                messages.error(request, str(error))
+            else:
+                if data["decision"] == "approved":
+                    said = ngettext(
+                        "%(count)s figure approved.", "%(count)s figures approved.", len(chosen)
+                    )
+                else:
+                    said = ngettext(
+                        "%(count)s figure returned.", "%(count)s figures returned.", len(chosen)
+                    )
+                messages.success(request, said % {"count": len(chosen)})
+                return redirect(reverse("review", args=[plan.code]))
+        else:
+            for errors in form.errors.values():
+                messages.error(request, " ".join(errors))
+    return render(
+        request,
+        "collection/review.html",
+        context(plan, access, [(_("Review"), "")], items=queue(plan), form=form),
+    )
+
+
+def queue(plan) -> list[dict]:
+    """Return each submitted figure with the figure of record, the change and the target."""
+    submitted = list(
+        Value.objects.current()
+        .totals()
+        .filter(indicator__plan=plan, state="submitted")
+        .select_related("indicator__plan", "entity", "recorded_by")
+        .order_by("entity__name", "indicator__order", "period")
+    )
+    keys = {(v.indicator_id, v.entity_id, v.period) for v in submitted}
+    record = {
+        (v.indicator_id, v.entity_id, v.period): v
+        for v in Value.objects.current()
+        .totals()
+        .counting()
+        .filter(indicator__in={k[0] for k in keys}, entity__in={k[1] for k in keys})
+    }
+    pe = cached_evaluation(plan) if submitted else None
+    items = []
+    for value in submitted:
+        indicator = value.indicator
+        before = record.get((value.indicator_id, value.entity_id, value.period))
+        row = pe.tree.codes.index(value.entity.code) if pe else None
+        target = None
+        if pe is not None and indicator.code in pe.indicators:
+            target = float(pe.result(indicator.code).target[row])
+        change = (
+            value.number - before.number
+            if before and before.number is not None and value.number is not None
+            else None
+        )
+        items.append(
+            {
+                "value": value,
+                "figure": format_figure(value.number, indicator),
+                "before": format_figure(before.number, indicator) if before else "—",
+                "change": format_figure(abs(change), indicator) if change is not None else "—",
+                "sign": "" if change is None else ("+" if change >= 0 else "−"),
+                "target": format_figure(target, indicator) if target is not None else "—",
+            }
+        )
+    return items
