@@ -113,6 +113,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "jalon.core",
     "jalon.audit",
     "jalon.organisation",
@@ -134,7 +137,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
+
+# Background work (long imports, reminders) through Django's task interface; the database
+# backend needs no other service: `jalon worker` runs the tasks, and `jalon serve` starts
+# one beside the server.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 ROOT_URLCONF = "jalon.urls"
 WSGI_APPLICATION = "jalon.wsgi.application"

@@ -7,11 +7,20 @@ from jalon.access.choices import Role
 from jalon.audit.models import AuditEvent
 from jalon.organisation.models import Entity
 from jalon.plans.models import Indicator, Plan
+from jalon.values.choices import ValueState
 from jalon.values.models import Value
 from jalon.values.valuefile import Scope
 
 # What a figure of a round is, seen from the completeness page.
 EXPECTED_STATES = ("approved", "submitted", "draft", "returned", "withdrawn", "missing")
+STATE_LABELS = {
+    "missing": _("missing"),
+    ValueState.DRAFT: ValueState.DRAFT.label,
+    ValueState.SUBMITTED: ValueState.SUBMITTED.label,
+    ValueState.RETURNED: ValueState.RETURNED.label,
+    ValueState.APPROVED: ValueState.APPROVED.label,
+    ValueState.WITHDRAWN: ValueState.WITHDRAWN.label,
+}
 
 
 class RoundError(ValueError):
@@ -102,7 +111,7 @@ class CollectionRound(models.Model):
             )
             state = states[(indicator.pk, entity.pk)]
             row["counts"][state] += 1
-            row["items"].append((indicator, period, state))
+            row["items"].append((indicator, period, state, STATE_LABELS[state]))
         for row in rows.values():
             row["total"] = sum(row["counts"].values())
             row["done"] = row["counts"]["approved"]

@@ -5,18 +5,23 @@ Every write goes through the values' own rules (record_revisions, decide), which
 keep revisions and audit.
 """
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
 from jalon.access.choices import Role
-from jalon.access.models import plan_access
+from jalon.access.models import ancestors, plan_access
 from jalon.collection.forms import OpenRoundForm, ReopenForm, ReviewForm
-from jalon.collection.models import EXPECTED_STATES, CollectionRound, RoundError
+from jalon.collection.grid import YEARS_BEFORE, GridProblems, check, rows_for, save
+from jalon.collection.models import EXPECTED_STATES, STATE_LABELS, CollectionRound, RoundError
 from jalon.dashboard.figures import format_figure
 from jalon.values.evaluation import cached_evaluation
 from jalon.values.models import Value
@@ -72,7 +77,14 @@ def round_list(request, plan):
     return render(
         request,
         "collection/rounds.html",
-        context(plan, access, [(_("Rounds"), "")], rounds=rounds, form=form),
+        context(
+            plan,
+            access,
+            [(_("Rounds"), "")],
+            rounds=rounds,
+            form=form,
+            mine=access.entity if access.role == Role.CONTRIBUTOR else None,
+        ),
     )
 
 
@@ -110,7 +122,7 @@ def round_detail(request, plan, year):
             [(_("Rounds"), reverse("rounds", args=[plan.code])), (str(round_.year), "")],
             round=round_,
             rows=rows,
-            states=EXPECTED_STATES,
+            states=[(s, STATE_LABELS[s]) for s in EXPECTED_STATES],
             events=round_.events.select_related("by"),
             reopen=reopen,
         ),
@@ -193,3 +205,118 @@ def queue(plan) -> list[dict]:
             }
         )
     return items
+
+
+def grid_page(request, plan_code: str, year: int, entity_code: str):
+    """Return the plan, access, round and entity of a grid; raise unless the reader writes there.
+
+    A steward writes for every entity of the round; a contributor for their own (and those
+    below it). Anyone else, or an entity outside the round, gets 403 or 404.
+    """
+    plan, access = plan_page(request, plan_code, Role.STEWARD, Role.CONTRIBUTOR)
+    round_ = get_object_or_404(CollectionRound, plan=plan, year=year)
+    entity = get_object_or_404(round_.entities, code=entity_code)
+    if not access.is_steward and not (
+        entity.pk == access.entity_id or access.entity_id in {a.pk for a in ancestors(entity)}
+    ):
+        raise PermissionDenied
+    return plan, access, round_, entity
+
+
+def _may_write(access, round_) -> bool:
+    return access.is_steward or round_.is_open
+
+
+@login_required
+def grid(request, plan, year, entity):
+    """Render an entity's grid for a round; save its figures as drafts, or submit them."""
+    plan, access, round_, entity = grid_page(request, plan, year, entity)
+    writable = _may_write(access, round_)
+    pe = cached_evaluation(plan)
+    rows = rows_for(round_, entity, pe)
+    published = request.POST.get("published", "") if request.method == "POST" else ""
+    if request.method == "POST":
+        if not writable:
+            raise PermissionDenied
+        action = "submit" if request.POST.get("action") == "submit" else "draft"
+        try:
+            day = dt.date.fromisoformat(published) if published else None
+        except ValueError:
+            messages.error(request, _("The publication date is no date: write it 2023-01-31."))
+        else:
+            try:
+                saved = save(
+                    rows,
+                    request.POST,
+                    round_=round_,
+                    entity=entity,
+                    access=access,
+                    action=action,
+                    published=day,
+                    actor=request.user,
+                )
+            except GridProblems as error:
+                for row in rows:  # checked by save; the values' rules may add a problem
+                    if not (row.problem or row.asks):
+                        row.problem = error.problems.get(row.code, "")
+                if "grid" in error.problems:
+                    messages.error(request, error.problems["grid"])
+                messages.error(request, _("Nothing was saved: see the figures marked below."))
+            else:
+                counts = saved.report.counts
+                if not saved.written:
+                    said = _("Nothing to save: no figure changed.")
+                elif action == "submit":
+                    said = ngettext(
+                        "%(count)s figure submitted for approval.",
+                        "%(count)s figures submitted for approval.",
+                        counts["submitted"],
+                    ) % {"count": counts["submitted"]}
+                else:
+                    said = ngettext(
+                        "%(count)s figure saved as draft.",
+                        "%(count)s figures saved as drafts.",
+                        counts["draft"],
+                    ) % {"count": counts["draft"]}
+                messages.success(request, said)
+                return redirect(reverse("grid", args=[plan.code, round_.year, entity.code]))
+    return render(
+        request,
+        "collection/grid.html",
+        context(
+            plan,
+            access,
+            [
+                (_("Rounds"), reverse("rounds", args=[plan.code])),
+                (str(round_.year), reverse("round", args=[plan.code, round_.year])),
+                (entity.name, ""),
+            ],
+            round=round_,
+            entity=entity,
+            rows=rows,
+            years=list(range(round_.year - YEARS_BEFORE, round_.year)),
+            writable=writable,
+            published=published,
+            returned=[r for r in rows if r.returned_comment],
+            has_examples=any(example for r in rows for *_, example in r.past),
+        ),
+    )
+
+
+@login_required
+@require_POST
+def grid_check(request, plan, year, entity):
+    """Return one row's feedback as one types (htmx): the problem, or the comment it needs."""
+    plan, access, round_, entity = grid_page(request, plan, year, entity)
+    code = request.POST.get("row", "")
+    pe = cached_evaluation(plan)
+    rows = {r.code: r for r in rows_for(round_, entity, pe)}
+    if code not in rows:
+        raise Http404
+    row = check(
+        rows[code],
+        request.POST.get(f"v-{code}", ""),
+        request.POST.get(f"c-{code}", ""),
+        plan,
+    )
+    return render(request, "collection/cell_note.html", {"row": row})

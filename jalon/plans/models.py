@@ -4,7 +4,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from jalon.core.revisions import RevisionQuerySet
@@ -86,6 +86,9 @@ class Plan(Bilingual):
     announced_projects = models.PositiveIntegerField(null=True, blank=True)
     on_track_threshold = models.FloatField(default=0.95)
     at_risk_threshold = models.FloatField(default=0.85)
+    # A figure entered that moves more than this share from the previous one asks for a
+    # comment (0.25: a quarter up or down).
+    explain_change_above = models.FloatField(default=0.25)
     # The plan's own word for its members (school, campus, university, agency), in the
     # plan's language and in English; blank: "member".
     member_singular = models.CharField(max_length=60, blank=True)
@@ -271,25 +274,40 @@ class Indicator(Bilingual):
         return 100.0 if self.written_as == WrittenAs.FRACTION else 1.0
 
     def figure_problem(self, number: float) -> str | None:
-        """Return why ``number`` cannot be a figure of this indicator, or None if it can."""
-        shown = f"{number:g}"
+        """Return why ``number`` cannot be a figure of this indicator, or None if it can.
+
+        In the active language: the grid says it as one types, the files in English.
+        """
+        said = {
+            "n": f"{number:g}",
+            "code": self.code,
+            "unit": self.unit_label,
+            "low": f"{self.bound_low:g}" if self.bound_low is not None else "",
+            "high": f"{self.bound_high:g}" if self.bound_high is not None else "",
+        }
         low, high = self.bound_low, self.bound_high
         if self.is_share and self.written_as == WrittenAs.FRACTION and 1 < number <= 100:
             return (
-                f"{shown} is not a share written as a fraction: '{self.code}' writes 78.1 % as"
-                f" 0.781 (written_as: fraction in the plan)"
+                gettext(
+                    "%(n)s is not a share written as a fraction: '%(code)s' writes 78.1 %% as"
+                    " 0.781 (written_as: fraction in the plan)"
+                )
+                % said
             )
         if self.count and number < 0:
-            return f"'{self.code}' counts {self.unit_en or self.unit}: {shown} cannot be negative"
+            return gettext("'%(code)s' counts %(unit)s: %(n)s cannot be negative") % said
         if self.count and not self.fractions and not float(number).is_integer():
             return (
-                f"'{self.code}' counts {self.unit_en or self.unit} in whole numbers: {shown} is"
-                " not one (the plan can allow fractions: true)"
+                gettext(
+                    "'%(code)s' counts %(unit)s in whole numbers: %(n)s is not one (the plan"
+                    " can allow fractions: true)"
+                )
+                % said
             )
         if low is not None and number < low:
-            return f"{shown} is below {low:g}, the lowest figure '{self.code}' can take"
+            return gettext("%(n)s is below %(low)s, the lowest figure '%(code)s' can take") % said
         if high is not None and number > high:
-            return f"{shown} is above {high:g}, the highest figure '{self.code}' can take"
+            return gettext("%(n)s is above %(high)s, the highest figure '%(code)s' can take") % said
         return None
 
     @property

@@ -88,6 +88,16 @@ class Thresholds(Strict):
     at_risk: float = Field(0.85, gt=0, le=1)
 
 
+class Collection(Strict):
+    explain_change_above: float = Field(
+        0.25,
+        gt=0,
+        le=100,
+        description="A figure entered that moves more than this share from the previous one"
+        " asks for a comment: 0.25 is a quarter up or down.",
+    )
+
+
 class MemberNoun(Strict):
     singular: _name(60)
     plural: _name(60)
@@ -107,6 +117,7 @@ class PlanInfo(Bilingual):
     announced_projects: int | None = Field(None, ge=0)
     projects_note: str | None = None
     thresholds: Thresholds = Thresholds()
+    collection: Collection = Collection()
     member_noun: MemberNoun | None = Field(
         None,
         description="The plan's word for its members, e.g. {singular: école, plural: écoles,"

@@ -279,6 +279,7 @@ def _store(pf: PlanFile, located: Located, filename: str, actor_label: str) -> L
             "projects_note": _none_to_blank(info.projects_note),
             "on_track_threshold": info.thresholds.on_track,
             "at_risk_threshold": info.thresholds.at_risk,
+            "explain_change_above": info.collection.explain_change_above,
             **_member_noun(info.member_noun),
         },
         report,
@@ -662,6 +663,7 @@ def export_plan(plan: Plan) -> dict:
                     "on_track": plan.on_track_threshold,
                     "at_risk": plan.at_risk_threshold,
                 },
+                "collection": {"explain_change_above": plan.explain_change_above},
                 "member_noun": _clean(
                     {
                         form: getattr(plan, f"member_{form}")
