@@ -308,7 +308,9 @@ def grid(request, plan, year, entity):
 def grid_check(request, plan, year, entity):
     """Return one row's feedback as one types (htmx): the problem, or the comment it needs."""
     plan, access, round_, entity = grid_page(request, plan, year, entity)
-    code = request.POST.get("row", "")
+    # The cell that changed names the row: v-<code> for the figure, c-<code> for its comment.
+    trigger = request.htmx.trigger_name or request.POST.get("row", "")
+    code = trigger[2:] if trigger[:2] in ("v-", "c-") else trigger
     pe = cached_evaluation(plan)
     rows = {r.code: r for r in rows_for(round_, entity, pe)}
     if code not in rows:
