@@ -7,6 +7,8 @@
 - JALON_EMAIL_HOST (with JALON_EMAIL_PORT, JALON_EMAIL_USER, JALON_EMAIL_PASSWORD,
   JALON_EMAIL_TLS): the SMTP server for invitations and reminders; without it, e-mails
   are printed on the console. JALON_EMAIL_FROM: their sender.
+- JALON_SITE_URL: the address people open Jalon at, for the links in reminders sent by
+  the worker or the command line (default http://127.0.0.1:8000).
 """
 
 import os
@@ -125,6 +127,7 @@ INSTALLED_APPS = [
     "jalon.dashboard",
     "jalon.people",
     "jalon.collection",
+    "jalon.exports",
 ]
 
 MIDDLEWARE = [
@@ -210,6 +213,7 @@ EMAIL_HOST_USER = os.environ.get("JALON_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("JALON_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = envbool("JALON_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("JALON_EMAIL_FROM", "jalon@localhost")
+SITE_URL = os.environ.get("JALON_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -54,3 +54,35 @@ class ReviewForm(forms.Form):
         if cleaned.get("decision") == "returned" and not (cleaned.get("comment") or "").strip():
             self.add_error("comment", _("Say why the figures are returned."))
         return cleaned
+
+
+class UploadForm(forms.Form):
+    """A file of figures to check, then import: CSV, XLSX or a YAML value file."""
+
+    file = forms.FileField(
+        label=_("File (CSV, XLSX or a YAML value file)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.xlsm,.ods,.yaml,.yml"}),
+    )
+    state = forms.ChoiceField(label=_("State of the figures that give none"))
+
+    def __init__(self, *args, states, **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = {
+            "submitted": _("Submitted for approval"),
+            "draft": _("Draft"),
+            "approved": _("Approved (stewards)"),
+        }
+        self.fields["state"].choices = [(s, labels[s]) for s in labels if s in states]
+
+    def clean_file(self):
+        from jalon.collection.sheets import MAX_BYTES
+
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)s MB.") % {"mb": MAX_BYTES // 2**20}
+            )
+        suffix = upload.name.rsplit(".", 1)[-1].casefold() if "." in upload.name else ""
+        if suffix not in ("csv", "xlsx", "xlsm", "ods", "yaml", "yml"):
+            raise forms.ValidationError(_("Send a .csv, .xlsx, .ods or .yaml file."))
+        return upload

@@ -47,6 +47,7 @@ class Row:
     period: Period
     past: list[tuple]  # (year, period code, figure shown, example?) before the round's
     previous: float | None  # the figure of record just before the round's period
+    previous_period: str  # its period's code
     record: float | None  # the figure of record of the round's period, if any
     proposal: Value | None  # the draft, submission or returned figure in force
     expected: float | None = None  # on the entity's target path at the round's period
@@ -183,15 +184,17 @@ def rows_for(round_: CollectionRound, entity: Entity, pe: PlanEvaluation) -> lis
             for y, p in zip(years, before, strict=True)
         ]
         known = [
-            approved[(indicator.pk, p.code)]
+            (p.code, approved[(indicator.pk, p.code)])
             for p in before
             if p and (indicator.pk, p.code) in approved
         ]
+
         row = Row(
             indicator=indicator,
             period=period,
             past=past,
-            previous=known[-1] if known else None,
+            previous=known[-1][1] if known else None,
+            previous_period=known[-1][0] if known else "",
             record=approved.get((indicator.pk, period.code)),
             proposal=proposals.get((indicator.pk, period.code)),
         )

@@ -163,10 +163,18 @@ class CollectionRound(models.Model):
         self.save(update_fields=["closed_at"])
         self.record("reopen", reason=reason.strip(), by=by, label=label)
 
-    def record(self, action: str, *, reason: str = "", by=None, label="") -> None:
-        RoundEvent.objects.create(round=self, action=action, reason=reason, by=by, label=label)
+    def record(self, action: str, *, reason: str = "", by=None, label="", entity=None) -> None:
+        RoundEvent.objects.create(
+            round=self, action=action, reason=reason, by=by, label=label, entity=entity
+        )
         AuditEvent.record(
-            f"round.{action}", "round", str(self), actor=by, label=label, reason=reason
+            f"round.{action}",
+            "round",
+            str(self),
+            actor=by,
+            label=label,
+            reason=reason,
+            entity=entity.code if entity else None,
         )
 
 
@@ -181,6 +189,9 @@ class RoundEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     label = models.CharField(max_length=150, blank=True)
+    entity = models.ForeignKey(  # the entity a reminder was about
+        Entity, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
 
     class Meta:
         ordering = ["round", "at", "pk"]
@@ -204,3 +215,70 @@ def scope_for(access) -> Scope:
         who=str(_("you report for %(entity)s") % {"entity": access.entity.code}),
         locked=locked,
     )
+
+
+class UploadStatus(models.TextChoices):
+    CHECKING = "checking", _("Checking")
+    READY = "ready", _("Ready to import")
+    REFUSED = "refused", _("Refused")
+    IMPORTING = "importing", _("Importing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Failed")
+
+
+class Upload(models.Model):
+    """A file sent on the import page: checked (a preview), then imported, all or nothing.
+
+    The file is kept until it is imported, so the import writes exactly what was previewed
+    and a background worker can read it. Its phase and progress say what the work is doing.
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="uploads")
+    filename = models.CharField(max_length=200)
+    data = models.BinaryField()
+    size = models.PositiveIntegerField(default=0)
+    state = models.CharField(max_length=10, help_text=_("The state of rows that give none."))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="uploads"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        max_length=10, choices=UploadStatus.choices, default=UploadStatus.CHECKING
+    )
+    phase = models.CharField(max_length=200, blank=True)
+    progress = models.FloatField(default=0.0)
+    summary = models.CharField(max_length=300, blank=True)
+    counts = models.JSONField(default=dict, blank=True)  # the report's counts, to say in words
+    details = models.JSONField(default=list, blank=True)  # the preview's first figures
+    problems = models.JSONField(default=list, blank=True)  # every problem, located
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def working(self) -> bool:
+        return self.status in (UploadStatus.CHECKING, UploadStatus.IMPORTING)
+
+    def summary_in_words(self) -> str:
+        """Return the summary in the reader's language: "1 new, 0 revised, 2 unchanged…"."""
+        c = {k: self.counts.get(k, 0) for k in ("new", "revised", "unchanged", "withdrawn")}
+        text = _("%(new)s new, %(revised)s revised, %(unchanged)s unchanged") % c
+        if c["withdrawn"]:
+            text += ", " + _("%(withdrawn)s withdrawn") % c
+        stored = [
+            f"{self.counts[state]} {str(STATE_LABELS[state]).lower()}"
+            for state in ("approved", "submitted", "draft")
+            if self.counts.get(state)
+        ]
+        if stored:
+            text += "; " + _("stored as %(states)s") % {"states": ", ".join(stored)}
+        return str(text)
+
+    def report_progress(self, phase: str, share: float) -> None:
+        """Record what the work is doing; saved at once, outside any import transaction."""
+        self.phase, self.progress = phase[:200], max(0.0, min(1.0, share))
+        Upload.objects.filter(pk=self.pk).update(phase=self.phase, progress=self.progress)

@@ -201,16 +201,21 @@ def import_figures(
     actor_label: str = "",
     scope: Scope = Scope(),  # noqa: B008 - frozen, so a shared default is safe
     dry_run: bool = False,
+    progress=None,
 ) -> ValuesReport:
     """Import the figures of a CSV or spreadsheet file into ``plan``: all or nothing.
 
     Every sheet whose header names the required columns is read; ``state`` and ``source``
     apply to rows that do not say their own. Raise FileProblems, with sheet, row and
-    column, on any problem: nothing is written then.
+    column, on any problem: nothing is written then. ``progress(phase, share)`` hears
+    where the work stands: reading, checking, writing, done (never inside the write's
+    transaction).
     """
-    sheets = [s for s in read_sheets(filename, data) if set(REQUIRED) <= set(s.columns())]
+    tell = progress or (lambda phase, share: None)
+    tell("reading", 0.0)
+    found = read_sheets(filename, data)
+    sheets = [s for s in found if set(REQUIRED) <= set(s.columns())]
     if not sheets:
-        found = read_sheets(filename, data)
         first = found[0] if found else Sheet("", [])
         missing = [c for c in REQUIRED if c not in first.columns()]
         raise FileProblems(
@@ -282,7 +287,8 @@ def import_figures(
         located.append((sheet, where))
     if problems:
         raise FileProblems(filename, problems)
-    for _sheet, where in located:
+    tell("checking", 0.1)
+    for n, (_sheet, where) in enumerate(located, start=1):
         try:
             part = store_data(
                 where,
@@ -296,13 +302,18 @@ def import_figures(
         except FileProblems as error:
             problems += error.problems
         else:
-            report.counts.update(part.counts)
+            report.merge(part)
+        tell("checking", 0.1 + 0.5 * n / len(located))
     if problems:
         raise FileProblems(filename, problems)
     if dry_run:
+        tell("done", 1.0)
         return report
     # Checked sheet by sheet above; now written together, all or nothing.
-    return _store_all(located, filename, plan, actor=actor, actor_label=actor_label, scope=scope)
+    tell("writing", 0.6)
+    report = _store_all(located, filename, plan, actor=actor, actor_label=actor_label, scope=scope)
+    tell("done", 1.0)
+    return report
 
 
 def _store_all(located, filename, plan, *, actor, actor_label, scope) -> ValuesReport:
@@ -312,5 +323,5 @@ def _store_all(located, filename, plan, *, actor, actor_label, scope) -> ValuesR
             part = store_data(
                 where, filename, actor=actor, actor_label=actor_label, plan=plan, scope=scope
             )
-            report.counts.update(part.counts)
+            report.merge(part)
     return report

@@ -15,3 +15,12 @@ urlpatterns += [
         name="grid_check",
     ),
 ]
+urlpatterns += [
+    path("plans/<slug:plan>/import/", views.import_page, name="import"),
+    path("plans/<slug:plan>/import/<int:pk>/", views.upload_detail, name="upload"),
+    path(
+        "plans/<slug:plan>/rounds/<int:year>/grid/<slug:entity>/template.<str:kind>",
+        views.grid_template,
+        name="grid_template",
+    ),
+]

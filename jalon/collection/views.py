@@ -10,18 +10,29 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from jalon.access.choices import Role
 from jalon.access.models import ancestors, plan_access
-from jalon.collection.forms import OpenRoundForm, ReopenForm, ReviewForm
+from jalon.audit.models import AuditEvent
+from jalon.collection.forms import OpenRoundForm, ReopenForm, ReviewForm, UploadForm
 from jalon.collection.grid import YEARS_BEFORE, GridProblems, check, rows_for, save
-from jalon.collection.models import EXPECTED_STATES, STATE_LABELS, CollectionRound, RoundError
+from jalon.collection.models import (
+    EXPECTED_STATES,
+    STATE_LABELS,
+    CollectionRound,
+    RoundError,
+    Upload,
+    UploadStatus,
+    scope_for,
+)
+from jalon.collection.tasks import start
+from jalon.collection.workbooks import template_csv, template_xlsx
 from jalon.dashboard.figures import format_figure
 from jalon.values.evaluation import cached_evaluation
 from jalon.values.models import Value
@@ -322,3 +333,111 @@ def grid_check(request, plan, year, entity):
         plan,
     )
     return render(request, "collection/cell_note.html", {"row": row})
+
+
+PHASES = {
+    "queued": gettext_lazy("Waiting for a worker (jalon worker)"),
+    "reading": gettext_lazy("Reading the file"),
+    "checking": gettext_lazy("Checking the figures"),
+    "writing": gettext_lazy("Writing the figures, all in one transaction"),
+    "done": gettext_lazy("Done"),
+}
+
+
+@login_required
+def import_page(request, plan):
+    """Receive a file of figures: it is checked at once (or on a worker), then previewed."""
+    plan, access = plan_page(request, plan, Role.STEWARD, Role.CONTRIBUTOR)
+    states = scope_for(access).states
+    form = UploadForm(request.POST or None, request.FILES or None, states=states)
+    if request.method == "POST" and form.is_valid():
+        sent = form.cleaned_data["file"]
+        data = sent.read()
+        upload = Upload.objects.create(
+            plan=plan,
+            filename=sent.name[-200:],
+            data=data,
+            size=len(data),
+            state=form.cleaned_data["state"],
+            uploaded_by=request.user,
+        )
+        AuditEvent.record(
+            "values.upload", "plan", plan.code, actor=request.user, file=upload.filename
+        )
+        start(upload, dry_run=True)
+        return redirect(reverse("upload", args=[plan.code, upload.pk]))
+    uploads = plan.uploads.filter(uploaded_by=request.user).defer("data")[:10]
+    return render(
+        request,
+        "collection/import.html",
+        context(plan, access, [(_("Import"), "")], form=form, uploads=uploads),
+    )
+
+
+@login_required
+def upload_detail(request, plan, pk):
+    """Render an upload: its progress, its preview (then import it), or its problems."""
+    plan, access = plan_page(request, plan, Role.STEWARD, Role.CONTRIBUTOR)
+    upload = get_object_or_404(plan.uploads.defer("data"), pk=pk)
+    if upload.uploaded_by_id != request.user.pk and not access.is_steward:
+        raise PermissionDenied
+    if request.method == "POST":
+        if upload.uploaded_by_id != request.user.pk:
+            raise PermissionDenied
+        if request.POST.get("action") == "import" and upload.status == UploadStatus.READY:
+            start(upload, dry_run=False)
+        elif request.POST.get("action") == "cancel" and upload.status == UploadStatus.READY:
+            upload.status, upload.data = UploadStatus.REFUSED, b""
+            upload.problems = [_("Cancelled: nothing was imported.")]
+            upload.save(update_fields=["status", "data", "problems"])
+        return redirect(reverse("upload", args=[plan.code, upload.pk]))
+    template = (
+        "collection/upload_progress.html"
+        if request.htmx and upload.working
+        else "collection/upload.html"
+    )
+    return render(
+        request,
+        template,
+        context(
+            plan,
+            access,
+            [(_("Import"), reverse("import", args=[plan.code])), (upload.filename, "")],
+            upload=upload,
+            phase=PHASES.get(upload.phase, upload.phase),
+            percent=round(upload.progress * 100),
+            outcomes=OUTCOMES,
+        ),
+    )
+
+
+OUTCOMES = {
+    "new": gettext_lazy("new"),
+    "revised": gettext_lazy("revised"),
+    "unchanged": gettext_lazy("unchanged"),
+    "withdrawn": gettext_lazy("withdrawn"),
+}
+
+
+@login_required
+def grid_template(request, plan, year, entity, kind):
+    """Return the entity's template for the round, XLSX or CSV, to fill in and import."""
+    if kind not in ("xlsx", "csv"):
+        raise Http404
+    plan, access, round_, entity = grid_page(request, plan, year, entity)
+    rows = rows_for(round_, entity, cached_evaluation(plan))
+    name = f"{plan.code}-{round_.year}-{entity.code}"
+    if kind == "xlsx":
+        title = _("%(entity)s — figures for the round %(year)s of %(plan)s") % {
+            "entity": entity.name,
+            "year": round_.year,
+            "plan": plan.label,
+        }
+        response = HttpResponse(
+            template_xlsx(rows, entity.code, title),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        response = HttpResponse(template_csv(rows, entity.code), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
+    return response

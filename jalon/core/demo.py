@@ -11,6 +11,7 @@ import jalon
 from jalon.access.choices import Role
 from jalon.access.models import Access
 from jalon.audit.models import AuditEvent
+from jalon.collection.examples import open_demo_round
 from jalon.core.translations import compile_translations
 from jalon.organisation.models import Entity
 from jalon.plans.models import Plan
@@ -70,6 +71,12 @@ def prepare(stdout, code: str = DEFAULT) -> dict[str, tuple]:
     for username, role in ACCOUNTS:
         entity = member if role == Role.CONTRIBUTOR else None
         accounts[username] = (role, entity, _reset_account(username, plan, role, entity))
+    round_ = open_demo_round(plan, keep_missing=member)
+    if round_ is not None:
+        stdout.write(
+            f"Opened the demo's collection round {round_.year}: members done, awaiting"
+            f" approval, returned and missing ({member}'s figures, for the contributor)."
+        )
     return accounts
 
 

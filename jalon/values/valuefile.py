@@ -24,7 +24,7 @@ from typing import Literal
 
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
@@ -45,6 +45,7 @@ class Strict(BaseModel):
 
 
 STATES = ("draft", "submitted", "approved", "withdrawn")
+DETAILS = 500  # figures a report describes one by one; the counts say the rest
 
 
 class ValueRow(Strict):
@@ -110,6 +111,18 @@ class ValuesReport:
     """What an import did: new revisions by state, corrections, and rows already there."""
 
     counts: Counter = field(default_factory=Counter)
+    # The first figures, each with what becomes of it, for a preview to show:
+    # (outcome: new, revised, unchanged or withdrawn; the figure; the number before; after).
+    details: list = field(default_factory=list)
+
+    def merge(self, other: "ValuesReport") -> None:
+        """Add what another part of the same import did."""
+        self.counts.update(other.counts)
+        self.details += other.details[: max(0, DETAILS - len(self.details))]
+
+    def note(self, outcome: str, label: str, before, after) -> None:
+        if len(self.details) < DETAILS:
+            self.details.append((outcome, label, before, after))
 
     def summary(self) -> str:
         """Return one line: what is new, revised, unchanged, withdrawn, in which state.
@@ -368,7 +381,8 @@ def _entries(
                 located.problem(at, f"'{indicator.code}' is quantitative: give value: (a number)")
             )
         else:
-            wrong = indicator.figure_problem(row.value)
+            with translation.override("en"):  # a file's problems are said in English
+                wrong = indicator.figure_problem(row.value)
             if wrong:
                 problems.append(located.problem((*at, "value"), wrong))
         published = row.published or parsed.published
@@ -487,6 +501,7 @@ def record_revisions(
                 continue
             if decision is not None and decision.state == "withdrawn" and proposal is None:
                 report.counts["unchanged"] += 1
+                report.note("unchanged", entry.label, None, None)
                 continue
             number = (decision or proposal).number
         elif entry.state == "approved":
@@ -496,6 +511,7 @@ def record_revisions(
                 and _says(decision) == entry.says()
             ):
                 report.counts["unchanged"] += 1
+                report.note("unchanged", entry.label, decision.number, entry.number)
                 continue
         else:
             settled = decision is not None and decision.state == "approved"
@@ -505,6 +521,7 @@ def record_revisions(
                 and _says(proposal) == entry.says()
             ) or (proposal is None and settled and _says(decision) == entry.says()):
                 report.counts["unchanged"] += 1
+                report.note("unchanged", entry.label, (proposal or decision).number, entry.number)
                 continue
         # The previous revision is in force until this one becomes known: when it is
         # published, else now.
@@ -514,7 +531,11 @@ def record_revisions(
                 old.superseded_at = entry.published or now
                 superseded.append(old)
         if entry.state != "withdrawn":
-            report.counts["revised" if latest is not None else "new"] += 1
+            outcome = "revised" if latest is not None else "new"
+            report.counts[outcome] += 1
+        else:
+            outcome = "withdrawn"
+        report.note(outcome, entry.label, latest.number if latest else None, entry.number)
         report.counts[entry.state] += 1
         new.append(
             Value(

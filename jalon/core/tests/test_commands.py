@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from jalon.audit.models import AuditEvent
+from jalon.collection.models import CollectionRound
 from jalon.plans.models import Plan
 from jalon.settings import database_from_url, envbool
 from jalon.values.models import Value
@@ -72,8 +73,17 @@ def test_demo_prepares_twice_and_prints_a_working_account(db, capsys):
     password = line.split(" / ")[1].split()[0]
     assert authenticate(username="steward", password=password) is not None
     assert Plan.objects.get().code == "imt-2018-2022"
-    assert Value.objects.current().filter(source__is_example=True).count() == 424
-    assert AuditEvent.objects.filter(action="values.import").count() == 4
+    examples = Value.objects.current().filter(source__is_example=True)
+    assert examples.exclude(period__in=["2022", "2022/23"]).count() == 424
+    # The open round of the plan's last year, in every state, opened once.
+    round_ = CollectionRound.objects.get()
+    assert round_.year == 2022 and round_.is_open
+    states = {s for row in round_.completeness() for s, n in row["counts"].items() if n}
+    assert {"approved", "submitted", "returned", "missing"} <= states
+    ales = next(r for r in round_.completeness() if r["entity"].code == "imt-mines-ales")
+    assert ales["counts"]["missing"] == ales["total"]  # left for the contributor persona
+    assert AuditEvent.objects.filter(action="values.import").count() == 4 + 2
+    assert AuditEvent.objects.filter(action="values.return").count() == 1
 
 
 def free_port() -> int:

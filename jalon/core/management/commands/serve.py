@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -10,8 +13,13 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--threads", type=int, default=4)
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Do not start a background worker beside the server (run `jalon worker`).",
+        )
 
-    def handle(self, *args, host, port, threads, **options):
+    def handle(self, *args, host, port, threads, no_worker=False, **options):
         executor = MigrationExecutor(connection)
         if executor.migration_plan(executor.loader.graph.leaf_nodes()):
             raise CommandError(
@@ -27,6 +35,16 @@ class Command(BaseCommand):
 
         from jalon.wsgi import application
 
+        worker = None
+        if not no_worker:
+            # The worker runs the long imports and the reminders; it stops with the server.
+            worker = subprocess.Popen([sys.executable, "-m", "jalon.cli", "worker", "-v", "0"])
+            self.stdout.write("A background worker runs beside the server (jalon worker).")
         self.stdout.write(f"Jalon is served on http://{host}:{port}/ (Ctrl-C to stop).")
         self.stdout.flush()
-        waitress.serve(application, host=host, port=port, threads=threads, ident="jalon")
+        try:
+            waitress.serve(application, host=host, port=port, threads=threads, ident="jalon")
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=10)

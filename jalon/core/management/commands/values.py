@@ -8,6 +8,30 @@ from jalon.plans.models import Plan
 from jalon.values.valuefile import store_values, withdraw_figure
 
 
+class ProgressBar:
+    """Draw an import's progress on the terminal: [########------------]  40 % checking.
+
+    On a terminal the bar redraws in place; elsewhere (a log, CI) each phase is one line.
+    """
+
+    WIDTH = 30
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.live = getattr(stream, "isatty", lambda: False)()
+        self.last = None
+
+    def __call__(self, phase: str, share: float) -> None:
+        filled = round(share * self.WIDTH)
+        line = f"[{'#' * filled}{'-' * (self.WIDTH - filled)}] {share * 100:3.0f} % {phase}"
+        if self.live:
+            self.stream.write("\r" + line.ljust(60) + ("\n" if phase == "done" else ""))
+        elif phase != self.last:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+        self.last = phase
+
+
 class Command(BaseCommand):
     help = "Import a value file, or withdraw a figure: each change a new revision, kept."
 
@@ -94,6 +118,7 @@ class Command(BaseCommand):
                     source=source,
                     actor_label=actor(),
                     dry_run=dry_run,
+                    progress=ProgressBar(self.stderr._out),
                 )
         except FileProblems as problems:
             self.stderr.write(str(problems))

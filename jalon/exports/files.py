@@ -1,0 +1,58 @@
+"""Tables written as CSV (UTF-8, Excel's separator for the language) or XLSX (openpyxl).
+
+Cells that would run as formulas when opened (text starting with =, +, -, @) are written
+as text: a name typed by someone else never becomes a formula on a reader's machine.
+"""
+
+import csv
+import io
+
+from django.utils.formats import get_format
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_csv(header: list[str], rows: list[list]) -> bytes:
+    """Return the table as CSV: ',' and decimal points in English, ';' and commas in French."""
+    comma = get_format("DECIMAL_SEPARATOR") == ","
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";" if comma else ",", lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_csv_cell(v, comma) for v in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")  # the mark makes Excel read UTF-8
+
+
+def _csv_cell(value, comma: bool) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        text = f"{value:.12g}"
+        return text.replace(".", ",") if comma else text
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def as_xlsx(header: list[str], rows: list[list], sheet_name: str) -> bytes:
+    """Return the table as XLSX, its header the codes (so a download can be imported back)."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet((sheet_name or "Figures")[:31])
+    sheet.freeze_panes = "A2"
+    sheet.append(header)
+    for row in rows:
+        sheet.append([_xlsx_cell(sheet, v) for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _xlsx_cell(sheet, value):
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # text, never a formula
+        return cell
+    return value
