@@ -57,11 +57,20 @@ test-postgres: $(VENV)/.installed-dev
 	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
 	fi
 
-# A database of its own, made anew: the benchmark never touches the demo's.
+# A database of its own, made anew: the benchmark never touches the demo's. The imports
+# are timed on SQLite and on PostgreSQL (a database jalon_bench made anew on the server at
+# PG_URL; skipped loudly where no server answers).
+BENCH_PG = $(dir $(PG_URL))jalon_bench
 bench: $(VENV)/.installed-dev
 	rm -f $(JALON_DATA_DIR)/bench.sqlite3*
 	DATABASE_URL=sqlite:///$(JALON_DATA_DIR)/bench.sqlite3 $(BIN)/jalon migrate -v0
 	DATABASE_URL=sqlite:///$(JALON_DATA_DIR)/bench.sqlite3 $(BIN)/jalon bench
+	@if $(BIN)/python -c "import psycopg, sys; c = psycopg.connect(sys.argv[1], autocommit=True, connect_timeout=3); c.execute('DROP DATABASE IF EXISTS jalon_bench WITH (FORCE)'); c.execute('CREATE DATABASE jalon_bench')" "$(PG_URL)" 2>/dev/null; then \
+	  DATABASE_URL=$(BENCH_PG) $(BIN)/jalon migrate -v0 && \
+	  DATABASE_URL=$(BENCH_PG) $(BIN)/jalon bench --only imports; \
+	else \
+	  echo "!! SKIPPED: the PostgreSQL import benchmark. No server answers at $(PG_URL)."; \
+	fi
 
 clean:
 	rm -rf $(VENV) var

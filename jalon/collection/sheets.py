@@ -150,13 +150,15 @@ def _read_workbook(filename: str, data: bytes) -> list[Sheet]:
 
 def _sheet(name: str, table: list[list]) -> Sheet:
     header = [str(c).strip() if c is not None else "" for c in (table[0] if table else [])]
-    rows = [(n, list(cells)) for n, cells in enumerate(table[1:], start=2)]
+    rows = list(enumerate(table[1:], start=2))
     return Sheet(name, header, rows)
 
 
 def _text(cell) -> str | None:
     """Return a cell as text: a code, a period; a whole float (2018.0) loses its point."""
-    if cell is None or cell == "":
+    if type(cell) is str:  # the common case, first
+        return cell.strip() or None
+    if cell is None:
         return None
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))
@@ -177,6 +179,8 @@ def _number(cell, decimal_comma: bool):
     if decimal_comma:
         text = text.replace(".", "").replace(",", ".") if "," in text else text
     try:
+        if "_" in text:  # Python reads 1_000; a spreadsheet does not
+            raise ValueError(text)
         return float(text)
     except ValueError:
         return str(cell).strip()
@@ -232,32 +236,57 @@ def import_figures(
                 )
             ],
         )
-    report = ValuesReport()
     problems: list[Problem] = []
     located = []
+    seen: dict[tuple, tuple[str, int]] = {}  # a figure's first sheet and row
+    several = len(sheets) > 1
     for sheet in sheets:
         columns = sheet.columns()
         values, rows = [], []
+        width = max(columns.values()) + 1
+        at = [columns[k] for k in REQUIRED]
+        optional = [(k, columns[k]) for k in ("member", "comment", "source") if k in columns]
+        state_at, published_at = columns.get("state"), columns.get("published")
         for number, cells in sheet.rows:
-            cell = {key: cells[k] if k < len(cells) else None for key, k in columns.items()}
-            if all(v in (None, "") for v in cell.values()):
+            if len(cells) < width:
+                cells = [*cells, *([None] * (width - len(cells)))]
+            if all(cells[k] in (None, "") for k in columns.values()):
                 continue  # an empty row
-            row_state = _text(cell.get("state")) or state
-            if cell.get("value") in (None, "") and row_state != "withdrawn":
+            given = _text(cells[state_at]) if state_at is not None else None
+            row_state = given or state
+            value = cells[at[3]]
+            if value in (None, "") and row_state != "withdrawn":
                 continue  # a template's row left empty: no figure given
             row = {
-                "indicator": _text(cell["indicator"]),
-                "entity": _text(cell["entity"]),
-                "period": _text(cell["period"]),
+                "indicator": _text(cells[at[0]]),
+                "entity": _text(cells[at[1]]),
+                "period": _text(cells[at[2]]),
             }
-            number_cell = _number(cell["value"], sheet.decimal_comma)
             if row_state != "withdrawn":
-                row["value"] = number_cell
-            for key in ("member", "comment", "source", "state"):
-                if _text(cell.get(key)):
-                    row[key] = _text(cell.get(key))
-            if cell.get("published") not in (None, ""):
-                row["published"] = _date(cell.get("published"))
+                row["value"] = _number(value, sheet.decimal_comma)
+            for key, k in optional:
+                text = _text(cells[k])
+                if text:
+                    row[key] = text
+            if given:
+                row["state"] = given
+            if published_at is not None and cells[published_at] not in (None, ""):
+                row["published"] = _date(cells[published_at])
+            key = (row["indicator"], row["entity"], row["period"], row.get("member"))
+            if several and key in seen and seen[key][0] != sheet.name:
+                where_first = seen[key]
+                problems.append(
+                    Problem(
+                        number,
+                        1,
+                        f"this figure is also given on sheet {where_first[0]}, row"
+                        f" {where_first[1]}: give it once",
+                        sheet=sheet.name,
+                        header=sheet.header[0] if sheet.header else "—",
+                    )
+                )
+            if several:
+                seen.setdefault(key, (sheet.name, number))
             values.append(row)
             rows.append(number)
         where = SheetLocated({}, sheet, rows)
@@ -287,41 +316,29 @@ def import_figures(
         located.append((sheet, where))
     if problems:
         raise FileProblems(filename, problems)
-    tell("checking", 0.1)
-    for n, (_sheet, where) in enumerate(located, start=1):
-        try:
-            part = store_data(
-                where,
-                filename,
-                actor=actor,
-                actor_label=actor_label,
-                plan=plan,
-                scope=scope,
-                dry_run=True,
-            )
-        except FileProblems as error:
-            problems += error.problems
-        else:
-            report.merge(part)
-        tell("checking", 0.1 + 0.5 * n / len(located))
-    if problems:
-        raise FileProblems(filename, problems)
-    if dry_run:
-        tell("done", 1.0)
-        return report
-    # Checked sheet by sheet above; now written together, all or nothing.
-    tell("writing", 0.6)
-    report = _store_all(located, filename, plan, actor=actor, actor_label=actor_label, scope=scope)
-    tell("done", 1.0)
-    return report
-
-
-def _store_all(located, filename, plan, *, actor, actor_label, scope) -> ValuesReport:
+    # One pass, in one transaction: each sheet checked and written; any problem in any
+    # sheet rolls every sheet back. A dry run writes nothing at all.
+    tell("writing" if not dry_run else "checking", 0.1)
     report = ValuesReport()
     with transaction.atomic():
         for _sheet, where in located:
-            part = store_data(
-                where, filename, actor=actor, actor_label=actor_label, plan=plan, scope=scope
-            )
-            report.merge(part)
+            try:
+                part = store_data(
+                    where,
+                    filename,
+                    actor=actor,
+                    actor_label=actor_label,
+                    plan=plan,
+                    scope=scope,
+                    dry_run=dry_run,
+                )
+            except FileProblems as error:
+                problems += error.problems
+            else:
+                report.merge(part)
+        if problems:
+            transaction.set_rollback(True)
+    if problems:
+        raise FileProblems(filename, problems)
+    tell("done", 1.0)
     return report

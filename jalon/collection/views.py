@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from jalon.access.choices import Role
 from jalon.access.models import ancestors, plan_access
@@ -339,7 +340,7 @@ PHASES = {
     "queued": gettext_lazy("Waiting for a worker (jalon worker)"),
     "reading": gettext_lazy("Reading the file"),
     "checking": gettext_lazy("Checking the figures"),
-    "writing": gettext_lazy("Writing the figures, all in one transaction"),
+    "writing": gettext_lazy("Checking and writing the figures, all in one transaction"),
     "done": gettext_lazy("Done"),
 }
 
@@ -391,11 +392,9 @@ def upload_detail(request, plan, pk):
             upload.problems = [_("Cancelled: nothing was imported.")]
             upload.save(update_fields=["status", "data", "problems"])
         return redirect(reverse("upload", args=[plan.code, upload.pk]))
-    template = (
-        "collection/upload_progress.html"
-        if request.htmx and upload.working
-        else "collection/upload.html"
-    )
+    if request.htmx and not upload.working:
+        return HttpResponseClientRefresh()  # done: the whole page shows the outcome
+    template = "collection/upload_progress.html" if request.htmx else "collection/upload.html"
     return render(
         request,
         template,

@@ -278,14 +278,23 @@ class Indicator(Bilingual):
 
         In the active language: the grid says it as one types, the files in English.
         """
+        low, high = self.bound_low, self.bound_high
+        if (
+            (low is None or number >= low)
+            and (high is None or number <= high)
+            and not (
+                self.count and (number < 0 or not (self.fractions or float(number).is_integer()))
+            )
+            and not (self.written_as == WrittenAs.FRACTION and 1 < number <= 100)
+        ):
+            return None  # the common case, said quickly
         said = {
             "n": f"{number:g}",
             "code": self.code,
             "unit": self.unit_label,
-            "low": f"{self.bound_low:g}" if self.bound_low is not None else "",
-            "high": f"{self.bound_high:g}" if self.bound_high is not None else "",
+            "low": f"{low:g}" if low is not None else "",
+            "high": f"{high:g}" if high is not None else "",
         }
-        low, high = self.bound_low, self.bound_high
         if self.is_share and self.written_as == WrittenAs.FRACTION and 1 < number <= 100:
             return (
                 gettext(

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone, translation
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
 from jalon.audit.models import AuditEvent
@@ -63,6 +63,9 @@ class ValueRow(Strict):
     )
 
 
+ROWS = TypeAdapter(list[ValueRow])
+
+
 class ValueFile(Strict):
     jalon: Literal[1]
     plan: Code
@@ -87,7 +90,7 @@ class Scope:
     locked: frozenset[tuple[str, str, str]] = frozenset()  # (indicator, entity, period) codes
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Entry:
     """One revision to record: a figure's key, what it says, and the state it is in."""
 
@@ -208,13 +211,17 @@ def store_data(
     elif not isinstance(raw, list):
         problems.append(located.problem(("values",), "values: a list of figures is expected"))
     rows = []
-    for n, item in enumerate(raw if isinstance(raw, list) else []):
-        try:
-            rows.append((n, ValueRow.model_validate(item)))
-        except PydanticValidationError as error:
-            for e in error.errors():
-                e = dict(e, loc=("values", n, *e["loc"]))
-                problems.append(_pydantic_problem(located, e))
+    items = raw if isinstance(raw, list) else []
+    try:  # all rows at once, the fast way; row by row only to say what is wrong where
+        rows = list(enumerate(ROWS.validate_python(items)))
+    except PydanticValidationError:
+        for n, item in enumerate(items):
+            try:
+                rows.append((n, ValueRow.model_validate(item)))
+            except PydanticValidationError as error:
+                for e in error.errors():
+                    e = dict(e, loc=("values", n, *e["loc"]))
+                    problems.append(_pydantic_problem(located, e))
     if parsed is None:
         raise FileProblems(filename, problems)
     if plan is None:
@@ -228,13 +235,16 @@ def store_data(
         problems.append(
             located.problem(("plan",), f"this file is for plan '{parsed.plan}', not {plan.code}")
         )
-    entries, found = _entries(parsed, rows, plan, located, scope)
+    with translation.override("en"):  # a file's problems are said in English
+        entries, found = _entries(parsed, rows, plan, located, scope)
     problems += found
     if problems:
         raise FileProblems(filename, problems)
     with transaction.atomic():
         via = Path(filename).name + (f" · {actor_label}" if actor_label and not actor else "")
-        report, problems = record_revisions(plan, entries, located, actor=actor, via=via[-100:])
+        report, problems = record_revisions(
+            plan, entries, located, actor=actor, via=via[-100:], dry_run=dry_run
+        )
         if problems:
             raise FileProblems(filename, problems)
         if dry_run:
@@ -281,6 +291,7 @@ def _entries(
 
     entries = []
     seen = Counter()
+    periods: dict[tuple, object] = {}  # each period read once per indicator
     today = timezone.localdate()
     for n, row in rows:
         at = ("values", n)
@@ -320,11 +331,18 @@ def _entries(
         if indicator is None or entity is None:
             continue
         try:
-            period = checked_period(row.period, indicator.frequency, indicator.start_month)
-            if period.start > today:
-                raise PeriodError(
-                    f"'{period.code}' has not started yet: a figure measures the past"
+            found = periods.get((row.period, indicator.id))
+            if found is None:
+                period = checked_period(row.period, indicator.frequency, indicator.start_month)
+                found = periods[(row.period, indicator.id)] = (
+                    period,
+                    period.start,
+                    period.end,
+                    period.code,
                 )
+            period, starts, ends, code = found
+            if starts > today:
+                raise PeriodError(f"'{code}' has not started yet: a figure measures the past")
         except PeriodError as error:
             problems.append(
                 located.problem(
@@ -333,23 +351,23 @@ def _entries(
                 )
             )
             continue
-        if (indicator.code, entity.code, period.code) in scope.locked:
+        if (indicator.code, entity.code, code) in scope.locked:
             problems.append(
                 located.problem(
                     (*at, "period"),
-                    f"the round of {period.code} is closed: its figures are locked; a steward"
+                    f"the round of {code} is closed: its figures are locked; a steward"
                     " can reopen it",
                 )
             )
-        if not entity.exists_on(period.end):
+        if not entity.exists_on(ends):
             problems.append(
                 located.problem(
-                    (*at, "entity"), f"'{entity.code}' did not exist at the end of {period.code}"
+                    (*at, "entity"), f"'{entity.code}' did not exist at the end of {code}"
                 )
             )
         member = None
         if row.member:
-            member = members.get((indicator.pk, row.member))
+            member = members.get((indicator.id, row.member))
             if member is None:
                 problems.append(
                     located.problem(
@@ -381,8 +399,7 @@ def _entries(
                 located.problem(at, f"'{indicator.code}' is quantitative: give value: (a number)")
             )
         else:
-            with translation.override("en"):  # a file's problems are said in English
-                wrong = indicator.figure_problem(row.value)
+            wrong = indicator.figure_problem(row.value)
             if wrong:
                 problems.append(located.problem((*at, "value"), wrong))
         published = row.published or parsed.published
@@ -392,20 +409,20 @@ def _entries(
                     (*at, "published"), f"{published} is in the future: a figure is published"
                 )
             )
-        elif published is not None and published < period.start:
+        elif published is not None and published < starts:
             problems.append(
                 located.problem(
                     (*at, "published"),
-                    f"{published} is before {period.code} began: a figure is published after",
+                    f"{published} is before {code} began: a figure is published after",
                 )
             )
-        key = (indicator.pk, entity.pk, period.code, member.pk if member else None)
+        key = (indicator.id, entity.id, code, member.id if member else None)
         seen[key] += 1
         if seen[key] == 2:
             problems.append(
                 located.problem(
                     at,
-                    f"this file gives {_key_text(indicator.code, entity.code, period.code, row.member)} twice",
+                    f"this file gives {_key_text(indicator.code, entity.code, code, row.member)} twice",
                 )
             )
         entries.append(
@@ -417,7 +434,7 @@ def _entries(
                 comment=row.comment or "",
                 state=state,
                 where=at,
-                label=_key_text(indicator.code, entity.code, period.code, row.member),
+                label=_key_text(indicator.code, entity.code, code, row.member),
                 published=day_start(published) if published else None,
             )
         )
@@ -464,8 +481,30 @@ def _written_the_other_way(parsed, entries, indicators, located) -> list[Problem
     return problems
 
 
+IN_FORCE = (
+    "pk",
+    "indicator_id",
+    "entity_id",
+    "period",
+    "member_id",
+    "state",
+    "revision",
+    "number",
+    "text",
+    "source_id",
+    "comment",
+    "published_at",
+)
+
+
 def record_revisions(
-    plan: Plan, entries: list[Entry], located: Located | None = None, *, actor=None, via=""
+    plan: Plan,
+    entries: list[Entry],
+    located: Located | None = None,
+    *,
+    actor=None,
+    via="",
+    dry_run: bool = False,
 ) -> tuple[ValuesReport, list[Problem]]:
     """Record ``entries`` as new revisions on their tracks; return the report and problems.
 
@@ -473,20 +512,25 @@ def record_revisions(
     withdrawn) supersedes the decision in force and any proposal; a proposal (draft,
     submitted) supersedes the proposal in force only. A row that says what is already in
     force is unchanged. A withdrawal stops the figure counting: it keeps the number it
-    withdraws, for the history.
+    withdraws, for the history. With ``dry_run``, the report is made and nothing written.
     """
     report = ValuesReport()
     problems: list[Problem] = []
     now = timezone.now()
-    current: dict[tuple, dict[bool, Value]] = {}
-    keys = [e.key for e in entries]
-    in_force = Value.objects.current().filter(
-        indicator_id__in={k[0] for k in keys}, entity_id__in={k[1] for k in keys}
+    current: dict[tuple, dict[bool, tuple]] = {}
+    in_force = (
+        Value.objects.current()
+        .filter(
+            indicator_id__in={e.key[0] for e in entries},
+            entity_id__in={e.key[1] for e in entries},
+        )
+        .values_list(*IN_FORCE, named=True)
     )
-    for value in in_force:
+    for value in in_force.iterator(chunk_size=5000):
         key = (value.indicator_id, value.entity_id, value.period, value.member_id)
-        current.setdefault(key, {})[value.is_decision] = value
-    new, superseded = [], []
+        current.setdefault(key, {})[value.state in DECISIONS] = value
+    new: list[tuple] = []
+    superseded: dict[dt.datetime, list[int]] = {}
     for entry in entries:
         have = current.get(entry.key, {})
         decision, proposal = have.get(True), have.get(False)
@@ -528,8 +572,7 @@ def record_revisions(
         replaced = [decision, proposal] if entry.state in DECISIONS else [proposal]
         for old in replaced:
             if old is not None:
-                old.superseded_at = entry.published or now
-                superseded.append(old)
+                superseded.setdefault(entry.published or now, []).append(old.pk)
         if entry.state != "withdrawn":
             outcome = "revised" if latest is not None else "new"
             report.counts[outcome] += 1
@@ -537,35 +580,99 @@ def record_revisions(
             outcome = "withdrawn"
         report.note(outcome, entry.label, latest.number if latest else None, entry.number)
         report.counts[entry.state] += 1
-        new.append(
-            Value(
-                indicator_id=entry.key[0],
-                entity_id=entry.key[1],
-                period=entry.key[2],
-                member_id=entry.key[3],
-                number=number,
-                text=entry.text,
-                source=entry.source,
-                comment=entry.comment,
-                state=entry.state,
-                revision=latest.revision + 1 if latest else 1,
-                published_at=entry.published,
-                recorded_at=now,
-                recorded_by=actor,
-                recorded_via=via,
+        if not dry_run:
+            new.append(
+                (
+                    entry.key[0],
+                    entry.key[1],
+                    entry.key[2],
+                    entry.key[3],
+                    number,
+                    entry.text,
+                    entry.source.pk if entry.source else None,
+                    entry.comment,
+                    entry.state,
+                    latest.revision + 1 if latest else 1,
+                    entry.published,
+                    now,
+                    actor.pk if actor else None,
+                    via,
+                )
             )
-        )
-    if problems:
+    if problems or dry_run:
         return report, problems
     # Supersede first: the partial unique indexes allow one revision in force per track.
-    Value.objects.bulk_update(superseded, ["superseded_at"], batch_size=500)
-    Value.objects.bulk_create(new, batch_size=500)
+    _supersede(superseded)
+    insert_rows(new)
     if new:
         plan.touch()
     return report, problems
 
 
-def _says(value: Value) -> tuple:
+INSERTED = (
+    "indicator_id",
+    "entity_id",
+    "period",
+    "member_id",
+    "number",
+    "text",
+    "source_id",
+    "comment",
+    "state",
+    "revision",
+    "published_at",
+    "recorded_at",
+    "recorded_by_id",
+    "recorded_via",
+)
+
+
+def _supersede(superseded: dict) -> None:
+    """Mark the revisions replaced, by the moment each stops being in force."""
+    table = connection.ops.quote_name(Value._meta.db_table)
+    with connection.cursor() as cursor:
+        for moment, ids in superseded.items():
+            at = connection.ops.adapt_datetimefield_value(moment)
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(
+                    f"UPDATE {table} SET superseded_at = %s WHERE id IN ({marks})", [at, *chunk]
+                )
+
+
+def insert_rows(rows: list[tuple]) -> None:
+    """Insert new revisions as the database takes many rows best: COPY in PostgreSQL,
+    one prepared statement run over every row elsewhere. The table's constraints and
+    partial unique indexes check each row as with any insert."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(Value._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in INSERTED)
+    if connection.vendor == "postgresql":
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    adapted: dict = {None: None}  # most rows share their moments: adapt each once
+
+    def adapt(moment):
+        if moment not in adapted:
+            adapted[moment] = connection.ops.adapt_datetimefield_value(moment)
+        return adapted[moment]
+
+    marks = ", ".join(["%s"] * len(INSERTED))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} ({columns}) VALUES ({marks})",
+            [(*row[:10], adapt(row[10]), adapt(row[11]), *row[12:]) for row in rows],
+        )
+
+
+def _says(value) -> tuple:
     return (value.number, value.text, value.source_id, value.comment, value.published_at)
 
 

@@ -155,6 +155,8 @@ def test_a_large_file_is_checked_and_imported_by_the_worker(
     fragment = client.get(f"{IMPORT}{upload.pk}/", HTTP_HX_REQUEST="true").content.decode()
     assert fragment.startswith('<div id="progress"') and "<html" not in fragment
     call_command("worker", batch=True, verbosity=0)
+    polled = client.get(f"{IMPORT}{upload.pk}/", HTTP_HX_REQUEST="true")
+    assert polled["HX-Refresh"] == "true"  # done: the page reloads to show the outcome
     upload.refresh_from_db()
     assert (upload.status, upload.summary) == (
         "ready",

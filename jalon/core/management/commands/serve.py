@@ -1,3 +1,6 @@
+import contextlib
+import ctypes
+import signal
 import subprocess
 import sys
 
@@ -37,8 +40,13 @@ class Command(BaseCommand):
 
         worker = None
         if not no_worker:
-            # The worker runs the long imports and the reminders; it stops with the server.
-            worker = subprocess.Popen([sys.executable, "-m", "jalon.cli", "worker", "-v", "0"])
+            # The worker runs the long imports and the reminders; it stops with the server,
+            # however the server stops (the kernel tells it when its parent dies).
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "jalon.cli", "worker", "-v", "0"],
+                preexec_fn=_die_with_parent,
+            )
+            signal.signal(signal.SIGTERM, _stop)
             self.stdout.write("A background worker runs beside the server (jalon worker).")
         self.stdout.write(f"Jalon is served on http://{host}:{port}/ (Ctrl-C to stop).")
         self.stdout.flush()
@@ -48,3 +56,14 @@ class Command(BaseCommand):
             if worker is not None:
                 worker.terminate()
                 worker.wait(timeout=10)
+
+
+def _stop(signum, frame):
+    raise KeyboardInterrupt  # so that the worker is stopped on the way out
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to end this child when its parent ends (prctl PR_SET_PDEATHSIG)."""
+    # Not Linux: the server's own shutdown still stops the worker.
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)

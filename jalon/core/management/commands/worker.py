@@ -17,7 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, batch, interval, **options):
         from jalon.collection.tasks import schedule_reminders
 
-        if not batch and schedule_reminders():
+        if not batch and schedule_reminders() and options.get("verbosity", 1):
             self.stdout.write("The daily reminders are scheduled (7:00, the site's time).")
         extra = ["--batch"] if batch else []
         call_command(
