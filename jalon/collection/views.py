@@ -6,6 +6,7 @@ keep revisions and audit.
 """
 
 import datetime as dt
+import math
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -168,39 +169,60 @@ def review(request, plan):
         else:
             for errors in form.errors.values():
                 messages.error(request, " ".join(errors))
+    items = queue(plan)
     return render(
         request,
         "collection/review.html",
-        context(plan, access, [(_("Review"), "")], items=queue(plan), form=form),
+        context(
+            plan,
+            access,
+            [(_("Review"), "")],
+            items=items,
+            form=form,
+            has_examples=any(i["value"].is_example for i in items),
+        ),
     )
 
 
 def queue(plan) -> list[dict]:
-    """Return each submitted figure with the figure of record, the change and the target."""
+    """Return each submitted figure with the previous one, the change and the target.
+
+    The previous figure is the figure of record of the same period if there is one (a
+    correction), else the latest approved figure before it.
+    """
     submitted = list(
         Value.objects.current()
         .totals()
         .filter(indicator__plan=plan, state="submitted")
-        .select_related("indicator__plan", "entity", "recorded_by")
+        .select_related("indicator__plan", "entity", "recorded_by", "source")
         .order_by("entity__name", "indicator__order", "period")
     )
-    keys = {(v.indicator_id, v.entity_id, v.period) for v in submitted}
-    record = {
-        (v.indicator_id, v.entity_id, v.period): v
-        for v in Value.objects.current()
+    pairs = {(v.indicator_id, v.entity_id) for v in submitted}
+    approved: dict[tuple, list] = {}
+    for v in (
+        Value.objects.current()
         .totals()
         .counting()
-        .filter(indicator__in={k[0] for k in keys}, entity__in={k[1] for k in keys})
-    }
+        .filter(indicator__in={k[0] for k in pairs}, entity__in={k[1] for k in pairs})
+        .order_by("period")
+    ):
+        approved.setdefault((v.indicator_id, v.entity_id), []).append(v)
     pe = cached_evaluation(plan) if submitted else None
     items = []
     for value in submitted:
         indicator = value.indicator
-        before = record.get((value.indicator_id, value.entity_id, value.period))
-        row = pe.tree.codes.index(value.entity.code) if pe else None
-        target = None
+        earlier = [
+            v
+            for v in approved.get((value.indicator_id, value.entity_id), [])
+            if v.period <= value.period
+        ]
+        before = earlier[-1] if earlier else None
+        target, target_period = None, None
         if pe is not None and indicator.code in pe.indicators:
-            target = float(pe.result(indicator.code).target[row])
+            r = pe.result(indicator.code)
+            row = pe.tree.codes.index(value.entity.code)
+            if not math.isnan(r.target[row]):
+                target, target_period = float(r.target[row]), r.target_period[row]
         change = (
             value.number - before.number
             if before and before.number is not None and value.number is not None
@@ -211,9 +233,15 @@ def queue(plan) -> list[dict]:
                 "value": value,
                 "figure": format_figure(value.number, indicator),
                 "before": format_figure(before.number, indicator) if before else "—",
+                "before_period": before.period if before else "",
+                "correction": before is not None and before.period == value.period,
                 "change": format_figure(abs(change), indicator) if change is not None else "—",
                 "sign": "" if change is None else ("+" if change >= 0 else "−"),
-                "target": format_figure(target, indicator) if target is not None else "—",
+                "target": (
+                    f"{format_figure(target, indicator)} ({target_period.code})"
+                    if target is not None
+                    else "—"
+                ),
             }
         )
     return items

@@ -30,7 +30,20 @@ function oneMenuOpen() {
   }));
 }
 
+function checkAll() {
+  // A header box that chooses every row's box (the review queue's bulk decisions).
+  document.querySelectorAll("input[data-check-all]").forEach((box) => {
+    box.hidden = false;
+    box.addEventListener("change", () => {
+      document.querySelectorAll(`input[name="${box.dataset.checkAll}"]`).forEach((other) => {
+        other.checked = box.checked;
+      });
+    });
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   drawCharts();
   oneMenuOpen();
+  checkAll();
 });
