@@ -26,7 +26,7 @@ from jalon.plans.models import Indicator
 from jalon.values.choices import ValueState
 from jalon.values.evaluation import PlanEvaluation
 from jalon.values.models import Value
-from jalon.values.valuefile import ValuesReport, store_data
+from jalon.values.valuefile import CONTROL, ValuesReport, store_data
 
 YEARS_BEFORE = 2  # how many years of figures of record the grid shows before the round's
 
@@ -49,6 +49,7 @@ class Row:
     previous: float | None  # the figure of record just before the round's period
     previous_period: str  # its period's code
     record: float | None  # the figure of record of the round's period, if any
+    record_comment: str  # and its comment
     proposal: Value | None  # the draft, submission or returned figure in force
     expected: float | None = None  # on the entity's target path at the round's period
     baseline: float | None = None
@@ -160,11 +161,12 @@ def rows_for(round_: CollectionRound, entity: Entity, pe: PlanEvaluation) -> lis
         .totals()
         .filter(entity=entity, indicator__in=indicators, period__in=codes)
     )
-    approved, proposals, examples = {}, {}, set()
+    approved, approved_comments, proposals, examples = {}, {}, {}, set()
     for value in in_force.select_related("source"):
         key = (value.indicator_id, value.period)
         if value.state == ValueState.APPROVED:
             approved[key] = value.number
+            approved_comments[key] = value.comment
             if value.is_example:
                 examples.add(key)
         elif value.state in (ValueState.DRAFT, ValueState.SUBMITTED, ValueState.RETURNED):
@@ -196,14 +198,16 @@ def rows_for(round_: CollectionRound, entity: Entity, pe: PlanEvaluation) -> lis
             previous=known[-1][1] if known else None,
             previous_period=known[-1][0] if known else "",
             record=approved.get((indicator.pk, period.code)),
+            record_comment=approved_comments.get((indicator.pk, period.code), ""),
             proposal=proposals.get((indicator.pk, period.code)),
         )
         _path(row, entity, pe)
         shown = row.proposal.number if row.proposal is not None else row.record
         row.text = cell_text(shown, indicator)
-        row.comment = (
-            row.proposal.comment if row.proposal is not None and not row.returned_comment else ""
-        )
+        if row.proposal is None:
+            row.comment = row.record_comment
+        elif not row.returned_comment:
+            row.comment = row.proposal.comment
         rows.append(row)
     return rows
 
@@ -236,6 +240,9 @@ def check(row: Row, text: str, comment: str, plan) -> Row:
     row.text, row.comment = text.strip(), comment.strip()
     row.problem = row.asks = ""
     row.number = None
+    if CONTROL.search(row.comment):
+        row.problem = _("Remove the invisible control characters from the comment.")
+        return row
     if not row.text:
         return row
     try:
@@ -248,8 +255,8 @@ def check(row: Row, text: str, comment: str, plan) -> Row:
     if wrong:
         row.problem = wrong
         return row
-    if row.comment:
-        return row
+    if row.comment or _untouched(row):
+        return row  # explained, or the figure in force left as it is: nothing to ask
     limit = plan.explain_change_above
     if row.previous not in (None, 0) and abs(row.number - row.previous) > limit * abs(row.previous):
         change = (row.number - row.previous) / abs(row.previous)
@@ -379,11 +386,22 @@ def save(
     return Saved(report=report, written=[row.code for row in wanted])
 
 
+def _untouched(row: Row) -> bool:
+    """Return whether the cell holds the figure in force, as it was shown."""
+    if row.proposal is not None:
+        return (
+            row.proposal.state != ValueState.RETURNED
+            and _same(row.proposal.number, row.number)
+            and row.comment == row.proposal.comment
+        )
+    return _same(row.record, row.number) and row.comment == row.record_comment
+
+
 def _changes(row: Row, state: str) -> bool:
     """Return whether saving the row in ``state`` writes a revision."""
     proposal = row.proposal
     if proposal is None:
-        return not (row.record is not None and _same(row.record, row.number) and not row.comment)
+        return not _untouched(row)
     if not _same(proposal.number, row.number):
         return True
     if proposal.state == ValueState.RETURNED:

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
@@ -251,7 +253,12 @@ class Upload(models.Model):
     counts = models.JSONField(default=dict, blank=True)  # the report's counts, to say in words
     details = models.JSONField(default=list, blank=True)  # the preview's first figures
     problems = models.JSONField(default=list, blank=True)  # every problem, located
+    worked_at = models.DateTimeField(default=timezone.now)  # the work's last sign of life
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    # Work with no sign of life for this long has stopped (a worker killed, or none
+    # running): nothing was written, since an import is one transaction.
+    STALE = dt.timedelta(minutes=30)
 
     class Meta:
         ordering = ["-uploaded_at", "-pk"]
@@ -281,4 +288,24 @@ class Upload(models.Model):
     def report_progress(self, phase: str, share: float) -> None:
         """Record what the work is doing; saved at once, outside any import transaction."""
         self.phase, self.progress = phase[:200], max(0.0, min(1.0, share))
-        Upload.objects.filter(pk=self.pk).update(phase=self.phase, progress=self.progress)
+        self.worked_at = timezone.now()
+        Upload.objects.filter(pk=self.pk).update(
+            phase=self.phase, progress=self.progress, worked_at=self.worked_at
+        )
+
+    def give_up_if_stale(self) -> bool:
+        """Mark work that stopped long ago as failed; return whether it did."""
+        if not self.working or timezone.now() - self.worked_at < self.STALE:
+            return False
+        waited = self.phase == "queued"
+        self.status = UploadStatus.FAILED
+        self.problems = [
+            "No worker took this file: is `jalon worker` (or `jalon serve`) running? Nothing"
+            " was imported; send it again."
+            if waited
+            else "The work stopped before it finished (was the worker stopped?). Nothing was"
+            " imported; send the file again."
+        ]
+        self.finished_at = timezone.now()
+        self.save(update_fields=["status", "problems", "finished_at"])
+        return True

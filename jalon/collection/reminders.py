@@ -6,6 +6,8 @@ An entity is reminded at most once a day, and every reminder is in the round's h
 """
 
 import datetime as dt
+import logging
+import smtplib
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -18,6 +20,7 @@ from jalon.access.choices import Role
 from jalon.access.models import Access, ancestors
 from jalon.collection.models import CollectionRound
 
+logger = logging.getLogger(__name__)
 BEFORE = (7, 1)  # days before the deadline
 AFTER_EVERY = 7  # days between reminders once the deadline has passed
 
@@ -37,6 +40,7 @@ class Reminder:
     recipients: list[str]
     missing: list = field(default_factory=list)  # (indicator, period code)
     sent: bool = False
+    error: str = ""  # why it could not be sent
 
 
 def recipients_of(round_: CollectionRound, entity) -> list[str]:
@@ -68,8 +72,14 @@ def remind(
                 continue
             reminder = Reminder(round_, entity, recipients_of(round_, entity), missing)
             if reminder.recipients and not dry_run:
-                _send(reminder, today)
-                reminder.sent = True
+                try:
+                    _send(reminder, today)
+                except (OSError, smtplib.SMTPException) as error:
+                    # One server's refusal stops no other reminder; it is said, and kept.
+                    reminder.error = str(error) or type(error).__name__
+                    logger.warning("reminder to %s not sent: %s", entity.code, reminder.error)
+                else:
+                    reminder.sent = True
             out.append(reminder)
     return out
 
@@ -91,9 +101,10 @@ def _send(reminder: Reminder, today: dt.date) -> None:
             parts.append(render_to_string("collection/reminder.txt", context))
     subject = f"Jalon — {round_.plan.name} {round_.year}: {entity.name}"
     send_mail(subject, "\n\n----\n\n".join(parts), None, reminder.recipients)
+    # The history says how many were told, not who: the round's page is read by others.
     round_.record(
         "remind",
-        reason=f"{len(reminder.missing)} missing, to {', '.join(reminder.recipients)}",
+        reason=f"{len(reminder.missing)} missing; {len(reminder.recipients)} told",
         label="reminder",
         entity=entity,
     )

@@ -134,9 +134,10 @@ def _read_workbook(filename: str, data: bytes) -> list[Sheet]:
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = [
-            _sheet(name, book.get_sheet_by_name(name).to_python(skip_empty_area=False))
-            for name in book.sheet_names
+            _lazy_sheet(filename, name, book.get_sheet_by_name(name)) for name in book.sheet_names
         ]
+    except FileProblems:
+        raise
     except (KeyboardInterrupt, SystemExit):
         raise
     except (CalamineError, Exception, BaseException) as error:
@@ -146,6 +147,41 @@ def _read_workbook(filename: str, data: bytes) -> list[Sheet]:
             filename, [_whole(f"this spreadsheet cannot be read: {error}")]
         ) from None
     return sheets
+
+
+MAX_ROWS = 2_000_000  # twice the largest import the benchmark times
+
+
+def _lazy_sheet(filename: str, name: str, sheet) -> Sheet:
+    """Return a sheet read row by row, each row cut to its header's width.
+
+    A cell far away (row 100,000, column ZZ) makes a sheet's area huge; reading it row by
+    row and keeping only the header's columns keeps memory to the data's size.
+    """
+    if sheet.height > MAX_ROWS + 1:
+        raise FileProblems(
+            filename,
+            [
+                Problem(
+                    1,
+                    1,
+                    f"the sheet has {sheet.height:,} rows: more than {MAX_ROWS:,} figures"
+                    " go in several files",
+                    sheet=name,
+                    header="—",
+                )
+            ],
+        )
+    rows = sheet.iter_rows()
+    first = next(rows, [])
+    width = max((k + 1 for k, c in enumerate(first) if c not in (None, "")), default=0)
+    header = [str(c).strip() if c is not None else "" for c in first[:width]]
+    kept = []
+    for n, cells in enumerate(rows, start=2):
+        cells = cells[:width]
+        if any(c not in (None, "") for c in cells):
+            kept.append((n, cells))
+    return Sheet(name, header, kept)
 
 
 def _sheet(name: str, table: list[list]) -> Sheet:
@@ -290,13 +326,20 @@ def import_figures(
             values.append(row)
             rows.append(number)
         where = SheetLocated({}, sheet, rows)
-        for n, row in enumerate(values):
-            if isinstance(row.get("value"), float) and abs(row["value"]) > LARGEST:
-                problems.append(
-                    where.problem(
-                        ("values", n, "value"), f"{row['value']:g} is too large to be a figure"
-                    )
+        huge = {
+            n
+            for n, row in enumerate(values)
+            if isinstance(row.get("value"), float) and abs(row["value"]) > LARGEST
+        }
+        for n in sorted(huge):
+            problems.append(
+                where.problem(
+                    ("values", n, "value"), f"{values[n]['value']:g} is too large to be a figure"
                 )
+            )
+        if huge:  # said here; the other rows are still checked below
+            values = [row for n, row in enumerate(values) if n not in huge]
+            where = SheetLocated({}, sheet, [r for n, r in enumerate(rows) if n not in huge])
         if not state and any("state" not in row for row in values):
             problems.append(
                 Problem(
@@ -314,10 +357,9 @@ def import_figures(
         if source:
             where.data["source"] = source
         located.append((sheet, where))
-    if problems:
-        raise FileProblems(filename, problems)
     # One pass, in one transaction: each sheet checked and written; any problem in any
-    # sheet rolls every sheet back. A dry run writes nothing at all.
+    # sheet rolls every sheet back. A dry run writes nothing at all, and once a problem
+    # is found the rest is only checked, so that every problem is said at once.
     tell("writing" if not dry_run else "checking", 0.1)
     report = ValuesReport()
     with transaction.atomic():
@@ -330,7 +372,7 @@ def import_figures(
                     actor_label=actor_label,
                     plan=plan,
                     scope=scope,
-                    dry_run=dry_run,
+                    dry_run=dry_run or bool(problems),
                 )
             except FileProblems as error:
                 problems += error.problems

@@ -66,6 +66,8 @@ def run(upload_id: int, *, dry_run: bool) -> str:
     from jalon.access.models import Access
 
     upload = Upload.objects.select_related("plan", "uploaded_by").get(pk=upload_id)
+    if not upload.working:
+        return upload.status  # cancelled, or given up as stale before a worker came
     try:
         report = import_upload_file(upload, dry_run=dry_run)
     except FileProblems as error:
@@ -107,8 +109,8 @@ def import_upload(upload_id: int) -> str:
 def start(upload: Upload, *, dry_run: bool) -> None:
     """Check or import ``upload``: at once if it is small, else on a worker."""
     upload.status = UploadStatus.CHECKING if dry_run else UploadStatus.IMPORTING
-    upload.progress, upload.phase = 0.0, "queued"
-    upload.save(update_fields=["status", "progress", "phase"])
+    upload.progress, upload.phase, upload.worked_at = 0.0, "queued", timezone.now()
+    upload.save(update_fields=["status", "progress", "phase", "worked_at"])
     if upload.size <= AT_ONCE_BYTES:
         run(upload.pk, dry_run=dry_run)
         return
@@ -125,8 +127,10 @@ def daily_reminders() -> int:
     from jalon.collection.models import CollectionRound
     from jalon.collection.reminders import remind
 
-    sent = remind(CollectionRound.objects.filter(closed_at__isnull=True), only_due=True)
-    schedule_reminders()
+    try:
+        sent = remind(CollectionRound.objects.filter(closed_at__isnull=True), only_due=True)
+    finally:
+        schedule_reminders()  # tomorrow's, whatever happened today
     return sum(r.sent for r in sent)
 
 

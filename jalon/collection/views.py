@@ -11,6 +11,7 @@ import math
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -124,8 +125,10 @@ def round_detail(request, plan, year):
         else:
             return redirect(reverse("round", args=[plan.code, round_.year]))
     rows = round_.completeness()
+    events = round_.events.select_related("by", "entity")
     if access.role == Role.CONTRIBUTOR:  # their own entity only
         rows = [r for r in rows if r["entity"].pk == access.entity_id]
+        events = events.filter(Q(entity__isnull=True) | Q(entity_id=access.entity_id))
     return render(
         request,
         "collection/round.html",
@@ -136,7 +139,7 @@ def round_detail(request, plan, year):
             round=round_,
             rows=rows,
             states=[(s, STATE_LABELS[s]) for s in EXPECTED_STATES],
-            events=round_.events.select_related("by"),
+            events=events,
             reopen=reopen,
         ),
     )
@@ -192,33 +195,31 @@ def queue(plan) -> list[dict]:
     """
     submitted = list(
         Value.objects.current()
-        .totals()
         .filter(indicator__plan=plan, state="submitted")
-        .select_related("indicator__plan", "entity", "recorded_by", "source")
-        .order_by("entity__name", "indicator__order", "period")
+        .select_related("indicator__plan", "entity", "recorded_by", "source", "member__dimension")
+        .order_by("entity__name", "indicator__order", "period", "member__dimension", "member")
     )
     pairs = {(v.indicator_id, v.entity_id) for v in submitted}
     approved: dict[tuple, list] = {}
     for v in (
         Value.objects.current()
-        .totals()
         .counting()
         .filter(indicator__in={k[0] for k in pairs}, entity__in={k[1] for k in pairs})
         .order_by("period")
     ):
-        approved.setdefault((v.indicator_id, v.entity_id), []).append(v)
+        approved.setdefault((v.indicator_id, v.entity_id, v.member_id), []).append(v)
     pe = cached_evaluation(plan) if submitted else None
     items = []
     for value in submitted:
         indicator = value.indicator
         earlier = [
             v
-            for v in approved.get((value.indicator_id, value.entity_id), [])
+            for v in approved.get((value.indicator_id, value.entity_id, value.member_id), [])
             if v.period <= value.period
         ]
         before = earlier[-1] if earlier else None
         target, target_period = None, None
-        if pe is not None and indicator.code in pe.indicators:
+        if pe is not None and indicator.code in pe.indicators and value.member_id is None:
             r = pe.result(indicator.code)
             row = pe.tree.codes.index(value.entity.code)
             if not math.isnan(r.target[row]):
@@ -410,6 +411,7 @@ def upload_detail(request, plan, pk):
     upload = get_object_or_404(plan.uploads.defer("data"), pk=pk)
     if upload.uploaded_by_id != request.user.pk and not access.is_steward:
         raise PermissionDenied
+    upload.give_up_if_stale()
     if request.method == "POST":
         if upload.uploaded_by_id != request.user.pk:
             raise PermissionDenied

@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from jalon.collection.grid import Row
+from jalon.core.cells import as_text, csv_cell, xlsx_value
 from jalon.plans.choices import WrittenAs
 
 KEYS = ("indicator", "entity", "period", "value", "comment", "state", "published")
@@ -33,6 +34,7 @@ def _context_columns() -> list[str]:
     return [
         _("Indicator name"),
         _("Unit"),
+        _("Figure in Jalon"),
         _("Previous figure"),
         _("Previous period"),
         _("Expected"),
@@ -54,19 +56,23 @@ def _lines(rows: list[Row], entity_code: str) -> list[tuple[list, list]]:
     """Return each row as (the import's cells, the context cells)."""
     out = []
     for row in rows:
-        shown = row.proposal.number if row.proposal is not None else row.record
+        # Only what is still to send is filled in (a draft, a returned figure), so that a
+        # template sent back untouched changes nothing else; the rest shows beside it.
+        proposal = row.proposal
+        to_send = proposal is not None and proposal.state in ("draft", "returned")
         keys = [
             row.code,
             entity_code,
             row.period.code,
-            shown,
-            row.comment or None,
+            proposal.number if to_send else None,
+            (proposal.comment or None) if to_send and proposal.state == "draft" else None,
             STATES_OFFERED[0],
             None,
         ]
         context = [
             row.indicator.label,
             unit_of(row),
+            proposal.number if proposal is not None else row.record,
             row.previous,
             row.previous_period or None,
             row.expected,
@@ -87,7 +93,10 @@ def template_xlsx(rows: list[Row], entity_code: str, title: str) -> bytes:
     sheet.append(header)
     lines = _lines(rows, entity_code)
     for keys, context in lines:
-        sheet.append(keys + context)
+        sheet.append([xlsx_value(v) for v in keys + context])
+    for line in sheet.iter_rows(min_row=2):
+        for cell in line:
+            as_text(cell)  # a comment that looks like a formula stays text
     editable = {KEYS.index(k) + 1 for k in EDITABLE}
     for cell in sheet[1]:
         cell.font = Font(bold=True, color="FFFFFF")
@@ -100,7 +109,7 @@ def template_xlsx(rows: list[Row], entity_code: str, title: str) -> bytes:
             cell.fill = INPUT_FILL
         sheet.cell(row=r, column=KEYS.index("published") + 1).number_format = "yyyy-mm-dd"
     _validate(sheet, rows, len(lines))
-    widths = [22, 18, 10, 12, 30, 11, 12, 40, 16, 14, 14, 12, 14, 12, 16]
+    widths = [22, 18, 10, 12, 30, 11, 12, 40, 16, 14, 14, 12, 14, 12, 14, 16]
     for c, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(c)].width = width
     sheet.freeze_panes = "A2"
@@ -197,14 +206,5 @@ def template_csv(rows: list[Row], entity_code: str) -> bytes:
     writer = csv.writer(out, delimiter=";" if comma else ",", lineterminator="\r\n")
     writer.writerow([*KEYS, *_context_columns()])
     for keys, context in _lines(rows, entity_code):
-        writer.writerow([_csv_cell(v, comma) for v in keys + context])
+        writer.writerow([csv_cell(v, comma) for v in keys + context])
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # the mark makes Excel read UTF-8
-
-
-def _csv_cell(value, comma: bool) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        text = f"{value:.12g}"
-        return text.replace(".", ",") if comma else text
-    return str(value)

@@ -100,8 +100,22 @@ def read_yaml(text: str, filename: str) -> Located:
     constructor = SafeConstructor()
 
     inside: set[int] = set()  # nodes on the current path: an alias back to one is a loop
+    # A document has fewer nodes than characters; only aliases make more (a "billion
+    # laughs" file of a few hundred bytes would otherwise build gigabytes).
+    budget = [len(text) + 1000]
 
     def build(node, path: Path):
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise FileProblems(
+                filename,
+                [
+                    Problem(
+                        *_position(node),
+                        "aliases (* and &) make this file far larger than it is: write it out",
+                    )
+                ],
+            )
         located.values[path] = _position(node)
         if id(node) in inside:
             problems.append(Problem(*_position(node), "an alias refers to a node that contains it"))

@@ -11,7 +11,7 @@ from django.utils.formats import get_format
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from jalon.core.cells import FORMULA_START, csv_cell, xlsx_value
 
 
 def as_csv(header: list[str], rows: list[list]) -> bytes:
@@ -21,20 +21,8 @@ def as_csv(header: list[str], rows: list[list]) -> bytes:
     writer = csv.writer(out, delimiter=";" if comma else ",", lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow([_csv_cell(v, comma) for v in row])
+        writer.writerow([csv_cell(v, comma) for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # the mark makes Excel read UTF-8
-
-
-def _csv_cell(value, comma: bool) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | float):
-        text = f"{value:.12g}"
-        return text.replace(".", ",") if comma else text
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def as_xlsx(header: list[str], rows: list[list], sheet_name: str) -> bytes:
@@ -51,6 +39,7 @@ def as_xlsx(header: list[str], rows: list[list], sheet_name: str) -> bytes:
 
 
 def _xlsx_cell(sheet, value):
+    value = xlsx_value(value)
     if isinstance(value, str) and value.startswith(FORMULA_START):
         cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"  # text, never a formula

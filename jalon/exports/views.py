@@ -8,6 +8,7 @@ keeps to the entities the reader may see.
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
+from django.utils import timezone
 
 from jalon.dashboard.views import open_page
 from jalon.exports.files import as_csv, as_xlsx
@@ -56,6 +57,11 @@ def _chosen(page, request):
     else:
         rows = [row for row in range(len(codes)) if page.visible(row)]
     return indicators, rows
+
+
+def _local(moment) -> str | None:
+    """Return a moment in the site's time zone, as people read it: 2023-01-31T09:15:00+01:00."""
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
 
 
 def _send(data: bytes, kind: str, name: str) -> HttpResponse:
@@ -111,10 +117,10 @@ def history(request, plan, kind):
             v.revision,
             v.comment or None,
             v.source.code if v.source else None,
-            v.published_at.date().isoformat() if v.published_at else None,
-            v.recorded_at.isoformat(timespec="seconds"),
+            timezone.localdate(v.published_at).isoformat() if v.published_at else None,
+            _local(v.recorded_at),
             v.recorded_by.get_username() if v.recorded_by else v.recorded_via,
-            v.superseded_at.isoformat(timespec="seconds") if v.superseded_at else None,
+            _local(v.superseded_at),
         ]
         for v in values.iterator(chunk_size=2000)
     ]

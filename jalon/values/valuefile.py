@@ -17,15 +17,16 @@ stays in the history with who, when and why.
 """
 
 import datetime as dt
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone, translation
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from jalon.audit.models import AuditEvent
@@ -62,7 +63,16 @@ class ValueRow(Strict):
         None, description="When the figure was made public (default: the file's, else now)."
     )
 
+    @field_validator("text", "comment", "member")
+    @classmethod
+    def _no_control_characters(cls, value):
+        if value is not None and CONTROL.search(value):
+            raise ValueError("remove the control characters (invisible ones, such as NUL)")
+        return value
 
+
+# Characters no text of a figure holds: control characters, bar tab and new lines.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 ROWS = TypeAdapter(list[ValueRow])
 
 
@@ -240,6 +250,15 @@ def store_data(
     problems += found
     if problems:
         raise FileProblems(filename, problems)
+    try:
+        return _record(plan, entries, located, filename, actor, actor_label, action, dry_run)
+    except IntegrityError:
+        # Two writers of the same figure at once: the second is refused by the database's
+        # "one revision in force" rule, and says so rather than failing.
+        raise FileProblems(filename, [Problem(1, 1, CONCURRENT)]) from None
+
+
+def _record(plan, entries, located, filename, actor, actor_label, action, dry_run):
     with transaction.atomic():
         via = Path(filename).name + (f" · {actor_label}" if actor_label and not actor else "")
         report, problems = record_revisions(
@@ -702,23 +721,38 @@ def decide(
                 comment=comment.strip() if state == "returned" else value.comment,
                 state=state,
                 label=_key_text(value.indicator.code, value.entity.code, value.period, None),
-                published=value.published_at,
+                # An approval counts from the moment it is given, not from a date the
+                # contributor gave: "as of" an earlier day shows the figure of record then.
+                published=None if state == "approved" else value.published_at,
             )
         )
     plan = values[0].indicator.plan if values else None
     if plan is None:
         return ValuesReport()
-    with transaction.atomic():
-        report, problems = record_revisions(plan, entries, actor=actor, via="review")
-        if problems:  # pragma: no cover - a submitted figure always has something to answer
-            raise ValueError(problems[0].message)
-        AuditEvent.record(
-            "values.approve" if state == "approved" else "values.return",
-            "plan",
-            plan.code,
-            actor=actor,
-            label=label,
-            figures=[e.label for e in entries],
-            comment=comment,
-        )
+    try:
+        with transaction.atomic():
+            report, problems = record_revisions(plan, entries, actor=actor, via="review")
+            if problems:  # pragma: no cover - a submitted figure always has something to answer
+                raise ValueError(problems[0].message)
+            _audit_decision(plan, state, entries, comment, actor=actor, label=label)
+    except IntegrityError:
+        raise ValueError(CONCURRENT) from None
     return report
+
+
+CONCURRENT = (
+    "someone changed these figures at the same moment: nothing was written; look again and"
+    " try again"
+)
+
+
+def _audit_decision(plan, state, entries, comment, *, actor, label) -> None:
+    AuditEvent.record(
+        "values.approve" if state == "approved" else "values.return",
+        "plan",
+        plan.code,
+        actor=actor,
+        label=label,
+        figures=[e.label for e in entries],
+        comment=comment,
+    )

@@ -31,9 +31,12 @@ class Command(BaseCommand):
         verb = "would remind" if dry_run else "reminded"
         for r in reminders:
             who = ", ".join(r.recipients) or "nobody: no contributor with an e-mail"
+            said = verb if r.recipients else "cannot remind"
+            if r.error:
+                said = f"could not send ({r.error}) to"
             self.stdout.write(
                 f"{r.round.plan.code} {r.round.year} · {r.entity.code}: {len(r.missing)} missing"
-                f" · {verb if r.recipients else 'cannot remind'} {who}"
+                f" · {said} {who}"
             )
-        sent = sum(1 for r in reminders if r.recipients)
+        sent = sum(1 for r in reminders if r.recipients and not r.error)
         self.stdout.write(f"{sent} reminder(s) {'to send' if dry_run else 'sent'}.")
