@@ -8,6 +8,7 @@ engine did; `figures` only picks and words them.
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import numpy as np
 from django.contrib.auth.decorators import login_required
@@ -611,6 +612,7 @@ def project_detail(request, plan, code):
             status_label=PROJECT_STATUS_LABELS[status],
             timeline=timeline,
             figures=figures,
+            selection=_selection(project.indicators.all(), page.plan.organisation.code),
             crumbs=[
                 (_("Projects"), reverse("project_list", args=[page.plan.code])),
                 (project.label, ""),
@@ -667,8 +669,21 @@ def _served_page(request, plan, code, model, kind: str):
     return render(
         request,
         "dashboard/axis.html",
-        page.context(kind=kind, **_served(page, item), crumbs=[(f"{kind} {item.code}", "")]),
+        page.context(
+            kind=kind,
+            **_served(page, item),
+            selection=_selection(item.indicators.all(), page.plan.organisation.code),
+            crumbs=[(f"{kind} {item.code}", "")],
+        ),
     )
+
+
+def _selection(indicators, entity_code: str) -> str:
+    """Return the query that downloads these indicators' figures at the entity ("" if none)."""
+    codes = [i.code for i in indicators if i.kind != "qualitative"]
+    if not codes:
+        return ""
+    return urlencode([("indicator", code) for code in codes] + [("entity", entity_code)])
 
 
 @login_required

@@ -93,3 +93,5 @@ def test_the_pages_offer_their_downloads(personas):
     page = en(personas["viewer"], f"/plans/{PLAN}/indicators/students/?year=2020").content
     assert b"download/figures.csv?indicator=students&amp;year=2020" in page
     assert b"download/history.xlsx?indicator=students" in page
+    axis = en(personas["viewer"], f"/plans/{PLAN}/axes/A1/").content.decode()
+    assert "download/figures.xlsx?indicator=" in axis and "&amp;entity=imt" in axis
