@@ -8,7 +8,7 @@ pages and the benchmark all go through `evaluate`.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,7 +25,7 @@ from .consolidation import (
 )
 from .forecast import Forecast, forecast, historical_growth, required_growth
 from .formula import Formula, formula_name, lookup
-from .graphs import CycleError, describe_cycle, topological_order
+from .graphs import CycleError, dependents, describe_cycle, topological_order
 from .periods import Frequency, Period
 from .status import Polarity, Thresholds, assess
 from .timeagg import OverTime, carry_forward, running_total
@@ -729,8 +729,19 @@ def _groupings(spec, result, results, grouped, inp, groupings) -> Consolidated:
     return consolidate_groupings(result.figure, tree, groupings, periods, across, weights=weights)
 
 
-def evaluate(inp: EvaluationInput, *, at: Mapping[str, Period] | None = None) -> Evaluation:
+def evaluate(
+    inp: EvaluationInput,
+    *,
+    at: Mapping[str, Period] | None = None,
+    previous: Evaluation | None = None,
+    changed: Iterable[str] = (),
+) -> Evaluation:
     """Return every indicator evaluated at every entity and period.
+
+    With ``previous``, an evaluation of the same input with the same ``at`` except for
+    the figures (and periods) of the indicators in ``changed``, only those indicators
+    and the ones computed from them are evaluated again: the others' results, which
+    cannot differ, are taken from ``previous`` as they are.
 
     Indicators are evaluated after the indicators they are computed from (numerator,
     denominator, weight, formula operands); a dependency cycle raises ValueError naming
@@ -797,8 +808,14 @@ def evaluate(inp: EvaluationInput, *, at: Mapping[str, Period] | None = None) ->
     groupings = sorted(inp.groupings, key=lambda g: g.code)
     results: dict[str, IndicatorResult] = {}
     grouped: dict[str, Consolidated] = {}
+    anew = set(specs) if previous is None else dependents(graph, changed)
     for code in order:
         spec = specs[code]
+        if code not in anew and code in previous.indicators:
+            results[code] = previous.indicators[code]
+            if code in previous.groupings:
+                grouped[code] = previous.groupings[code]
+            continue
         results[code] = _evaluate_indicator(
             spec, inp, results, table, entity_rows, by_indicator[code], at
         )

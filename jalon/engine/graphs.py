@@ -88,3 +88,19 @@ def topological_order(graph: Mapping[str, Iterable[str]]) -> list[str]:
                 done.add(nxt)
                 stack.append((nxt, iter(nodes[nxt])))
     return order
+
+
+def dependents(graph: Mapping[str, Iterable[str]], nodes: Iterable[str]) -> set[str]:
+    """Return ``nodes`` and every node that points to one of them, directly or not."""
+    pointed: dict[str, set[str]] = {}
+    for node, targets in graph.items():
+        for target in targets:
+            pointed.setdefault(target, set()).add(node)
+    found = set(nodes)
+    stack = list(found)
+    while stack:
+        for node in pointed.get(stack.pop(), ()):
+            if node not in found:
+                found.add(node)
+                stack.append(node)
+    return found
