@@ -39,3 +39,58 @@ def imt_values(imt_plan):
     for path in (IMT_VALUES, IMT_EXAMPLES):
         store_values(path.read_text(), str(path), actor_label="test")
     return imt_plan
+
+
+@pytest.fixture(autouse=True)
+def _close_columnar_connections():
+    """Close the columnar reader's own connection after each test: a test database with
+    a connection left open could not be dropped."""
+    yield
+    from jalon.values import columns
+
+    columns.close()
+
+
+@pytest.fixture
+def own_database(tmp_path, settings):
+    """Return an environment for `jalon` run as a command, with a database of its own.
+
+    A SQLite file in ``tmp_path``, or, where the suite runs on PostgreSQL, a fresh
+    database on the same server, dropped after the test.
+    """
+    import os
+    import uuid
+
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["JALON_DATA_DIR"] = str(tmp_path)
+    db = settings.DATABASES["default"]
+    if not db["ENGINE"].endswith("postgresql"):
+        yield env
+        return
+    import psycopg
+
+    server = {
+        "host": db["HOST"] or "127.0.0.1",
+        "port": db["PORT"] or 5432,
+        "user": db["USER"],
+        "password": db["PASSWORD"] or None,
+    }
+    name = f"jalon_own_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    env["DATABASE_URL"] = (
+        f"postgres://{db['USER']}{password}@{server['host']}:{server['port']}/{name}"
+    )
+    try:
+        yield env
+    finally:
+        with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(autouse=True)
+def _snapshots_of_their_own(settings, tmp_path_factory):
+    """Each test writes its evaluations' snapshots in a folder of its own, at once."""
+    settings.SNAPSHOT_DIR = tmp_path_factory.mktemp("snapshots")
+    settings.SNAPSHOTS_IN_BACKGROUND = False

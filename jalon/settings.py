@@ -190,6 +190,10 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+# Evaluations as files, shared by the server's processes (jalon.values.snapshots), written
+# in the background so that no request waits for them.
+SNAPSHOT_DIR = DATA_DIR / "snapshots"
+SNAPSHOTS_IN_BACKGROUND = True
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",

@@ -729,6 +729,20 @@ def _groupings(spec, result, results, grouped, inp, groupings) -> Consolidated:
     return consolidate_groupings(result.figure, tree, groupings, periods, across, weights=weights)
 
 
+def _graph(specs: Mapping[str, IndicatorSpec]) -> dict[str, list[str]]:
+    """Return, per indicator, the indicators it is computed from (formula names resolved)."""
+    alias = {formula_name(code): code for code in specs} | {code: code for code in specs}
+    return {
+        code: [alias.get(name, name) for name in spec.operands()] for code, spec in specs.items()
+    }
+
+
+def affected(indicators: Sequence[IndicatorSpec], changed: Iterable[str]) -> set[str]:
+    """Return the indicators to evaluate again when the figures of ``changed`` change:
+    themselves, and every indicator computed from them, directly or not."""
+    return dependents(_graph({spec.code: spec for spec in indicators}), changed)
+
+
 def evaluate(
     inp: EvaluationInput,
     *,
@@ -772,10 +786,7 @@ def evaluate(
         if spec.kind not in KINDS:
             raise ValueError(f"Indicator {spec.code} has unknown kind {spec.kind!r}")
         specs[spec.code] = spec
-    alias = {formula_name(code): code for code in specs} | {code: code for code in specs}
-    graph = {
-        code: [alias.get(name, name) for name in spec.operands()] for code, spec in specs.items()
-    }
+    graph = _graph(specs)
     for code, names in graph.items():
         for name in names:
             if name not in specs:

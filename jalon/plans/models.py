@@ -1,5 +1,6 @@
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 
 from django.db import models
 from django.db.models import Q
@@ -99,6 +100,9 @@ class Plan(Bilingual):
     # evaluations are keyed by it, so a change invalidates them at once. Random rather than
     # a counter, so a rolled-back or restored database never meets a stale cache entry.
     data_stamp = models.CharField(max_length=32, default=new_stamp, editable=False)
+    # Drawn anew by a plan load only (indicators, targets, the tree): while it holds, a
+    # change to figures is applied to a cached evaluation indicator by indicator.
+    structure_stamp = models.CharField(max_length=32, default=new_stamp, editable=False)
 
     class Meta:
         ordering = ["code"]
@@ -124,9 +128,19 @@ class Plan(Bilingual):
         word = self.member_noun(2)
         return word[:1].upper() + word[1:]
 
-    def touch(self) -> None:
-        """Record that the plan's data changed, so its cached evaluations are stale."""
-        Plan.objects.filter(pk=self.pk).update(data_stamp=new_stamp())
+    def touch(self, indicators: Iterable[int] | None = None) -> None:
+        """Record that the plan's data changed, so its cached evaluations are stale.
+
+        With ``indicators`` (ids), only the figures of those indicators changed; without,
+        anything may have (a plan load).
+        """
+        stamp = new_stamp()
+        if indicators is None:
+            Plan.objects.filter(pk=self.pk).update(data_stamp=stamp, structure_stamp=stamp)
+            Indicator.objects.filter(plan_id=self.pk).update(data_stamp=stamp)
+        else:
+            Indicator.objects.filter(pk__in=list(indicators)).update(data_stamp=stamp)
+            Plan.objects.filter(pk=self.pk).update(data_stamp=stamp)
 
 
 class PlanRevision(models.Model):
@@ -237,6 +251,9 @@ class Indicator(Bilingual):
     at_risk_threshold = models.FloatField(null=True, blank=True)
     axes = models.ManyToManyField(Axis, blank=True, related_name="indicators")
     levers = models.ManyToManyField(Lever, blank=True, related_name="indicators")
+    # Drawn anew with the plan's data stamp when this indicator's figures change: tells a
+    # cached evaluation which indicators to read and evaluate again.
+    data_stamp = models.CharField(max_length=32, default=new_stamp, editable=False)
 
     class Meta:
         ordering = ["plan", "order", "code"]

@@ -4,11 +4,13 @@ One query per table, whatever the number of entities or indicators; the engine d
 the rest on arrays. ``as_of`` rebuilds what was known at a past moment.
 """
 
+from __future__ import annotations
+
 import datetime as dt
 import functools
 import json
 import threading
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from operator import itemgetter
 
@@ -26,6 +28,7 @@ from jalon.engine.evaluate import (
     IndicatorSpec,
     Outlook,
     TargetTable,
+    affected,
     evaluate,
     outlook,
 )
@@ -37,6 +40,8 @@ from jalon.engine.tree import Lineage as EngineLineage
 from jalon.engine.tree import Tree
 from jalon.organisation.models import Entity, Grouping, Lineage
 from jalon.plans.models import Indicator, Plan, Source, Target
+from jalon.values import snapshots
+from jalon.values.columns import fetch_columns
 from jalon.values.models import Value
 
 
@@ -54,6 +59,11 @@ class PlanEvaluation:
     include_submitted: bool = False
     derived: dict = field(default_factory=dict)  # memo of derived_examples
     outlooks: dict = field(default_factory=dict)  # memo of outlook, per indicator and period
+    # What it was made of, so that a change can be applied to it (`refreshed`).
+    structure: Structure | None = None
+    figures: Figures | None = None
+    stamps: dict[str, str] = field(default_factory=dict)  # per indicator, when read
+    at: dict | None = None
 
     def result(self, code: str):
         """Return the engine's result for the indicator ``code``."""
@@ -118,11 +128,7 @@ def _horizon_end(plan: Plan, indicator: Indicator) -> Period:
 
 
 def _fetch(queryset, *fields) -> list[tuple]:
-    """Return the rows of ``queryset`` as plain tuples, straight from the database cursor.
-
-    The ORM builds the query (scopes, as-of filters); the cursor reads it without making a
-    Python object per row, which matters at a million figures.
-    """
+    """Return the rows of a small ``queryset`` as plain tuples, straight from the cursor."""
     # No ORDER BY: the rows go into arrays by position, and model orderings add joins.
     sql, params = queryset.order_by().values_list(*fields).query.sql_with_params()
     with connection.cursor() as cursor:
@@ -152,42 +158,58 @@ class Flags:
     unapproved: dict[str, np.ndarray]  # a submitted figure, not yet approved
 
 
-def read_input(
-    plan: Plan, *, as_of: dt.datetime | None = None, include_submitted: bool = False
-) -> tuple[EvaluationInput, dict[str, Indicator], Flags]:
-    """Return the engine's input for ``plan``, its indicators, and the flags of its figures.
+@dataclass
+class Structure:
+    """What a plan's figures are read against and evaluated with: its indicators, tree,
+    targets, groupings and lineages. Only a plan load changes it (the structure stamp)."""
 
-    The figures are the approved ones in force (at ``as_of``); with ``include_submitted``,
-    a submitted revision in force stands in for the approved one, flagged unapproved.
-    """
+    stamp: str  # the plan's structure stamp when read
+    indicators: dict[str, Indicator]
+    tree_rows: list  # Entity.objects.for_tree, to tell whether the tree changed since
+    tree: Tree
+    entity_ids: dict[int, str]  # entity id → code, of the plan's federation
+    specs: list[IndicatorSpec]
+    targets: TargetTable
+    named: dict[str, set[str]]  # per indicator, the period codes its targets name
+    groupings: list[EngineGrouping]
+    lineages: list[EngineLineage]
+
+
+@dataclass
+class Figures:
+    """Per indicator: its axis of periods and its entered figures (E, P), with their flags."""
+
+    periods: dict[str, list[Period]]
+    values: dict[str, np.ndarray]
+    flags: Flags
+
+    def replaced(self, other: Figures) -> Figures:
+        """Return these figures with the indicators of ``other`` taken from it."""
+        return Figures(
+            self.periods | other.periods,
+            self.values | other.values,
+            Flags(
+                self.flags.example | other.flags.example,
+                self.flags.unapproved | other.flags.unapproved,
+            ),
+        )
+
+
+def read_structure(plan: Plan, *, as_of: dt.datetime | None = None) -> Structure:
+    """Return what ``plan``'s figures are read against (its targets at ``as_of``): one
+    query per table."""
     indicators = {
         i.code: i
         for i in plan.indicators.select_related("plan", "numerator", "denominator", "weight")
     }
-    order = list(indicators)
-    index_of = {i.pk: n for n, i in enumerate(indicators.values())}
-    tree = Tree.build(Entity.objects.for_tree(plan.organisation_id))
+    by_id = {i.pk: i for i in indicators.values()}
+    tree_rows = Entity.objects.for_tree(plan.organisation_id)
+    tree = Tree.build(tree_rows)
     row_of = {code: n for n, code in enumerate(tree.codes)}
     entity_ids = dict(Entity.objects.filter(code__in=row_of).values_list("pk", "code"))
-
-    # By indicator ids rather than a join on the plan: SQLite plans this one better.
-    values = Value.objects.totals().filter(indicator_id__in=list(index_of), number__isnull=False)
-    approved = values.counting()
-    submitted = values.counting(include_submitted=True).proposals()
-    targets = Target.objects.filter(indicator_id__in=list(index_of))
-    if as_of is not None:
-        approved, submitted, targets = (q.as_of(as_of) for q in (approved, submitted, targets))
-    else:
-        approved, submitted, targets = (q.current() for q in (approved, submitted, targets))
-    fields = ("indicator_id", "entity_id", "period", "number", "source_id")
-    # A submitted revision in force is newer than the approved one: it comes second, and
-    # its figure takes the place where it is asked for.
-    batches = [_fetch(approved, *fields)]
-    if include_submitted:
-        batches.append(_fetch(submitted, *fields))
-    rows = [row for batch in batches for row in batch]
-    proposed = np.repeat([0.0, 1.0][: len(batches)], [len(b) for b in batches])
-    targets = _fetch(
+    targets = Target.objects.filter(indicator_id__in=list(by_id))
+    targets = targets.as_of(as_of) if as_of is not None else targets.current()
+    rows = _fetch(
         targets,
         "indicator_id",
         "entity_id",
@@ -201,86 +223,34 @@ def read_input(
         "shape",
         "milestones",
     )
-
-    # Codes to array positions, vectorised: a look-up table per kind of id.
-    n = len(rows)
-    examples = set(Source.objects.filter(is_example=True).values_list("pk", flat=True))
-
-    def field_of(k: int, dtype=np.int64) -> np.ndarray:
-        # One pass per column: much faster than zip(*rows) on a million tuples.
-        return np.fromiter(map(itemgetter(k), rows), dtype=dtype, count=n)
-
-    ind_lut = np.full(max(index_of, default=0) + 1, -1)
-    ind_lut[list(index_of)] = list(index_of.values())
-    ent_lut = np.full(max(entity_ids, default=0) + 1, -1)
-    ent_lut[list(entity_ids)] = [row_of[c] for c in entity_ids.values()]
-    ind = ind_lut[field_of(0)]
-    ids = field_of(1)
-    # Only the plan's federation: an entity of another tree has no row here.
-    ent = np.where(ids < len(ent_lut), ent_lut[np.minimum(ids, len(ent_lut) - 1)], -1)
-    distinct = sorted(set(map(itemgetter(2), rows)))
-    code_index = {c: k for k, c in enumerate(distinct)}
-    per = np.fromiter(
-        map(code_index.__getitem__, map(itemgetter(2), rows)), dtype=np.int64, count=n
-    )
-
-    # Each indicator's axis: contiguous periods from its first figure or baseline to the
-    # later of the plan's horizon and its last target period or figure.
-    seen: dict[str, set[str]] = defaultdict(set)
-    pairs = np.unique(ind * max(len(distinct), 1) + per)
-    for pair in pairs.tolist():
-        seen[order[pair // len(distinct)]].add(distinct[pair % len(distinct)])
     # Milestones are rare: decode them only where there are some.
-    targets = [t if t[-1] in ("[]", []) else (*t[:-1], _milestones(t[-1])) for t in targets]
-    named = {(t[0], t[4]) for t in targets} | {(t[0], t[6]) for t in targets}
-    named |= {(t[0], m["period"]) for t in targets if t[-1] not in ("[]", []) for m in t[-1]}
-    for indicator_id, code in named:
-        seen[order[index_of[indicator_id]]].add(code)
-    periods: dict[str, list[Period]] = {}
-    for code, indicator in indicators.items():
-        known = [_parse(p, indicator) for p in seen[code]]
-        first = Period.containing(
-            dt.date(plan.horizon_start, 1, 1), indicator.frequency, indicator.start_month
-        )
-        periods[code] = period_range(
-            min([first, *known]), max([_horizon_end(plan, indicator), *known])
-        )
-
-    # Scatter every figure at once into (indicator, entity, period) arrays.
-    width = max((len(p) for p in periods.values()), default=0)
-    column = np.full((len(order), max(len(distinct), 1)), -1)
-    for i, code in enumerate(order):
-        for j, p in enumerate(periods[code]):
-            if p.code in code_index:
-                column[i, code_index[p.code]] = j
-    own_all = np.full((len(order), len(tree), width), np.nan)
-    flag_all = np.full((len(order), len(tree), width), np.nan)
-    proposed_all = np.full((len(order), len(tree), width), np.nan)
-    if n:
-        col = column[ind, per]
-        numbers = field_of(3, float)
-        sources = np.fromiter(
-            (-1 if x is None else x for x in map(itemgetter(4), rows)), dtype=np.int64, count=n
-        )
-        is_example = np.isin(sources, list(examples))
-        # Batch by batch, so that a later one's figure is the one that stays.
-        for k in range(len(batches)):
-            pick = (proposed == k) & (ent >= 0)
-            where = (ind[pick], ent[pick], col[pick])
-            own_all[where] = numbers[pick]
-            flag_all[where] = is_example[pick]
-            proposed_all[where] = k
-    own = {code: own_all[i, :, : len(periods[code])] for i, code in enumerate(order)}
-    flags = Flags(
-        example={code: flag_all[i, :, : len(periods[code])] for i, code in enumerate(order)},
-        unapproved={code: proposed_all[i, :, : len(periods[code])] for i, code in enumerate(order)},
+    rows = [t if t[-1] in ("[]", []) else (*t[:-1], _milestones(t[-1])) for t in rows]
+    named: dict[str, set[str]] = {code: set() for code in indicators}
+    for t in rows:
+        marks = () if t[-1] in ("[]", []) else t[-1]
+        named[by_id[t[0]].code].update([t[4], t[6], *(m["period"] for m in marks)])
+    return Structure(
+        stamp=plan.structure_stamp,
+        indicators=indicators,
+        tree_rows=tree_rows,
+        tree=tree,
+        entity_ids=entity_ids,
+        specs=[spec_of(i) for i in indicators.values()],
+        targets=_target_table(rows, by_id, entity_ids),
+        named=named,
+        groupings=_groupings(plan, row_of),
+        lineages=[
+            EngineLineage(link.predecessor.code, link.successor.code, link.date, link.share)
+            for link in Lineage.objects.select_related("predecessor", "successor")
+            if link.predecessor.code in row_of and link.successor.code in row_of
+        ],
     )
-    by_id = {i.pk: i for i in indicators.values()}
 
-    specs = [spec_of(i) for i in indicators.values()]
-    # Targets as columns: one per entity and indicator in a large federation.
+
+def _target_table(targets: list[tuple], by_id: dict, entity_ids: dict) -> TargetTable:
+    """Return the targets as columns: one per entity and indicator in a large federation."""
     # Distinct periods by (frequency, start month, code): a handful, however many targets.
-    kind_of = {i.pk: (i.frequency, i.start_month) for i in indicators.values()}
+    kind_of = {pk: (i.frequency, i.start_month) for pk, i in by_id.items()}
     t_keys = sorted(
         {(*kind_of[t[0]], t[4]) for t in targets} | {(*kind_of[t[0]], t[6]) for t in targets}
     )
@@ -294,7 +264,7 @@ def read_input(
             count=count,
         )
 
-    table = TargetTable(
+    return TargetTable(
         periods=tuple(_period(code, frequency, month) for frequency, month, code in t_keys),
         indicator=np.array([by_id[t[0]].code for t in targets], dtype=object),
         entity=np.array([entity_ids[t[1]] for t in targets], dtype=object),
@@ -317,7 +287,10 @@ def read_input(
         ),
         document=np.array([t[2] for t in targets], dtype=object),
     )
-    groupings = [
+
+
+def _groupings(plan: Plan, row_of: dict[str, int]) -> list[EngineGrouping]:
+    return [
         EngineGrouping(
             code=g.code,
             members=tuple(
@@ -330,21 +303,144 @@ def read_input(
             Q(organisation_id=plan.organisation_id) | Q(organisation__isnull=True)
         ).prefetch_related("memberships__entity")
     ]
-    lineages = [
-        EngineLineage(link.predecessor.code, link.successor.code, link.date, link.share)
-        for link in Lineage.objects.select_related("predecessor", "successor")
-        if link.predecessor.code in row_of and link.successor.code in row_of
+
+
+FIGURE_COLUMNS = {
+    "indicator_id": "int",
+    "entity_id": "int",
+    "period": "text",
+    "number": "float",
+    "source_id": "int",
+}
+
+
+def read_figures(
+    plan: Plan,
+    structure: Structure,
+    codes: list[str],
+    *,
+    as_of: dt.datetime | None = None,
+    include_submitted: bool = False,
+) -> Figures:
+    """Return the figures of the indicators ``codes`` in force (at ``as_of``), as arrays.
+
+    The approved figures, and with ``include_submitted`` a submitted revision in force,
+    which stands in for the approved one, flagged unapproved. Read as columns: no Python
+    object per figure.
+    """
+    indicators = [structure.indicators[code] for code in codes]
+    index_of = {i.pk: n for n, i in enumerate(indicators)}
+    # By indicator ids rather than a join on the plan: SQLite plans this one better.
+    values = Value.objects.totals().filter(indicator_id__in=list(index_of), number__isnull=False)
+    batches = [values.counting()]
+    if include_submitted:
+        batches.append(values.counting(include_submitted=True).proposals())
+    # A submitted revision in force is newer than the approved one: it comes second, and
+    # its figure takes the place where it is asked for.
+    read = [
+        fetch_columns(q.as_of(as_of) if as_of is not None else q.current(), FIGURE_COLUMNS)
+        for q in batches
     ]
-    inp = EvaluationInput(
-        tree=tree,
-        groupings=groupings,
-        lineages=lineages,
-        indicators=specs,
-        periods=periods,
-        values=own,
-        targets=table,
+    labels = sorted({label for batch in read for label in batch["period"].labels})
+    code_index = {label: k for k, label in enumerate(labels)}
+    for batch in read:  # one numbering of the period labels across the batches
+        remap = np.array([code_index[label] for label in batch["period"].labels], dtype=np.int64)
+        batch["per"] = remap[batch["period"].index] if len(remap) else batch["period"].index
+    column_of = {
+        name: np.concatenate([b[name] for b in read])
+        for name, kind in FIGURE_COLUMNS.items()
+        if kind != "text"
+    }
+    per = np.concatenate([b["per"] for b in read])
+    proposed = np.repeat(np.arange(len(read), dtype=float), [len(b["per"]) for b in read])
+    n = len(per)
+
+    # Ids to array positions, vectorised: a look-up table per kind of id.
+    ind_lut = np.full(max(index_of, default=0) + 1, -1)
+    ind_lut[list(index_of)] = list(index_of.values())
+    ids = column_of["indicator_id"]
+    ind = np.where(ids < len(ind_lut), ind_lut[np.minimum(ids, len(ind_lut) - 1)], -1)
+    row_of = {code: k for k, code in enumerate(structure.tree.codes)}
+    entity_ids = structure.entity_ids
+    ent_lut = np.full(max(entity_ids, default=0) + 1, -1)
+    ent_lut[list(entity_ids)] = [row_of[c] for c in entity_ids.values()]
+    ids = column_of["entity_id"]
+    # Only the plan's federation: an entity of another tree has no row here.
+    ent = np.where(ids < len(ent_lut), ent_lut[np.minimum(ids, len(ent_lut) - 1)], -1)
+
+    # Each indicator's axis: contiguous periods from its first figure or baseline to the
+    # later of the plan's horizon and its last target period or figure.
+    seen: dict[str, set[str]] = {code: set(structure.named[code]) for code in codes}
+    width = max(len(labels), 1)
+    for pair in np.unique(ind * width + per).tolist():
+        seen[codes[pair // width]].add(labels[pair % width])
+    periods: dict[str, list[Period]] = {}
+    for code, indicator in zip(codes, indicators, strict=True):
+        known = [_parse(p, indicator) for p in seen[code]]
+        first = Period.containing(
+            dt.date(plan.horizon_start, 1, 1), indicator.frequency, indicator.start_month
+        )
+        periods[code] = period_range(
+            min([first, *known]), max([_horizon_end(plan, indicator), *known])
+        )
+
+    # Scatter every figure at once into (indicator, entity, period) arrays.
+    axis = max((len(p) for p in periods.values()), default=0)
+    column = np.full((len(codes), width), -1)
+    for i, code in enumerate(codes):
+        for j, p in enumerate(periods[code]):
+            if p.code in code_index:
+                column[i, code_index[p.code]] = j
+    shape = (len(codes), len(structure.tree), axis)
+    own_all, flag_all, proposed_all = (np.full(shape, np.nan) for _ in range(3))
+    if n:
+        col = column[ind, per]
+        examples = list(Source.objects.filter(is_example=True).values_list("pk", flat=True))
+        is_example = np.isin(column_of["source_id"], examples)
+        # Batch by batch, so that a later one's figure is the one that stays.
+        for k in range(len(read)):
+            pick = (proposed == k) & (ent >= 0) & (ind >= 0)
+            where = (ind[pick], ent[pick], col[pick])
+            own_all[where] = column_of["number"][pick]
+            flag_all[where] = is_example[pick]
+            proposed_all[where] = k
+
+    def split(stack: np.ndarray) -> dict[str, np.ndarray]:
+        return {code: stack[i, :, : len(periods[code])] for i, code in enumerate(codes)}
+
+    return Figures(periods, split(own_all), Flags(split(flag_all), split(proposed_all)))
+
+
+def assemble(structure: Structure, figures: Figures) -> EvaluationInput:
+    """Return the engine's input made of a plan's structure and figures."""
+    return EvaluationInput(
+        tree=structure.tree,
+        groupings=structure.groupings,
+        lineages=structure.lineages,
+        indicators=structure.specs,
+        periods=figures.periods,
+        values=figures.values,
+        targets=structure.targets,
     )
-    return inp, indicators, flags
+
+
+def read_input(
+    plan: Plan, *, as_of: dt.datetime | None = None, include_submitted: bool = False
+) -> tuple[EvaluationInput, dict[str, Indicator], Flags]:
+    """Return the engine's input for ``plan``, its indicators, and the flags of its figures.
+
+    The figures are the approved ones in force (at ``as_of``); with ``include_submitted``,
+    a submitted revision in force stands in for the approved one, flagged unapproved.
+    """
+    structure = read_structure(plan, as_of=as_of)
+    figures = read_figures(
+        plan,
+        structure,
+        list(structure.indicators),
+        as_of=as_of,
+        include_submitted=include_submitted,
+    )
+    return assemble(structure, figures), structure.indicators, figures.flags
 
 
 def evaluate_plan(
@@ -360,32 +456,106 @@ def evaluate_plan(
     that period, as someone standing then would have seen them. Only approved figures
     count, unless ``include_submitted`` adds the submitted ones (flagged unapproved).
     """
-    inp, indicators, flags = read_input(plan, as_of=as_of, include_submitted=include_submitted)
+    stamps = _stamps(plan)  # before the figures: a change in between is read again later
+    structure = read_structure(plan, as_of=as_of)
+    figures = read_figures(
+        plan,
+        structure,
+        list(structure.indicators),
+        as_of=as_of,
+        include_submitted=include_submitted,
+    )
+    inp = assemble(structure, figures)
     if at:
         # A period outside an indicator's axis has no figure to stand at: no data there.
         at = {c: p for c, p in at.items() if c in inp.periods and p in inp.periods[c]}
     evaluation = evaluate(inp, at=at)
+    indicators = structure.indicators
     return PlanEvaluation(
         plan,
         inp.tree,
         indicators,
         evaluation,
-        _rests_on(flags.example, evaluation, indicators, inp.tree),
+        _rests_on(figures.flags.example, evaluation, indicators, inp.tree),
         as_of,
-        unapproved=_rests_on(flags.unapproved, evaluation, indicators, inp.tree),
+        unapproved=_rests_on(figures.flags.unapproved, evaluation, indicators, inp.tree),
         include_submitted=include_submitted,
+        structure=structure,
+        figures=figures,
+        stamps=stamps,
+        at=at,
     )
 
 
-def _rests_on(entered: dict, evaluation: Evaluation, indicators: dict, tree: Tree) -> dict:
+def _stamps(plan: Plan) -> dict[str, str]:
+    """Return, per indicator of ``plan``, the stamp of its figures' latest change."""
+    return dict(plan.indicators.values_list("code", "data_stamp"))
+
+
+def refreshed(pe: PlanEvaluation, plan: Plan) -> PlanEvaluation:
+    """Return ``pe`` brought up to the plan's data now, reusing what did not change.
+
+    Only the indicators whose figures changed since are read again; they and the
+    indicators computed from them are evaluated again, the others' results are kept. A
+    plan load (targets, indicators, the tree) makes a full evaluation.
+    """
+    stamps = _stamps(plan)
+    structure = pe.structure
+    if (
+        structure is None
+        or pe.as_of is not None
+        or pe.at
+        or plan.structure_stamp != structure.stamp
+        or set(stamps) != set(pe.stamps)
+        or Entity.objects.for_tree(plan.organisation_id) != structure.tree_rows
+    ):
+        return evaluate_plan(plan, as_of=pe.as_of, include_submitted=pe.include_submitted)
+    changed = sorted(code for code, stamp in stamps.items() if pe.stamps[code] != stamp)
+    fresh = read_figures(plan, structure, changed, include_submitted=pe.include_submitted)
+    figures = pe.figures.replaced(fresh)
+    inp = assemble(structure, figures)
+    evaluation = evaluate(inp, previous=pe.evaluation, changed=changed)
+    anew = affected(structure.specs, changed)
+    indicators = structure.indicators
+    return PlanEvaluation(
+        plan,
+        inp.tree,
+        indicators,
+        evaluation,
+        _rests_on(figures.flags.example, evaluation, indicators, inp.tree, pe.example, anew),
+        None,
+        unapproved=_rests_on(
+            figures.flags.unapproved, evaluation, indicators, inp.tree, pe.unapproved, anew
+        ),
+        include_submitted=pe.include_submitted,
+        structure=structure,
+        figures=figures,
+        stamps=stamps,
+    )
+
+
+def _rests_on(
+    entered: dict,
+    evaluation: Evaluation,
+    indicators: dict,
+    tree: Tree,
+    previous: dict | None = None,
+    anew: set[str] | None = None,
+) -> dict:
     """Return, per indicator (E, P), whether each figure of record rests on flagged figures.
 
     An entity's own flag where it entered a figure, else whether any of its members'
     figures does (max up the tree). A ratio computed from its parts rests on them when
-    either part does; a ratio the entity entered itself keeps its own flag.
+    either part does; a ratio the entity entered itself keeps its own flag. With
+    ``previous``, only the indicators in ``anew`` are worked out again.
     """
     out = {}
-    for code, result in evaluation.indicators.items():
+    again = [c for c in evaluation.indicators if previous is None or c in anew]
+    for code in evaluation.indicators:
+        if code not in again:
+            out[code] = previous[code]
+            continue
+        result = evaluation.indicators[code]
         flags = entered[code]
         if not np.nan_to_num(flags).any():  # nothing flagged: nothing to carry up
             out[code] = np.zeros(result.figure.shape, dtype=bool)
@@ -395,7 +565,8 @@ def _rests_on(entered: dict, evaluation: Evaluation, indicators: dict, tree: Tre
             flags = np.take_along_axis(flags, column, axis=1)
         consolidated = consolidate(flags, tree, result.periods, Across.MAX)
         out[code] = np.nan_to_num(consolidated.value) > 0
-    for code, result in evaluation.indicators.items():
+    for code in again:
+        result = evaluation.indicators[code]
         mine = ~np.isnan(entered[code])
         for part in (indicators[code].numerator, indicators[code].denominator):
             if part is None:
@@ -465,15 +636,37 @@ def cached_evaluation(
 
     The key holds the plan's data stamp, read from the database with the plan, so a
     change made by any process invalidates every process's copy; the cache is only ever
-    a copy of what the engine computes from the database.
+    a copy of what the engine computes from the database. After a change, the latest
+    evaluation is brought up to date (`refreshed`) rather than made anew, and every
+    evaluation of the plan's older data is let go, so memory does not grow with changes.
     """
     key = (plan.pk, plan.data_stamp, as_of, include_submitted)
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    result = evaluate_plan(plan, as_of=as_of, include_submitted=include_submitted)
+        earlier = [
+            pe
+            for (pk, _, moment, submitted), pe in reversed(_cache.items())
+            if pk == plan.pk and moment is None and submitted == include_submitted
+        ]
+    if as_of is not None:
+        result = evaluate_plan(plan, as_of=as_of, include_submitted=include_submitted)
+    else:
+        # Another process may have evaluated this data already: take its snapshot, or
+        # the newest one, and bring it up to date; else evaluate, and share the result.
+        result = None if earlier else snapshots.load(plan, include_submitted)
+        if result is None:
+            if not earlier:
+                earlier = [snapshots.load(plan, include_submitted, latest=True)]
+            if earlier[0] is not None:
+                result = refreshed(earlier[0], plan)
+            else:
+                result = evaluate_plan(plan, include_submitted=include_submitted)
+            snapshots.save_later(result, plan.data_stamp)
     with _cache_lock:
+        for stale in [k for k in _cache if k[0] == plan.pk and k[1] != plan.data_stamp]:
+            del _cache[stale]
         _cache[key] = result
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)

@@ -624,7 +624,7 @@ def record_revisions(
     _supersede(superseded)
     insert_rows(new)
     if new:
-        plan.touch()
+        plan.touch(indicators={row[0] for row in new})
     return report, problems
 
 

@@ -311,3 +311,31 @@ def test_the_members_that_drive_the_gap_come_first_and_stand_out(personas):
     shares = [int(r.split('<td class="num">')[-1].split(" %")[0]) for r in rows]
     assert shares == sorted(shares, reverse=True)
     assert sum(shares) in range(98, 103)  # rounded shares of a whole
+
+
+def test_every_page_reads_an_evaluation_from_its_snapshot(personas):
+    """The server's processes share evaluations as memory-mapped, read-only files: every
+    page works on one, and a change brings it up to date rather than evaluating anew."""
+    from jalon.engine.tests.test_incremental import same
+    from jalon.plans.models import Plan
+    from jalon.values import evaluation
+
+    assert get(personas["steward"], f"{BASE}/").status_code == 200  # evaluates, writes it
+    evaluation._cache.clear()  # as in a process just started
+    for url in [*PAGES, f"{BASE}/?submitted=on", f"{BASE}/indicators/students/?year=2019"]:
+        assert get(personas["steward"], url).status_code == 200, url
+        assert get(personas["contributor"], url).status_code == 200, url
+    (loaded,) = [pe for key, pe in evaluation._cache.items() if not key[3]]
+    figure = loaded.result("students").figure
+    assert not figure.flags.writeable  # mapped from the file, not computed here
+    store_values(
+        "jalon: 1\nplan: imt-2018-2022\nsource: press-release\nstate: approved\nvalues:\n"
+        "  - {indicator: students, entity: imt-mines-ales, period: 2021/22, value: 1500}\n",
+        "fix.yaml",
+    )
+    assert get(personas["viewer"], f"{BASE}/indicators/students/").status_code == 200
+    plan = Plan.objects.get()
+    fresh = evaluation._cache[(plan.pk, plan.data_stamp, None, False)]
+    kept = "teaching-research-staff"
+    assert fresh.evaluation.indicators[kept] is loaded.evaluation.indicators[kept]
+    same(fresh.evaluation, evaluation.evaluate_plan(plan).evaluation)

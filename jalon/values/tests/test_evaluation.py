@@ -103,7 +103,9 @@ def test_as_of_shows_what_was_known_then(imt_values):
 
 
 def test_queries_do_not_grow_with_entities_or_indicators(imt_values, django_assert_max_num_queries):
-    with django_assert_max_num_queries(10):
+    # The stamps, the plan's structure (indicators, tree, entities, targets, groupings
+    # with their members, lineages) and its figures, with the example sources.
+    with django_assert_max_num_queries(11):
         evaluate_plan(Plan.objects.get())
 
 
@@ -132,3 +134,54 @@ def test_the_cache_serves_one_evaluation_per_version_of_the_data(imt_values):
     assert fresh is not first
     r, row, j = at(fresh, "students", "imt", "2017/18")
     assert r.figure[row, j] == 13500
+
+
+def test_a_change_re_reads_only_its_indicator_and_frees_the_older_evaluation(
+    imt_values, django_assert_max_num_queries
+):
+    from jalon.engine.tests.test_incremental import same
+    from jalon.values import evaluation
+
+    first = evaluation.cached_evaluation(Plan.objects.get())
+    store_values(
+        "jalon: 1\nplan: imt-2018-2022\nsource: press-release\nstate: approved\nvalues:\n"
+        "  - {indicator: students, entity: imt-mines-ales, period: 2021/22, value: 1500}\n",
+        "fix.yaml",
+    )
+    plan = Plan.objects.get()
+    calls = []
+    real = evaluation.read_figures
+
+    def spy(plan, structure, codes, **options):
+        calls.append(codes)
+        return real(plan, structure, codes, **options)
+
+    evaluation.read_figures = spy
+    try:
+        # The stamps, the tree (unchanged?), the changed indicator's figures and sources.
+        with django_assert_max_num_queries(4):
+            fresh = evaluation.cached_evaluation(plan)
+    finally:
+        evaluation.read_figures = real
+    assert calls == [["students"]]
+    kept, anew = first.evaluation.indicators, fresh.evaluation.indicators
+    assert anew["teaching-research-staff"] is kept["teaching-research-staff"]
+    # The indicator, and those computed from it, anew.
+    for code in ("students", "students-per-staff", "foreign-students-share"):
+        assert anew[code] is not kept[code]
+    same(fresh.evaluation, evaluate_plan(plan).evaluation)
+    same(fresh.example, evaluate_plan(plan).example)
+    # The evaluation of the older data is let go: one entry for the plan, the current one.
+    assert [k[1] for k in evaluation._cache if k[0] == plan.pk] == [plan.data_stamp]
+
+
+def test_a_plan_load_evaluates_anew(imt_values):
+    from jalon.conftest import IMT_PLAN, load_plan_text
+    from jalon.values import evaluation
+
+    first = evaluation.cached_evaluation(Plan.objects.get())
+    load_plan_text(IMT_PLAN.read_text(), str(IMT_PLAN))  # a load may change anything
+    fresh = evaluation.cached_evaluation(Plan.objects.get())
+    assert fresh.structure is not first.structure
+    staff = "teaching-research-staff"
+    assert fresh.evaluation.indicators[staff] is not first.evaluation.indicators[staff]

@@ -1,0 +1,149 @@
+"""Evaluations kept as files in the data folder, shared by every server process.
+
+One file per plan and data stamp (and whether submitted figures count): a pickle
+(protocol 5) whose arrays are written out of band after it, each aligned. Loading maps
+the file into memory and the arrays point into the map: read-only, read from disk only
+where used, and shared by every process that maps the same file. A process that starts,
+or that has no evaluation of a plan in memory, takes the newest snapshot and brings it up
+to date indicator by indicator (`refreshed`) instead of evaluating the plan anew; each
+change's evaluation is written in turn, in the background, so no request waits for it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import mmap
+import os
+import pickle
+import threading
+from pathlib import Path
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+MAGIC = b"JALON-SNAPSHOT-1\n"
+ALIGN = 64
+KEPT = ("evaluation", "example", "unapproved", "include_submitted", "structure", "figures")
+
+
+def folder() -> Path:
+    return Path(settings.SNAPSHOT_DIR)
+
+
+def _prefix(plan, include_submitted: bool) -> str:
+    return f"plan{plan.pk}{'-submitted' if include_submitted else ''}-"
+
+
+def path_for(plan, include_submitted: bool, stamp: str | None = None) -> Path:
+    """Return the snapshot file of ``plan``'s evaluation at ``stamp`` (default: now)."""
+    return folder() / f"{_prefix(plan, include_submitted)}{stamp or plan.data_stamp}.snapshot"
+
+
+def save(pe, stamp: str) -> Path:
+    """Write ``pe`` (of the data at ``stamp``) as the plan's snapshot; remove older ones."""
+    buffers: list[pickle.PickleBuffer] = []
+    state = {name: getattr(pe, name) for name in KEPT} | {"stamps": pe.stamps}
+    data = pickle.dumps(state, protocol=5, buffer_callback=buffers.append)
+    views = [b.raw() for b in buffers]
+    path = path_for(pe.plan, pe.include_submitted, stamp)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+    offsets, at = [], 0
+    for view in views:
+        at += -at % ALIGN
+        offsets.append([at, view.nbytes])
+        at += view.nbytes
+    header = json.dumps({"pickle": len(data), "buffers": offsets}).encode() + b"\n"
+    start = len(MAGIC) + len(header) + len(data)
+    start += -start % ALIGN
+    with open(temporary, "wb") as out:
+        out.write(MAGIC + header + data)
+        out.write(b"\0" * (start - out.tell()))
+        for (offset, _), view in zip(offsets, views, strict=True):
+            out.write(b"\0" * (start + offset - out.tell()))
+            out.write(view)
+    os.chmod(temporary, 0o600)
+    os.replace(temporary, path)  # whole or not at all, for readers in other processes
+    for older in path.parent.glob(_prefix(pe.plan, pe.include_submitted) + "*.snapshot"):
+        if older != path:
+            older.unlink(missing_ok=True)
+    return path
+
+
+def load(plan, include_submitted: bool, *, latest: bool = False):
+    """Return the plan's evaluation from its snapshot at its data stamp, or None.
+
+    With ``latest``, the newest snapshot of the plan whatever its stamp (to be brought up
+    to date by the caller). A damaged or foreign file is ignored.
+    """
+    from jalon.values.evaluation import PlanEvaluation
+
+    path = path_for(plan, include_submitted)
+    if latest and not path.exists():
+        found = sorted(
+            folder().glob(_prefix(plan, include_submitted) + "*.snapshot"),
+            key=lambda p: p.stat().st_mtime,
+        )
+        if not found:
+            return None
+        path = found[-1]
+    try:
+        with open(path, "rb") as handle:
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        view = memoryview(mapped)
+        if bytes(view[: len(MAGIC)]) != MAGIC:
+            raise ValueError("not a snapshot")
+        end = mapped.find(b"\n", len(MAGIC))
+        header = json.loads(bytes(view[len(MAGIC) : end]))
+        data = view[end + 1 : end + 1 + header["pickle"]]
+        start = end + 1 + header["pickle"]
+        start += -start % ALIGN
+        buffers = [view[start + o : start + o + n] for o, n in header["buffers"]]
+        state = pickle.loads(data, buffers=buffers)
+    except FileNotFoundError:
+        return None
+    except Exception:  # a snapshot is only a copy: a bad one is evaluated anew
+        logger.warning("Ignoring the damaged snapshot %s", path, exc_info=True)
+        return None
+    stamps = state.pop("stamps")
+    structure = state["structure"]
+    return PlanEvaluation(
+        plan=plan,
+        tree=structure.tree,
+        indicators=structure.indicators,
+        as_of=None,
+        stamps=stamps,
+        **state,
+    )
+
+
+_pending: dict = {}
+_pending_lock = threading.Lock()
+
+
+def save_later(pe, stamp: str) -> None:
+    """Write ``pe``'s snapshot in a background thread; a newer one replaces one waiting."""
+    if not settings.SNAPSHOTS_IN_BACKGROUND:
+        save(pe, stamp)
+        return
+    key = (pe.plan.pk, pe.include_submitted)
+    with _pending_lock:
+        busy = key in _pending
+        _pending[key] = (pe, stamp)
+    if not busy:
+        threading.Thread(target=_write, args=(key,), daemon=True).start()
+
+
+def _write(key) -> None:
+    while True:
+        with _pending_lock:
+            pe, stamp = _pending[key]
+        try:
+            save(pe, stamp)
+        except OSError:
+            logger.warning("Could not write the snapshot of plan %s", key[0], exc_info=True)
+        with _pending_lock:
+            if _pending[key][1] == stamp:
+                del _pending[key]
+                return
