@@ -98,7 +98,7 @@ def test_serve_answers_over_http(tmp_path):
     subprocess.run([*JALON, "collectstatic", "--no-input", "-v0"], env=env, check=True, timeout=120)
     port = free_port()
     server = subprocess.Popen(
-        [*JALON, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE
+        [*JALON, "serve", "--port", str(port), "--workers", "2"], env=env, stdout=subprocess.PIPE
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -118,9 +118,16 @@ def test_serve_answers_over_http(tmp_path):
         with pytest.raises(urllib.error.HTTPError) as caught:
             opener.open(f"{base}/", timeout=2)
         assert caught.value.code == 302 and caught.value.headers["Location"].startswith("/login/")
+        # Two server processes and the background worker, all children of the command.
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+        pids = children.read_text().split() if children.exists() else []
+        assert len(pids) == 3 or not children.exists()
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        server.wait(timeout=20)
+    assert server.returncode == 0
+    time.sleep(0.5)
+    assert [pid for pid in pids if Path(f"/proc/{pid}").exists()] == []  # none left behind
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):

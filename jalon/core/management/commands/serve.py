@@ -1,5 +1,6 @@
 import contextlib
 import ctypes
+import os
 import signal
 import subprocess
 import sys
@@ -10,25 +11,38 @@ from django.db.migrations.executor import MigrationExecutor
 
 
 class Command(BaseCommand):
-    help = "Serve Jalon over HTTP (waitress), on an existing, migrated database."
+    help = (
+        "Serve Jalon over HTTP, on an existing, migrated database: gunicorn with one process"
+        " per core (waitress, one process, where gunicorn cannot run: Windows)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--threads", type=int, default=4)
+        parser.add_argument("--host", default="127.0.0.1", help="The address to listen on.")
+        parser.add_argument("--port", type=int, default=8000, help="The port to listen on.")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="Server processes (default: one per core, here %(default)s). They share"
+            " evaluations through the snapshots in the data folder.",
+        )
+        parser.add_argument(
+            "--threads", type=int, default=4, help="Threads per process (default: 4)."
+        )
         parser.add_argument(
             "--no-worker",
             action="store_true",
             help="Do not start a background worker beside the server (run `jalon worker`).",
         )
 
-    def handle(self, *args, host, port, threads, no_worker=False, **options):
+    def handle(self, *args, host, port, workers, threads, no_worker=False, **options):
+        if workers < 1 or threads < 1:
+            raise CommandError("--workers and --threads take a whole number of 1 or more.")
         executor = MigrationExecutor(connection)
         if executor.migration_plan(executor.loader.graph.leaf_nodes()):
             raise CommandError(
                 "the database is not up to date: run `jalon migrate` (or `jalon demo`)."
             )
-        import waitress
         from django.core.management import call_command
 
         from jalon.core.translations import compile_translations
@@ -48,10 +62,21 @@ class Command(BaseCommand):
             )
             signal.signal(signal.SIGTERM, _stop)
             self.stdout.write("A background worker runs beside the server (jalon worker).")
-        self.stdout.write(f"Jalon is served on http://{host}:{port}/ (Ctrl-C to stop).")
-        self.stdout.flush()
         try:
-            waitress.serve(application, host=host, port=port, threads=threads, ident="jalon")
+            gunicorn = _gunicorn(application, host, port, workers, threads)
+        except ImportError:
+            gunicorn = None
+        how = f"{workers} processes of {threads} threads" if gunicorn else f"{threads} threads"
+        self.stdout.write(f"Jalon is served on http://{host}:{port}/ by {how} (Ctrl-C to stop).")
+        self.stdout.flush()
+        connection.close()  # each server process opens its own
+        try:
+            if gunicorn is not None:
+                gunicorn.run()
+            else:
+                import waitress
+
+                waitress.serve(application, host=host, port=port, threads=threads, ident="jalon")
         finally:
             if worker is not None:
                 worker.terminate()
@@ -67,3 +92,23 @@ def _die_with_parent() -> None:
     # Not Linux: the server's own shutdown still stops the worker.
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+
+
+def _gunicorn(application, host: str, port: int, workers: int, threads: int):
+    """Return a gunicorn server of ``application`` (ImportError where there is none)."""
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("proc_name", "jalon")
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("graceful_timeout", 10)
+
+        def load(self):
+            return application
+
+    return Server()
