@@ -120,6 +120,31 @@ class TargetTable:
         return np.fromiter(map(known.__getitem__, self.shape.tolist()), dtype=int, count=len(self))
 
     @functools.cached_property
+    def rows_per_indicator(self) -> dict[str, np.ndarray]:
+        """Return the rows of each indicator's targets."""
+        rows: dict[str, list[int]] = {}
+        for k, code in enumerate(self.indicator.tolist()):
+            rows.setdefault(code, []).append(k)
+        return {code: np.array(found, dtype=int) for code, found in rows.items()}
+
+    def entity_rows(self, codes: Sequence[str]) -> np.ndarray:
+        """Return each target's entity as its row among ``codes`` (a tree's), worked out
+        once per tree; raise ValueError naming an entity that is not there."""
+        key = tuple(codes)
+        memo = self.__dict__.setdefault("_entity_rows", {})
+        if key not in memo:
+            row = {code: i for i, code in enumerate(codes)}
+            try:
+                found = np.fromiter(
+                    (row[c] for c in self.entity.tolist()), dtype=int, count=len(self)
+                )
+            except KeyError as error:
+                raise ValueError(f"A target refers to unknown entity {error.args[0]}") from None
+            memo.clear()  # one tree at a time: a table belongs to one plan
+            memo[key] = found
+        return memo[key]
+
+    @functools.cached_property
     def stepped(self) -> np.ndarray:
         """Return whether each target goes through milestones of its own."""
         return np.fromiter(map(bool, self.milestones), dtype=bool, count=len(self))
@@ -801,20 +826,14 @@ def evaluate(
     table = inp.targets
     if not isinstance(table, TargetTable):
         table = TargetTable.from_specs(list(table))
-    rows_of: dict[str, list[int]] = {code: [] for code in specs}
-    for k, code in enumerate(table.indicator.tolist()):
-        if code not in rows_of:
+    rows_of = table.rows_per_indicator
+    for code in table.indicator.tolist() if set(rows_of) - set(specs) else ():
+        if code not in specs:
             raise ValueError(f"A target refers to unknown indicator {code}")
-        rows_of[code].append(k)
-    by_indicator = {code: np.array(rows, dtype=int) for code, rows in rows_of.items()}
+    none = np.zeros(0, dtype=int)
+    by_indicator = {code: rows_of.get(code, none) for code in specs}
     table.shape_codes  # noqa: B018 - checks every shape once, before any work
-    entity_row = {code: i for i, code in enumerate(inp.tree.codes)}
-    try:
-        entity_rows = np.fromiter(
-            (entity_row[c] for c in table.entity.tolist()), dtype=int, count=len(table)
-        )
-    except KeyError as error:
-        raise ValueError(f"A target refers to unknown entity {error.args[0]}") from None
+    entity_rows = table.entity_rows(inp.tree.codes)
 
     groupings = sorted(inp.groupings, key=lambda g: g.code)
     results: dict[str, IndicatorResult] = {}

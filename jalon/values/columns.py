@@ -123,11 +123,13 @@ def _adbc():
         if connection.vendor == "sqlite":
             import adbc_driver_sqlite.dbapi as driver
 
-            _local.connection = driver.connect(f"file:{settings['NAME']}?mode=ro")
+            # Autocommit: each query sees what is committed now, and no read transaction
+            # left open holds the write-ahead log back.
+            _local.connection = driver.connect(f"file:{settings['NAME']}?mode=ro", autocommit=True)
         else:
             import adbc_driver_postgresql.dbapi as driver
 
-            _local.connection = driver.connect(_postgres_uri(settings))
+            _local.connection = driver.connect(_postgres_uri(settings), autocommit=True)
         _local.key = key
     return _local.connection
 

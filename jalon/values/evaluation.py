@@ -531,6 +531,9 @@ def refreshed(pe: PlanEvaluation, plan: Plan) -> PlanEvaluation:
         structure=structure,
         figures=figures,
         stamps=stamps,
+        # What was worked out from the indicators that did not change still holds.
+        derived={k: v for k, v in pe.derived.items() if k[0] not in anew},
+        outlooks={k: v for k, v in pe.outlooks.items() if k[0] not in anew},
     )
 
 
