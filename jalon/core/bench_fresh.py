@@ -219,7 +219,7 @@ def throughput(port: int, get, w, seconds: float = 6.0) -> dict:
         lock = threading.Lock()
         end = time.perf_counter() + seconds
 
-        def client():
+        def client(end=end, lock=lock, latencies=latencies):
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
             mine = []
             while time.perf_counter() < end:
