@@ -664,15 +664,20 @@ def cached_evaluation(
                 earlier = [snapshots.load(plan, include_submitted, latest=True)]
             if earlier[0] is not None:
                 result = refreshed(earlier[0], plan)
+                snapshots.save_later(result, plan.data_stamp)
             else:
+                # Evaluated in full: share it at once, and keep the shared copy rather
+                # than this process's own (memory mapped: one copy for every process).
                 result = evaluate_plan(plan, include_submitted=include_submitted)
-            snapshots.save_later(result, plan.data_stamp)
+                if snapshots.save_now(result, plan.data_stamp):
+                    result = snapshots.load(plan, include_submitted) or result
     with _cache_lock:
         for stale in [k for k in _cache if k[0] == plan.pk and k[1] != plan.data_stamp]:
             del _cache[stale]
         _cache[key] = result
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
+    snapshots.release_memory()
     return result
 
 

@@ -41,12 +41,17 @@ def path_for(plan, include_submitted: bool, stamp: str | None = None) -> Path:
 
 
 def save(pe, stamp: str) -> Path:
-    """Write ``pe`` (of the data at ``stamp``) as the plan's snapshot; remove older ones."""
+    """Write ``pe`` (of the data at ``stamp``) as the plan's snapshot; remove older ones.
+
+    Another process may have written it already: then there is nothing to do.
+    """
+    path = path_for(pe.plan, pe.include_submitted, stamp)
+    if path.exists():
+        return path
     buffers: list[pickle.PickleBuffer] = []
     state = {name: getattr(pe, name) for name in KEPT} | {"stamps": pe.stamps}
     data = pickle.dumps(state, protocol=5, buffer_callback=buffers.append)
     views = [b.raw() for b in buffers]
-    path = path_for(pe.plan, pe.include_submitted, stamp)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
     offsets, at = [], 0
@@ -118,6 +123,16 @@ def load(plan, include_submitted: bool, *, latest: bool = False):
     )
 
 
+def save_now(pe, stamp: str) -> bool:
+    """Write ``pe``'s snapshot; return whether it could be (a read-only data folder)."""
+    try:
+        save(pe, stamp)
+    except OSError:
+        logger.warning("Could not write the snapshot of plan %s", pe.plan.pk, exc_info=True)
+        return False
+    return True
+
+
 _pending: dict = {}
 _pending_lock = threading.Lock()
 
@@ -125,7 +140,7 @@ _pending_lock = threading.Lock()
 def save_later(pe, stamp: str) -> None:
     """Write ``pe``'s snapshot in a background thread; a newer one replaces one waiting."""
     if not settings.SNAPSHOTS_IN_BACKGROUND:
-        save(pe, stamp)
+        save_now(pe, stamp)
         return
     key = (pe.plan.pk, pe.include_submitted)
     with _pending_lock:
@@ -139,11 +154,21 @@ def _write(key) -> None:
     while True:
         with _pending_lock:
             pe, stamp = _pending[key]
-        try:
-            save(pe, stamp)
-        except OSError:
-            logger.warning("Could not write the snapshot of plan %s", key[0], exc_info=True)
+        save_now(pe, stamp)
+        del pe
+        release_memory()
         with _pending_lock:
             if _pending[key][1] == stamp:
                 del _pending[key]
                 return
+
+
+def release_memory() -> None:
+    """Give the memory freed by a large evaluation back to the system (glibc keeps it
+    otherwise, and a server process would grow with every change)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass

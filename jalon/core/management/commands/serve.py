@@ -70,6 +70,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Jalon is served on http://{host}:{port}/ by {how} (Ctrl-C to stop).")
         self.stdout.flush()
         connection.close()  # each server process opens its own
+        _few_memory_arenas()
         try:
             if gunicorn is not None:
                 gunicorn.run()
@@ -112,3 +113,10 @@ def _gunicorn(application, host: str, port: int, workers: int, threads: int):
             return application
 
     return Server()
+
+
+def _few_memory_arenas() -> None:
+    """Ask glibc for two memory arenas, not eight per core: with threads, each arena keeps
+    the memory a large evaluation freed, and a process would grow with every change."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").mallopt(-8, 2)  # M_ARENA_MAX
