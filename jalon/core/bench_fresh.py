@@ -20,10 +20,12 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
 
+import numpy as np
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -114,6 +116,8 @@ def run(plan: Plan, reference_s: float, w) -> dict:
     out |= {"change_overview_s": after, "bare_sum_s": bare, "change_ratio": ratio}
     wait_for_snapshots()
     out |= server(plan, client.cookies[settings.SESSION_COOKIE_NAME].value, rng, w)
+    with tempfile.TemporaryDirectory() as tmp:
+        out |= small_imports(plan, w, Path(tmp))
     return out
 
 
@@ -245,3 +249,114 @@ def throughput(port: int, get, w, seconds: float = 6.0) -> dict:
         f" p95 at 16 clients under 200 ms → {verdict(highs[16] < 0.2)}"
     )
     return {"scale_4_over_1": scale, "p95_16_s": highs[16], "rate_1": rates[1]}
+
+
+def small_imports(plan: Plan, w, tmp: Path) -> dict:
+    """Import 100 figures on the federation as it is, then on one three times as large:
+    time and peak memory of `jalon values import` (its own process), YAML and CSV."""
+    from jalon.values.models import Value
+
+    out = {}
+    seen = {}
+    for size in ("now", "3x"):
+        if size == "3x":
+            grow(plan, 3 * Value.objects.count())
+        count = Value.objects.count()
+        for kind in ("yaml", "csv"):
+            runs = []
+            for k in range(3):
+                period = {"now": 2000, "3x": 1980}[size] + k + (10 if kind == "csv" else 0)
+                path = tmp / f"hundred-{size}-{kind}-{k}.{kind}"
+                path.write_text(_hundred(plan, period, kind))
+                runs.append(_import(path))
+            seconds = statistics.median(t for t, _ in runs)
+            memory = max(m for _, m in runs)
+            seen[(size, kind)] = seconds
+            w(
+                f"  100 figures from {kind.upper():<4} on {count:>10,} figures: {seconds:5.2f} s,"
+                f" peak {memory:4.0f} MB   (goal: under 300 MB → {verdict(memory < 300)})"
+            )
+            out[f"hundred_{kind}_{size}_s"], out[f"hundred_{kind}_{size}_mb"] = seconds, memory
+    for kind in ("yaml", "csv"):
+        ratio = seen[("3x", kind)] / seen[("now", kind)]
+        w(
+            f"      {kind.upper()}: on the database three times as large {ratio:4.2f} × the time"
+            f"   (goal: within 2 × → {verdict(ratio <= 2)})"
+        )
+        out[f"hundred_{kind}_ratio"] = ratio
+    return out
+
+
+def _hundred(plan: Plan, period: int, kind: str) -> str:
+    rng = random.Random(period)
+    rows = [(f"i{k % 100:03d}", f"b-s{(k * 7) % 969:03d}", str(period)) for k in range(100)]
+    if kind == "csv":
+        lines = ["indicator,entity,period,value"]
+        lines += [f"{i},{e},{p},{rng.uniform(50, 5000):.2f}" for i, e, p in rows]
+        return "\n".join(lines) + "\n"
+    lines = [f"jalon: 1\nplan: {plan.code}\nsource: bench\nstate: approved\nvalues:"]
+    lines += [
+        f"  - {{indicator: {i}, entity: {e}, period: '{p}', value: {rng.uniform(50, 5000):.2f}}}"
+        for i, e, p in rows
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _import(path: Path) -> tuple[float, float]:
+    """Return the seconds and peak megabytes of `jalon values import` of ``path``."""
+    env = dict(os.environ)
+    if connection.vendor == "sqlite":
+        env["DATABASE_URL"] = f"sqlite:///{connection.settings_dict['NAME']}"
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jalon.cli", "values", "import", str(path), "--plan", "bench"]
+        + ["--state", "approved", "--source", "bench"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise RuntimeError(f"the import of {path} failed: {process.stderr.read().decode()}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def grow(plan: Plan, target: int) -> None:
+    """Add figures of earlier years, as a bare insert, until about ``target`` figures."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from jalon.plans.models import Indicator, Source
+    from jalon.values.models import Value
+
+    indicators = list(Indicator.objects.filter(plan=plan).values_list("pk", flat=True))
+    from jalon.organisation.models import Entity
+
+    schools = list(
+        Entity.objects.filter(code__startswith="b-s").values_list("pk", flat=True).order_by("pk")
+    )
+    source = Source.objects.get(code="bench").pk
+    missing = target - Value.objects.count()
+    years = max(1, missing // (len(indicators) * len(schools)))
+    now = timezone.now()
+    if connection.vendor == "sqlite":
+        now = connection.ops.adapt_datetimefield_value(now)
+    rng = np.random.default_rng(11)
+    rows = (
+        (i, s, str(1950 + y), float(n), "", source, "", "approved", 1, now, "bench")
+        for y in range(years)
+        for i, numbers in zip(
+            indicators, rng.uniform(50, 5000, (len(indicators), len(schools))), strict=True
+        )
+        for s, n in zip(schools, numbers, strict=True)
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO values_value (indicator_id, entity_id, period, number, text, source_id,"
+            " comment, state, revision, recorded_at, recorded_via) VALUES"
+            " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            rows,
+        )
+    Plan.objects.get(pk=plan.pk).touch()

@@ -540,8 +540,11 @@ def record_revisions(
     in_force = (
         Value.objects.current()
         .filter(
+            # The file's keys only (within the product of their parts): the cost follows
+            # the file, not the history the database holds.
             indicator_id__in={e.key[0] for e in entries},
             entity_id__in={e.key[1] for e in entries},
+            period__in={e.key[2] for e in entries},
         )
         .values_list(*IN_FORCE, named=True)
     )
