@@ -20,13 +20,20 @@ from jalon.plans.models import Plan
 from jalon.plans.planfile import read_plan
 from jalon.plans.planstore import store_plan
 from jalon.values.models import Value
-from jalon.values.valuefile import INSERTED, insert_rows
+from jalon.values.valuefile import INSERTED, insert_rows, store_values
 
 GOAL = 3.0
 CASES = (  # (name, file kind, members, indicators, years): members × indicators × years rows
     ("1M figures from CSV", "csv", 1000, 10, 100),
+    ("100k figures from CSV", "csv", 100, 10, 100),
     ("100k figures from XLSX", "xlsx", 100, 10, 100),
+    ("100k figures from YAML", "yaml", 100, 10, 100),
 )
+BUILD = {
+    "csv": synthetic.figures_csv,
+    "xlsx": synthetic.figures_xlsx,
+    "yaml": synthetic.figures_yaml,
+}
 
 
 def _plan(members: int, indicators: int) -> Plan:
@@ -82,15 +89,17 @@ def _prepared(rows: list[tuple]) -> list[tuple]:
 def run_case(name, kind, members, indicators, years, repeat, w) -> dict:
     """Time one import against the bare insert; print it; return its figures."""
     plan = _plan(members, indicators)
-    build = synthetic.figures_csv if kind == "csv" else synthetic.figures_xlsx
-    data = build(members, indicators, years)
+    data = BUILD[kind](members, indicators, years)
     count = members * indicators * years
     imports, references = [], []
     rows = None
     for _ in range(repeat):
         _empty(plan)
         start = time.perf_counter()
-        report = import_figures(f"bench.{kind}", data, plan, state="approved")
+        if kind == "yaml":
+            report = store_values(data.decode(), "bench.yaml", actor_label="bench")
+        else:
+            report = import_figures(f"bench.{kind}", data, plan, state="approved")
         imports.append(time.perf_counter() - start)
         assert report.counts["new"] == count, report.summary()
         if rows is None:
@@ -110,7 +119,8 @@ def run_case(name, kind, members, indicators, years, repeat, w) -> dict:
     w(
         f"  {'':<24} file {len(data) / 2**20:6.1f} MB; import runs: {', '.join(f'{t:.2f}' for t in imports)} s"
     )
-    return {f"import_{kind}_s": imported, f"bare_{kind}_s": reference, f"ratio_{kind}": ratio}
+    size = f"{count // 1000}k_{kind}"
+    return {f"import_{size}_s": imported, f"bare_{size}_s": reference, f"ratio_{size}": ratio}
 
 
 def run(stdout, repeat: int = 3) -> dict:

@@ -74,3 +74,13 @@ def figures_xlsx(entities: int, indicators: int, years: int) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def figures_yaml(entities: int, indicators: int, years: int) -> bytes:
+    """Return the figures as a YAML value file, one flow mapping a figure."""
+    lines = [f"jalon: 1\nplan: {PLAN_CODE}\nsource: synthetic\nstate: approved\nvalues:"]
+    lines += [
+        f"  - {{indicator: {k}, entity: {e}, period: '{p}', value: {v}}}"
+        for k, e, p, v in figure_rows(entities, indicators, years)
+    ]
+    return ("\n".join(lines) + "\n").encode()
