@@ -60,8 +60,16 @@ test-postgres: $(VENV)/.installed-dev
 # A database of its own, made anew: the benchmark never touches the demo's. The imports
 # are timed on SQLite and on PostgreSQL (a database jalon_bench made anew on the server at
 # PG_URL; skipped loudly where no server answers).
+# `make bench SIZE=10`: only the cold evaluation of a federation ten times as large (10M
+# figures), with its peak memory, in a database of its own.
 BENCH_PG = $(dir $(PG_URL))jalon_bench
+SIZE ?= 1
 bench: $(VENV)/.installed-dev
+ifneq ($(SIZE),1)
+	rm -f $(JALON_DATA_DIR)/bench$(SIZE).sqlite3*
+	DATABASE_URL=sqlite:///$(JALON_DATA_DIR)/bench$(SIZE).sqlite3 $(BIN)/jalon migrate -v0
+	DATABASE_URL=sqlite:///$(JALON_DATA_DIR)/bench$(SIZE).sqlite3 $(BIN)/jalon bench --size $(SIZE)
+else
 	rm -f $(JALON_DATA_DIR)/bench.sqlite3*
 	DATABASE_URL=sqlite:///$(JALON_DATA_DIR)/bench.sqlite3 $(BIN)/jalon migrate -v0
 	DATABASE_URL=sqlite:///$(JALON_DATA_DIR)/bench.sqlite3 $(BIN)/jalon bench
@@ -71,6 +79,7 @@ bench: $(VENV)/.installed-dev
 	else \
 	  echo "!! SKIPPED: the PostgreSQL import benchmark. No server answers at $(PG_URL)."; \
 	fi
+endif
 
 clean:
 	rm -rf $(VENV) var

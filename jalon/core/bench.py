@@ -38,20 +38,27 @@ def timed(run: Callable, repeat: int = 3, *, best: bool = False) -> tuple[float,
     return (min(times) if best else statistics.median(times)), result
 
 
-def build(seed: int = 1) -> tuple[Plan, float]:
-    """Return the synthetic plan, stored, and the seconds it took to store its figures."""
+def build(seed: int = 1, size: int = 1) -> tuple[Plan, float]:
+    """Return the synthetic plan, stored, and the seconds it took to store its figures.
+
+    ``size`` multiplies the regions and schools: 10 makes 10,000 entities, 10M figures.
+    """
     rng = np.random.default_rng(seed)
+    regions_count, schools_count = REGIONS * size, SCHOOLS * size
     with transaction.atomic():
         root = Entity.objects.create(code="b-root", name="Federation", kind="institute")
         regions = Entity.objects.bulk_create(
             Entity(code=f"b-r{r:02d}", name=f"Region {r}", kind="department", parent=root)
-            for r in range(REGIONS)
+            for r in range(regions_count)
         )
         schools = Entity.objects.bulk_create(
             Entity(
-                code=f"b-s{s:03d}", name=f"School {s}", kind="school", parent=regions[s % REGIONS]
+                code=f"b-s{s:03d}",
+                name=f"School {s}",
+                kind="school",
+                parent=regions[s % regions_count],
             )
-            for s in range(SCHOOLS)
+            for s in range(schools_count)
         )
         plan = Plan.objects.create(
             code=PLAN,
@@ -79,22 +86,26 @@ def build(seed: int = 1) -> tuple[Plan, float]:
             for k in range(INDICATORS)
         )
         Target.objects.bulk_create(
-            Target(
-                indicator=indicator,
-                entity=entity,
-                document=source,
-                primary=True,
-                baseline_period="2017",
-                baseline_value=None,
-                target_period="2022",
-                target_relative=0.25,
-            )
-            for indicator in indicators
-            for entity in [root, *regions, *schools]
+            (
+                Target(
+                    indicator=indicator,
+                    entity=entity,
+                    document=source,
+                    primary=True,
+                    baseline_period="2017",
+                    baseline_value=None,
+                    target_period="2022",
+                    target_relative=0.25,
+                )
+                for indicator in indicators
+                for entity in [root, *regions, *schools]
+            ),
+            batch_size=10_000,
         )
     # Figures: schools only, so every figure above them is a consolidation.
-    level = rng.uniform(50, 5000, size=(INDICATORS, SCHOOLS, 1))
-    growth = 1 + rng.normal(0.03, 0.05, size=(INDICATORS, SCHOOLS, len(YEARS))).cumsum(axis=2) / 10
+    level = rng.uniform(50, 5000, size=(INDICATORS, schools_count, 1))
+    growth = 1 + rng.normal(0.03, 0.05, size=(INDICATORS, schools_count, len(YEARS)))
+    growth = growth.cumsum(axis=2) / 10
     numbers = np.round(level * growth, 2)
     now = timezone.now()
     table = Value._meta.db_table
@@ -274,3 +285,50 @@ def pages(plan, w, repeat: int = 40) -> dict[str, float]:
             f"   = {high / base:5.1f} × trivial median   (goal: p95 < 150 ms and ≤ 10 ×: {verdict})"
         )
     return out
+
+
+def run_large(stdout, size: int) -> dict:
+    """Build a federation ``size`` times the default if needed, then evaluate it cold in a
+    process of its own: its time and peak memory."""
+    import subprocess
+    import sys
+
+    w = stdout.write
+    plan = Plan.objects.filter(code=PLAN).first()
+    if plan is None:
+        w(f"Building a federation {size} × the default ({size * 1000:,} entities)…")
+        plan, load = build(size=size)
+        w(f"  stored its figures in {load:.1f} s")
+    count = Value.objects.filter(indicator__plan=plan).count()
+    entities = Entity.objects.filter(code__startswith="b-").count()
+    load_average = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    w(
+        f"Synthetic federation × {size}: {entities:,} entities, {INDICATORS} indicators,"
+        f" {count:,} figures; machine load (1, 5, 15 min): {load_average} on {os.cpu_count()} cores"
+    )
+    env = dict(os.environ)
+    if connection.vendor == "sqlite":
+        env["DATABASE_URL"] = f"sqlite:///{connection.settings_dict['NAME']}"
+    script = (
+        "import resource, time\n"
+        "from jalon.plans.models import Plan\n"
+        "from jalon.values.evaluation import evaluate_plan\n"
+        "start = time.perf_counter()\n"
+        f"evaluate_plan(Plan.objects.get(code={PLAN!r}))\n"
+        "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "jalon.cli", "shell", "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    seconds, peak = done.stdout.split()[-2:]
+    seconds, peak_gb = float(seconds), int(peak) / 2**20
+    w(
+        f"  cold evaluation from the store, in a process of its own: {seconds:.1f} s,"
+        f" peak {peak_gb:.2f} GB   (goal: under 20 s → {'met' if seconds < 20 else 'NOT met'};"
+        f" under 6 GB → {'met' if peak_gb < 6 else 'NOT met'})"
+    )
+    return {"large_values": count, "large_cold_s": seconds, "large_peak_gb": peak_gb}

@@ -61,13 +61,6 @@ def bare_sum():
         return cursor.fetchall()
 
 
-def wait_for_snapshots(timeout: float = 60) -> None:
-    """Wait until the snapshots being written in the background are on disk."""
-    end = time.monotonic() + timeout
-    while snapshots._pending and time.monotonic() < end:
-        time.sleep(0.01)
-
-
 def run(plan: Plan, reference_s: float, w) -> dict:
     out = {}
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -99,7 +92,6 @@ def run(plan: Plan, reference_s: float, w) -> dict:
     times = []
     for _ in range(5):
         change_one_figure(plan, rng)
-        wait_for_snapshots()  # the previous change's, written in the background
         start = time.perf_counter()
         response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
         times.append(time.perf_counter() - start)
@@ -114,7 +106,6 @@ def run(plan: Plan, reference_s: float, w) -> dict:
     )
     w(f"      runs: {', '.join(f'{t * 1000:.0f}' for t in times)} ms")
     out |= {"change_overview_s": after, "bare_sum_s": bare, "change_ratio": ratio}
-    wait_for_snapshots()
     out |= server(plan, client.cookies[settings.SESSION_COOKIE_NAME].value, rng, w)
     with tempfile.TemporaryDirectory() as tmp:
         out |= small_imports(plan, w, Path(tmp))
@@ -127,13 +118,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _memory(pid: int) -> tuple[float, float]:
-    """Return a process's resident and proportional set sizes, in MB (Linux)."""
+def _memory(pid: int) -> tuple[float, float, float]:
+    """Return a process's resident and proportional set sizes and its anonymous (private
+    heap) memory, in MB (Linux)."""
     fields = {}
     for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
         name, value, *_ = line.split()
         fields[name.rstrip(":")] = int(value) / 1024
-    return fields["Rss"], fields["Pss"]
+    return fields["Rss"], fields["Pss"], fields["Anonymous"]
 
 
 def server(plan: Plan, session: str, rng: random.Random, w, workers: int | None = None) -> dict:
@@ -195,17 +187,24 @@ def server(plan: Plan, session: str, rng: random.Random, w, workers: int | None 
             warm(2 * workers)
         time.sleep(1)  # the last snapshots written in the background
         last = [_memory(p) for p in pids]
-        top = max(rss for rss, _ in last)
+        top = max(rss for rss, _, _ in last)
         growth = max(b[0] - a[0] for a, b in zip(first, last, strict=True))
+
+        def said(memory) -> str:
+            return ", ".join(f"{r:.0f} ({p:.0f} proportional, {a:.0f} own)" for r, p, a in memory)
+
         w(
-            f"  jalon serve, {workers} processes: memory per process after warm-up"
-            f" {', '.join(f'{r:.0f}' for r, _ in first)} MB resident"
-            f" ({', '.join(f'{p:.0f}' for _, p in first)} MB proportional, shared pages split)"
+            f"  jalon serve, {workers} processes: resident memory per process after warm-up,"
+            f" MB: {said(first)}"
         )
         w(
-            f"      after 20 changes {', '.join(f'{r:.0f}' for r, _ in last)} MB"
+            f"      after 20 changes: {said(last)}"
             f"   (goal: under 400 MB → {verdict(top < 400)};"
-            f" flat, within 10 % → {verdict(growth <= 0.1 * max(r for r, _ in first))})"
+            f" flat, within 10 % → {verdict(growth <= 0.1 * max(r for r, _, _ in first))})"
+        )
+        w(
+            "      (proportional: shared pages, as the snapshot's, split between the processes;"
+            " own: the process's private heap)"
         )
         out = {"server_rss_mb": top, "server_rss_growth_mb": growth}
         out |= throughput(port, get, w)
@@ -303,7 +302,11 @@ def _hundred(plan: Plan, period: int, kind: str) -> str:
 
 
 def _import(path: Path) -> tuple[float, float]:
-    """Return the seconds and peak megabytes of `jalon values import` of ``path``."""
+    """Return the seconds and peak megabytes of `jalon values import` of ``path``.
+
+    The peak is the process's own high-water mark (VmHWM), read until it ends: its
+    rusage would count the memory of this process, which it starts as a copy of.
+    """
     env = dict(os.environ)
     if connection.vendor == "sqlite":
         env["DATABASE_URL"] = f"sqlite:///{connection.settings_dict['NAME']}"
@@ -315,12 +318,22 @@ def _import(path: Path) -> tuple[float, float]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    _, status, usage = os.wait4(process.pid, 0)
+    status = Path(f"/proc/{process.pid}/status")
+    peak = 0.0
+    while True:
+        try:
+            for line in status.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]) / 1024)
+        except (OSError, ValueError):
+            pass
+        if process.poll() is not None:
+            break
+        time.sleep(0.005)
     seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode:
         raise RuntimeError(f"the import of {path} failed: {process.stderr.read().decode()}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, peak
 
 
 def grow(plan: Plan, target: int) -> None:

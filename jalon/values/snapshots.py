@@ -5,8 +5,9 @@ One file per plan and data stamp (and whether submitted figures count): a pickle
 the file into memory and the arrays point into the map: read-only, read from disk only
 where used, and shared by every process that maps the same file. A process that starts,
 or that has no evaluation of a plan in memory, takes the newest snapshot and brings it up
-to date indicator by indicator (`refreshed`) instead of evaluating the plan anew; each
-change's evaluation is written in turn, in the background, so no request waits for it.
+to date indicator by indicator (`refreshed`) instead of evaluating the plan anew. A full
+evaluation is written at once; after changes, the newest evaluation is written in the
+background at most once a minute, so no request waits for it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import mmap
 import os
 import pickle
 import threading
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -125,6 +127,7 @@ def load(plan, include_submitted: bool, *, latest: bool = False):
 
 def save_now(pe, stamp: str) -> bool:
     """Write ``pe``'s snapshot; return whether it could be (a read-only data folder)."""
+    _written[(pe.plan.pk, pe.include_submitted)] = time.monotonic()
     try:
         save(pe, stamp)
     except OSError:
@@ -133,34 +136,41 @@ def save_now(pe, stamp: str) -> bool:
     return True
 
 
-_pending: dict = {}
+_pending: dict = {}  # per plan and variant: the newest evaluation not yet written
+_written: dict = {}  # per plan and variant: when this process last wrote its snapshot
 _pending_lock = threading.Lock()
+INTERVAL = 60.0  # seconds: at most one snapshot a minute per plan, whatever the changes
 
 
 def save_later(pe, stamp: str) -> None:
-    """Write ``pe``'s snapshot in a background thread; a newer one replaces one waiting."""
+    """Write ``pe``'s snapshot in the background, at most once a minute per plan.
+
+    A change is applied to a process's own evaluation at once; the snapshot is for the
+    processes that start later, which bring it up to date themselves (`refreshed`).
+    Writing a quarter of a gigabyte at every change would only churn the disk.
+    """
     if not settings.SNAPSHOTS_IN_BACKGROUND:
         save_now(pe, stamp)
         return
     key = (pe.plan.pk, pe.include_submitted)
     with _pending_lock:
-        busy = key in _pending
+        scheduled = key in _pending
         _pending[key] = (pe, stamp)
-    if not busy:
-        threading.Thread(target=_write, args=(key,), daemon=True).start()
+        if scheduled:
+            return
+        delay = max(0.0, _written.get(key, -INTERVAL) + INTERVAL - time.monotonic())
+    timer = threading.Timer(delay, _write, args=(key,))
+    timer.daemon = True
+    timer.start()
 
 
 def _write(key) -> None:
-    while True:
-        with _pending_lock:
-            pe, stamp = _pending[key]
-        save_now(pe, stamp)
-        del pe
-        release_memory()
-        with _pending_lock:
-            if _pending[key][1] == stamp:
-                del _pending[key]
-                return
+    with _pending_lock:
+        pe, stamp = _pending.pop(key)
+        _written[key] = time.monotonic()
+    save_now(pe, stamp)
+    del pe
+    release_memory()
 
 
 def release_memory() -> None:

@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from jalon.core import bench, bench_fresh, bench_imports
 from jalon.plans.models import Plan
@@ -19,7 +19,20 @@ class Command(BaseCommand):
             " change and the server's processes (builds the federation too), or the imports.",
         )
 
-    def handle(self, *args, only=None, **options):
+        parser.add_argument(
+            "--size",
+            type=int,
+            default=1,
+            help="Times the default federation (1,000 entities, 1M figures); above 1, only"
+            " its cold evaluation is timed, with its peak memory (10: 10M figures).",
+        )
+
+    def handle(self, *args, only=None, size=1, **options):
+        if size < 1:
+            raise CommandError("--size takes a whole number of 1 or more.")
+        if size > 1:
+            bench.run_large(self.stdout, size)
+            return
         if only != "imports":
             figures = bench.run(self.stdout)
             if only != "evaluation":
