@@ -10,6 +10,8 @@ on that connection instead, read row by row; both paths give the same columns.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import enum
 import threading
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ import numpy as np
 from django.db import connection
 
 _local = threading.local()
+_opened: list = []  # every thread's connection, closed at exit (ADBC warns otherwise)
 
 
 @dataclass
@@ -131,6 +134,7 @@ def _adbc():
 
             _local.connection = driver.connect(_postgres_uri(settings), autocommit=True)
         _local.key = key
+        _opened.append(_local.connection)
     return _local.connection
 
 
@@ -150,5 +154,15 @@ def close() -> None:
     existing = getattr(_local, "connection", None)
     if existing is not None:
         existing.close()
+        if existing in _opened:
+            _opened.remove(existing)
     _local.connection = None
     _local.key = None
+
+
+@atexit.register
+def _close_all() -> None:
+    for opened in _opened:
+        with contextlib.suppress(Exception):
+            opened.close()
+    _opened.clear()

@@ -12,6 +12,7 @@ background at most once a minute, so no request waits for it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import mmap
@@ -22,6 +23,7 @@ import time
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connection
 
 logger = logging.getLogger(__name__)
 MAGIC = b"JALON-SNAPSHOT-1\n"
@@ -34,7 +36,11 @@ def folder() -> Path:
 
 
 def _prefix(plan, include_submitted: bool) -> str:
-    return f"plan{plan.pk}{'-submitted' if include_submitted else ''}-"
+    # The database's name is in it: one data folder may serve several databases (the
+    # demo's and the benchmark's), whose plans have the same ids.
+    db = connection.settings_dict
+    where = hashlib.sha256(f"{db['ENGINE']}|{db['HOST']}|{db['PORT']}|{db['NAME']}".encode())
+    return f"{where.hexdigest()[:12]}-plan{plan.pk}{'-submitted' if include_submitted else ''}-"
 
 
 def path_for(plan, include_submitted: bool, stamp: str | None = None) -> Path:
@@ -111,7 +117,8 @@ def load(plan, include_submitted: bool, *, latest: bool = False):
     except FileNotFoundError:
         return None
     except Exception:  # a snapshot is only a copy: a bad one is evaluated anew
-        logger.warning("Ignoring the damaged snapshot %s", path, exc_info=True)
+        logger.warning("Removing the damaged snapshot %s", path, exc_info=True)
+        path.unlink(missing_ok=True)
         return None
     stamps = state.pop("stamps")
     structure = state["structure"]

@@ -339,3 +339,21 @@ def test_every_page_reads_an_evaluation_from_its_snapshot(personas):
     kept = "teaching-research-staff"
     assert fresh.evaluation.indicators[kept] is loaded.evaluation.indicators[kept]
     same(fresh.evaluation, evaluation.evaluate_plan(plan).evaluation)
+
+
+def test_a_damaged_snapshot_is_ignored(personas, settings):
+    from pathlib import Path
+
+    from jalon.plans.models import Plan
+    from jalon.values import evaluation, snapshots
+
+    assert get(personas["viewer"], f"{BASE}/").status_code == 200
+    plan = Plan.objects.get()
+    path = snapshots.path_for(plan, False)
+    assert path.exists() and path.parent == Path(settings.SNAPSHOT_DIR)
+    for damage in (b"JALON-SNAPSHOT-1\n{not json", path.read_bytes()[:1000], b""):
+        path.write_bytes(damage)
+        evaluation._cache.clear()
+        page = get(personas["viewer"], f"{BASE}/")
+        assert page.status_code == 200 and "13,000" in page.content.decode()
+        assert path.read_bytes()[: len(snapshots.MAGIC)] == snapshots.MAGIC  # written anew
