@@ -12,7 +12,6 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from operator import itemgetter
 
 import numpy as np
 from django.db import connection
@@ -209,26 +208,7 @@ def read_structure(plan: Plan, *, as_of: dt.datetime | None = None) -> Structure
     entity_ids = dict(Entity.objects.filter(code__in=row_of).values_list("pk", "code"))
     targets = Target.objects.filter(indicator_id__in=list(by_id))
     targets = targets.as_of(as_of) if as_of is not None else targets.current()
-    rows = _fetch(
-        targets,
-        "indicator_id",
-        "entity_id",
-        "document__code",
-        "primary",
-        "baseline_period",
-        "baseline_value",
-        "target_period",
-        "target_value",
-        "target_relative",
-        "shape",
-        "milestones",
-    )
-    # Milestones are rare: decode them only where there are some.
-    rows = [t if t[-1] in ("[]", []) else (*t[:-1], _milestones(t[-1])) for t in rows]
-    named: dict[str, set[str]] = {code: set() for code in indicators}
-    for t in rows:
-        marks = () if t[-1] in ("[]", []) else t[-1]
-        named[by_id[t[0]].code].update([t[4], t[6], *(m["period"] for m in marks)])
+    table, named = _target_table(targets, indicators, entity_ids)
     return Structure(
         stamp=plan.structure_stamp,
         indicators=indicators,
@@ -236,7 +216,7 @@ def read_structure(plan: Plan, *, as_of: dt.datetime | None = None) -> Structure
         tree=tree,
         entity_ids=entity_ids,
         specs=[spec_of(i) for i in indicators.values()],
-        targets=_target_table(rows, by_id, entity_ids),
+        targets=table,
         named=named,
         groupings=_groupings(plan, row_of),
         lineages=[
@@ -247,46 +227,89 @@ def read_structure(plan: Plan, *, as_of: dt.datetime | None = None) -> Structure
     )
 
 
-def _target_table(targets: list[tuple], by_id: dict, entity_ids: dict) -> TargetTable:
-    """Return the targets as columns: one per entity and indicator in a large federation."""
-    # Distinct periods by (frequency, start month, code): a handful, however many targets.
-    kind_of = {pk: (i.frequency, i.start_month) for pk, i in by_id.items()}
-    t_keys = sorted(
-        {(*kind_of[t[0]], t[4]) for t in targets} | {(*kind_of[t[0]], t[6]) for t in targets}
-    )
-    t_index = {key: k for k, key in enumerate(t_keys)}
-    count = len(targets)
+TARGET_COLUMNS = {
+    "pk": "int",
+    "indicator_id": "int",
+    "entity_id": "int",
+    "document__code": "text",
+    "primary": "bool",
+    "baseline_period": "text",
+    "baseline_value": "float",
+    "target_period": "text",
+    "target_value": "float",
+    "target_relative": "float",
+    "shape": "text",
+}
 
-    def floats(k: int) -> np.ndarray:
-        return np.fromiter(
-            (np.nan if x is None else x for x in map(itemgetter(k), targets)),
-            dtype=float,
-            count=count,
+
+def _target_table(
+    targets, indicators: dict[str, Indicator], entity_ids: dict[int, str]
+) -> tuple[TargetTable, dict[str, set[str]]]:
+    """Return the targets as columns (one per entity and indicator in a large federation,
+    read without a Python object each), and the period codes each indicator's name."""
+    c = fetch_columns(targets, TARGET_COLUMNS)
+    codes = list(indicators)
+    ind_lut = np.full(max((i.pk for i in indicators.values()), default=0) + 1, -1)
+    ind_lut[[i.pk for i in indicators.values()]] = np.arange(len(codes))
+    position = ind_lut[c["indicator_id"]]
+    ent_lut = np.full(max(entity_ids, default=0) + 1, None, dtype=object)
+    ent_lut[list(entity_ids)] = list(entity_ids.values())
+    # Periods by (frequency, start month, code): a handful, however many targets.
+    kinds = sorted({(i.frequency, i.start_month) for i in indicators.values()})
+    kind_of = np.array([kinds.index((i.frequency, i.start_month)) for i in indicators.values()])
+    pairs = {}
+    for name in ("baseline_period", "target_period"):
+        labels = c[name].labels
+        key = kind_of[position] * max(len(labels), 1) + c[name].index
+        found, inverse = np.unique(key, return_inverse=True)
+        pairs[name] = (
+            [(*kinds[k // max(len(labels), 1)], labels[k % max(len(labels), 1)]) for k in found],
+            inverse,
         )
+    t_keys = sorted(set(pairs["baseline_period"][0]) | set(pairs["target_period"][0]))
+    t_index = {key: k for k, key in enumerate(t_keys)}
 
-    return TargetTable(
+    def period_column(name: str) -> np.ndarray:
+        found, inverse = pairs[name]
+        return np.array([t_index[key] for key in found], dtype=int)[inverse].reshape(-1)
+
+    # Milestones are rare: read and decode them only where there are some.
+    marks = dict(_fetch(targets.exclude(milestones=[]), "pk", "milestones"))
+    milestones = [()] * len(position)
+    named: dict[str, set[str]] = {code: set() for code in codes}
+    if marks:
+        by_code = list(indicators.values())
+        for k in np.flatnonzero(np.isin(c["pk"], list(marks))).tolist():
+            indicator = by_code[position[k]]
+            given = _milestones(marks[int(c["pk"][k])])
+            milestones[k] = tuple(
+                (_parse(m["period"], indicator), _milestone_value(m, c["baseline_value"][k]))
+                for m in given
+            )
+            named[indicator.code].update(m["period"] for m in given)
+    for name in ("baseline_period", "target_period"):
+        labels = c[name].labels
+        for pair in np.unique(position * max(len(labels), 1) + c[name].index).tolist():
+            named[codes[pair // max(len(labels), 1)]].add(labels[pair % max(len(labels), 1)])
+
+    def texts(name: str) -> np.ndarray:
+        return np.array(c[name].labels + [""], dtype=object)[c[name].index]
+
+    table = TargetTable(
         periods=tuple(_period(code, frequency, month) for frequency, month, code in t_keys),
-        indicator=np.array([by_id[t[0]].code for t in targets], dtype=object),
-        entity=np.array([entity_ids[t[1]] for t in targets], dtype=object),
-        primary=np.fromiter(map(itemgetter(3), targets), dtype=bool, count=count),
-        baseline_period=np.fromiter(
-            (t_index[(*kind_of[t[0]], t[4])] for t in targets), dtype=int, count=count
-        ),
-        baseline_value=floats(5),
-        target_value=floats(7),
-        target_relative=floats(8),
-        target_period=np.fromiter(
-            (t_index[(*kind_of[t[0]], t[6])] for t in targets), dtype=int, count=count
-        ),
-        shape=np.array([t[9] for t in targets], dtype=object),
-        milestones=tuple(
-            ()
-            if t[10] in ("[]", [])
-            else tuple((_parse(m["period"], by_id[t[0]]), _milestone_value(m, t[5])) for m in t[10])
-            for t in targets
-        ),
-        document=np.array([t[2] for t in targets], dtype=object),
+        indicator=np.array(codes + [""], dtype=object)[position],
+        entity=ent_lut[np.where(c["entity_id"] < len(ent_lut), c["entity_id"], 0)],
+        primary=c["primary"],
+        baseline_period=period_column("baseline_period"),
+        baseline_value=c["baseline_value"],
+        target_value=c["target_value"],
+        target_relative=c["target_relative"],
+        target_period=period_column("target_period"),
+        shape=texts("shape"),
+        milestones=tuple(milestones),
+        document=texts("document__code"),
     )
+    return table, named
 
 
 def _groupings(plan: Plan, row_of: dict[str, int]) -> list[EngineGrouping]:

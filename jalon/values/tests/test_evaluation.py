@@ -103,9 +103,10 @@ def test_as_of_shows_what_was_known_then(imt_values):
 
 
 def test_queries_do_not_grow_with_entities_or_indicators(imt_values, django_assert_max_num_queries):
-    # The stamps, the plan's structure (indicators, tree, entities, targets, groupings
-    # with their members, lineages) and its figures, with the example sources.
-    with django_assert_max_num_queries(11):
+    # The stamps, the plan's structure (indicators, tree, entities, targets and the rare
+    # milestones, groupings with their members, lineages) and its figures, with the
+    # example sources.
+    with django_assert_max_num_queries(12):
         evaluate_plan(Plan.objects.get())
 
 
@@ -185,3 +186,21 @@ def test_a_plan_load_evaluates_anew(imt_values):
     assert fresh.structure is not first.structure
     staff = "teaching-research-staff"
     assert fresh.evaluation.indicators[staff] is not first.evaluation.indicators[staff]
+
+
+def test_milestones_read_from_the_database_shape_the_path(db):
+    from jalon.conftest import IMT_PLAN, load_plan_text
+
+    text = IMT_PLAN.read_text().replace(
+        "    target: {period: 2022/23, value: 20000}\n",
+        "    target: {period: 2022/23, value: 20000}\n    shape: milestones\n"
+        "    milestones: [{period: 2020/21, value: 17000}]\n",
+        1,
+    )
+    load_plan_text(text, "milestones.yaml")
+    pe = evaluate_plan(Plan.objects.get())
+    result = pe.result("students")
+    row = pe.tree.codes.index("imt")
+    column = [p.code for p in result.periods].index("2020/21")
+    assert result.expected[row, column] == 17000
+    assert "2020/21" in pe.structure.named["students"]
