@@ -120,7 +120,12 @@ def test_serve_answers_over_http(tmp_path):
         assert caught.value.code == 302 and caught.value.headers["Location"].startswith("/login/")
         # Two server processes and the background worker, all children of the command.
         children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
-        pids = children.read_text().split() if children.exists() else []
+        pids = []
+        for _ in range(100):  # the processes start one after the other
+            pids = children.read_text().split() if children.exists() else []
+            if len(pids) == 3 or not children.exists():
+                break
+            time.sleep(0.1)
         assert len(pids) == 3 or not children.exists()
     finally:
         server.terminate()
