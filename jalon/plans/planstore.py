@@ -147,7 +147,10 @@ def store_plan(
                 loaded_by=actor_label,
             )
             report.revision = number
-        plan.touch()
+        # What a load changes may be shared with other plans (the organisation's
+        # entities, groupings and lineages, the sources): every plan is evaluated anew.
+        for each in Plan.objects.all():
+            each.touch()
         AuditEvent.record(
             "plan.load",
             "plan",

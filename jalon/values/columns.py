@@ -13,13 +13,17 @@ from __future__ import annotations
 import atexit
 import contextlib
 import enum
+import logging
 import threading
 from dataclasses import dataclass
 from operator import itemgetter
+from urllib.parse import quote, urlencode
 
 import numpy as np
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 
+logger = logging.getLogger(__name__)
 _local = threading.local()
 _opened: list = []  # every thread's connection, closed at exit (ADBC warns otherwise)
 
@@ -39,17 +43,28 @@ def fetch_columns(queryset, fields: dict[str, str]) -> dict[str, np.ndarray | Co
     "text" (read as Codes). The ORM builds the query (scopes, "as of" filters).
     """
     # No ORDER BY: the rows go into arrays by position, and model orderings add joins.
-    sql, params = queryset.order_by().values_list(*fields).query.sql_with_params()
+    try:
+        sql, params = queryset.order_by().values_list(*fields).query.sql_with_params()
+    except EmptyResultSet:  # `field__in=[]`: no row can match
+        return _by_rows("", (), fields, rows=[])
     params = tuple(p.value if isinstance(p, enum.Enum) else p for p in params)
     if connection.in_atomic_block or not _adbc_ready():
         return _by_rows(sql, params, fields)
-    return _by_arrow(sql, params, fields)
+    try:
+        return _by_arrow(sql, params, fields)
+    except Exception:  # noqa: BLE001 - a driver's error of any kind: the cursor still reads it
+        # A lost connection (a restarted server), or a column whose type the driver
+        # guessed from its first rows: read row by row, and connect anew next time.
+        logger.warning("Columnar read failed; reading row by row instead", exc_info=True)
+        close()
+        return _by_rows(sql, params, fields)
 
 
-def _by_rows(sql: str, params: tuple, fields: dict[str, str]) -> dict:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+def _by_rows(sql: str, params: tuple, fields: dict[str, str], rows: list | None = None) -> dict:
+    if rows is None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
     n = len(rows)
     out = {}
     for k, (name, kind) in enumerate(fields.items()):
@@ -73,6 +88,10 @@ def _by_arrow(sql: str, params: tuple, fields: dict[str, str]) -> dict:
     import pyarrow.compute as pc
 
     cursor = _adbc().cursor()
+    if connection.vendor == "sqlite":
+        # The driver guesses each column's type from its first batch of rows: one batch
+        # for the whole result, so that NULLs first and numbers later are read alike.
+        cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(2**30)})
     try:
         cursor.execute(_placeholders(sql, len(params)), params or None)
         table = cursor.fetch_arrow_table()
@@ -128,7 +147,8 @@ def _adbc():
 
             # Autocommit: each query sees what is committed now, and no read transaction
             # left open holds the write-ahead log back.
-            _local.connection = driver.connect(f"file:{settings['NAME']}?mode=ro", autocommit=True)
+            path = quote(str(settings["NAME"]), safe="/")
+            _local.connection = driver.connect(f"file:{path}?mode=ro", autocommit=True)
         else:
             import adbc_driver_postgresql.dbapi as driver
 
@@ -139,14 +159,22 @@ def _adbc():
 
 
 def _postgres_uri(settings: dict) -> str:
-    from urllib.parse import quote
-
+    """Return a libpq URI for Django's PostgreSQL settings: no host is the local socket
+    (as for Django), a host starting with / a socket folder; libpq options pass on."""
     user = quote(settings.get("USER") or "", safe="")
     password = quote(settings.get("PASSWORD") or "", safe="")
     auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = settings.get("HOST") or "localhost"
+    host = settings.get("HOST") or ""
+    options = {
+        k: str(v) for k, v in (settings.get("OPTIONS") or {}).items() if isinstance(v, str | int)
+    }
+    if host.startswith("/"):
+        options["host"], host = host, ""
+    elif ":" in host:
+        host = f"[{host}]"  # an IPv6 address
     port = f":{settings['PORT']}" if settings.get("PORT") else ""
-    return f"postgresql://{auth}{host}{port}/{quote(str(settings['NAME']), safe='')}"
+    query = f"?{urlencode(options)}" if options else ""
+    return f"postgresql://{auth}{host}{port}/{quote(str(settings['NAME']), safe='')}{query}"
 
 
 def close() -> None:

@@ -6,6 +6,7 @@ the rest on arrays. ``as_of`` rebuilds what was known at a past moment.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -534,6 +535,8 @@ def refreshed(pe: PlanEvaluation, plan: Plan) -> PlanEvaluation:
     ):
         return evaluate_plan(plan, as_of=pe.as_of, include_submitted=pe.include_submitted)
     changed = sorted(code for code, stamp in stamps.items() if pe.stamps[code] != stamp)
+    if not changed:  # read already, after a change the request's plan had not seen
+        return dataclasses.replace(pe, plan=plan, derived={}, outlooks={})
     fresh = read_figures(plan, structure, changed, include_submitted=pe.include_submitted)
     figures = pe.figures.replaced(fresh)
     inp = assemble(structure, figures)
@@ -554,9 +557,10 @@ def refreshed(pe: PlanEvaluation, plan: Plan) -> PlanEvaluation:
         structure=structure,
         figures=figures,
         stamps=stamps,
-        # What was worked out from the indicators that did not change still holds.
-        derived={k: v for k, v in pe.derived.items() if k[0] not in anew},
-        outlooks={k: v for k, v in pe.outlooks.items() if k[0] not in anew},
+        # What was worked out from the indicators that did not change still holds; what
+        # was seen from "today" is worked out again, as today may have moved on.
+        derived={k: v for k, v in pe.derived.items() if k[0] not in anew and k[1] is not None},
+        outlooks={k: v for k, v in pe.outlooks.items() if k[0] not in anew and k[1] is not None},
     )
 
 

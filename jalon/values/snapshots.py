@@ -12,6 +12,7 @@ background at most once a minute, so no request waits for it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -35,12 +36,32 @@ def folder() -> Path:
     return Path(settings.SNAPSHOT_DIR)
 
 
-def _prefix(plan, include_submitted: bool) -> str:
+def _code_version() -> str:
+    """Return a digest of the code that makes and reads evaluations: a snapshot written by
+    other code (before an upgrade) is never read."""
+    import jalon
+
+    root = Path(jalon.__file__).parent
+    digest = hashlib.sha256(getattr(jalon, "__version__", "").encode())
+    for path in sorted([*root.glob("engine/*.py"), *root.glob("values/*.py")]):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+CODE = _code_version()
+
+
+def _plan_part(plan) -> str:
     # The database's name is in it: one data folder may serve several databases (the
     # demo's and the benchmark's), whose plans have the same ids.
     db = connection.settings_dict
     where = hashlib.sha256(f"{db['ENGINE']}|{db['HOST']}|{db['PORT']}|{db['NAME']}".encode())
-    return f"{where.hexdigest()[:12]}-plan{plan.pk}{'-submitted' if include_submitted else ''}-"
+    return f"{where.hexdigest()[:12]}-plan{plan.pk}-"
+
+
+def _prefix(plan, include_submitted: bool) -> str:
+    variant = "submitted" if include_submitted else "approved"
+    return f"{_plan_part(plan)}{variant}-{CODE}-"
 
 
 def path_for(plan, include_submitted: bool, stamp: str | None = None) -> Path:
@@ -70,16 +91,21 @@ def save(pe, stamp: str) -> Path:
     header = json.dumps({"pickle": len(data), "buffers": offsets}).encode() + b"\n"
     start = len(MAGIC) + len(header) + len(data)
     start += -start % ALIGN
-    with open(temporary, "wb") as out:
-        out.write(MAGIC + header + data)
-        out.write(b"\0" * (start - out.tell()))
-        for (offset, _), view in zip(offsets, views, strict=True):
-            out.write(b"\0" * (start + offset - out.tell()))
-            out.write(view)
-    os.chmod(temporary, 0o600)
-    os.replace(temporary, path)  # whole or not at all, for readers in other processes
-    for older in path.parent.glob(_prefix(pe.plan, pe.include_submitted) + "*.snapshot"):
-        if older != path:
+    try:
+        with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+            out.write(MAGIC + header + data)
+            out.write(b"\0" * (start - out.tell()))
+            for (offset, _), view in zip(offsets, views, strict=True):
+                out.write(b"\0" * (start + offset - out.tell()))
+                out.write(view)
+            out.flush()
+            os.fsync(out.fileno())  # on disk before it takes the name
+        os.replace(temporary, path)  # whole or not at all, for readers in other processes
+    finally:
+        temporary.unlink(missing_ok=True)
+    variant = "submitted" if pe.include_submitted else "approved"
+    for older in path.parent.glob(f"{_plan_part(pe.plan)}{variant}-*.snapshot"):
+        if older != path:  # older data, or written by other code
             older.unlink(missing_ok=True)
     return path
 
@@ -94,15 +120,19 @@ def load(plan, include_submitted: bool, *, latest: bool = False):
 
     path = path_for(plan, include_submitted)
     if latest and not path.exists():
-        found = sorted(
-            folder().glob(_prefix(plan, include_submitted) + "*.snapshot"),
-            key=lambda p: p.stat().st_mtime,
-        )
+        found = []
+        for candidate in folder().glob(_prefix(plan, include_submitted) + "*.snapshot"):
+            try:
+                found.append((candidate.stat().st_mtime, candidate))
+            except OSError:  # removed by another process meanwhile
+                continue
         if not found:
             return None
-        path = found[-1]
+        path = max(found)[1]
+    inode = None
     try:
         with open(path, "rb") as handle:
+            inode = os.fstat(handle.fileno()).st_ino
             mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
         view = memoryview(mapped)
         if bytes(view[: len(MAGIC)]) != MAGIC:
@@ -118,7 +148,11 @@ def load(plan, include_submitted: bool, *, latest: bool = False):
         return None
     except Exception:  # a snapshot is only a copy: a bad one is evaluated anew
         logger.warning("Removing the damaged snapshot %s", path, exc_info=True)
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            if os.stat(path).st_ino == inode:  # not one another process put in its place
+                path.unlink()
+        return None
+    if state.get("include_submitted") != include_submitted:
         return None
     stamps = state.pop("stamps")
     structure = state["structure"]
@@ -137,7 +171,7 @@ def save_now(pe, stamp: str) -> bool:
     _written[(pe.plan.pk, pe.include_submitted)] = time.monotonic()
     try:
         save(pe, stamp)
-    except OSError:
+    except Exception:  # noqa: BLE001 - a full disk, or caches filled while pickling
         logger.warning("Could not write the snapshot of plan %s", pe.plan.pk, exc_info=True)
         return False
     return True

@@ -204,3 +204,41 @@ def test_milestones_read_from_the_database_shape_the_path(db):
     column = [p.code for p in result.periods].index("2020/21")
     assert result.expected[row, column] == 17000
     assert "2020/21" in pe.structure.named["students"]
+
+
+CHANGE = (
+    "jalon: 1\nplan: imt-2018-2022\nsource: press-release\nstate: approved\nvalues:\n"
+    "  - {indicator: students, entity: imt-mines-ales, period: 2021/22, value: 1500}\n"
+)
+
+
+def test_a_request_that_had_not_seen_a_change_is_served(imt_values):
+    """A request reads the plan, a change lands, the request's evaluation reads the new
+    stamps: a later request with the older plan finds nothing more to read."""
+    from jalon.values import evaluation
+
+    before = Plan.objects.get()
+    evaluation.cached_evaluation(before)
+    store_values(CHANGE, "fix.yaml")
+    now = evaluation.cached_evaluation(Plan.objects.get())
+    again = evaluation.cached_evaluation(before)  # its key is gone; nothing has changed
+    r, row, j = at(again, "students", "imt-mines-ales", "2021/22")
+    assert (
+        r.figure[row, j]
+        == 1500
+        == at(now, "students", "imt-mines-ales", "2021/22")[0].figure[row, j]
+    )
+
+
+def test_figures_with_submitted_ones_never_stand_for_the_approved(imt_values):
+    from jalon.engine.tests.test_incremental import same
+    from jalon.values import evaluation
+
+    submitted = evaluation.cached_evaluation(Plan.objects.get(), include_submitted=True)
+    assert submitted.include_submitted
+    store_values(CHANGE, "fix.yaml")
+    evaluation._cache.clear()  # a process that starts now
+    plan = Plan.objects.get()
+    approved = evaluation.cached_evaluation(plan)
+    assert not approved.include_submitted
+    same(approved.evaluation, evaluate_plan(plan).evaluation)

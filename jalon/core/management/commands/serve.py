@@ -22,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=os.cpu_count() or 1,
+            default=_cores(),
             help="Server processes (default: one per core, here %(default)s). They share"
             " evaluations through the snapshots in the data folder.",
         )
@@ -120,3 +120,11 @@ def _few_memory_arenas() -> None:
     the memory a large evaluation freed, and a process would grow with every change."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").mallopt(-8, 2)  # M_ARENA_MAX
+
+
+def _cores() -> int:
+    """Return the cores this process may use (a container's share, not the host's)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
