@@ -432,10 +432,12 @@ def figure_at(pe: PlanEvaluation, indicator, row: int, period: Period | None) ->
     if period is not None:
         column = _column(r.periods, period)
     else:
-        known = [
-            j for j, p in enumerate(r.periods) if not math.isnan(values[j]) and p.start <= today
-        ]
-        column = known[-1] if known else None
+        known = _known(r, row, today)
+        # The latest figure is the latest whole one: a total that still misses members (a
+        # collection round under way) is not the figure to judge the plan by; the pages
+        # say it is coming (`latest_partial`).
+        whole = [j for j in known if not _partial(r.consolidated, row, j)]
+        column = (whole or known)[-1] if known else None
     view = pe.outlook(indicator.code, period)
     forecast = view.forecast
     target_example, forecast_example = derived_examples(pe, indicator.code, period)
@@ -493,6 +495,34 @@ def figure_at(pe: PlanEvaluation, indicator, row: int, period: Period | None) ->
     fig.carried = int(r.carried[row, column])
     fig.carried_members = int(r.carried_members[row, column])
     return fig
+
+
+def _known(r, row: int, today: dt.date) -> list[int]:
+    """Return the columns where entity ``row`` has a figure, up to today."""
+    values = r.figure[row]
+    return [j for j, p in enumerate(r.periods) if not math.isnan(values[j]) and p.start <= today]
+
+
+def _partial(c, row: int, column: int) -> bool:
+    """Return whether the figure is a total that misses some of its members' figures."""
+    return bool(
+        math.isnan(c.own[row, column])
+        and c.expected[row, column] > 0
+        and c.reporting[row, column] < c.expected[row, column]
+    )
+
+
+def latest_partial(pe: PlanEvaluation, indicator, row: int) -> Figure | None:
+    """Return the indicator's latest figure at ``row`` where it is a partial total later
+    than the figure `figure_at` shows (members still reporting), else None."""
+    r = pe.result(indicator.code)
+    known = _known(r, row, dt.date.today())
+    if not known or not _partial(r.consolidated, row, known[-1]):
+        return None
+    whole = [j for j in known if not _partial(r.consolidated, row, j)]
+    if not whole:  # nothing whole to show instead: the figure shown is this one
+        return None
+    return figure_at(pe, indicator, row, r.periods[known[-1]])
 
 
 def _beyond(period: Period | None, horizon_end: int) -> bool:

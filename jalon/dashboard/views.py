@@ -28,6 +28,7 @@ from jalon.dashboard.figures import (
     figure_at,
     format_figure,
     gap_shares,
+    latest_partial,
     period_for_year,
     share_of_whole,
     sparkline,
@@ -212,6 +213,9 @@ def overview(request, plan):
         for f in figures.values()
         if (f.coverage_incomplete or f.carried_members) and f.indicator.kind != "qualitative"
     ]
+    if page.year is None:  # the latest figures: say which later totals are still partial
+        later = (latest_partial(page.pe, i, page.root) for i in indicators)
+        warnings += [f for f in later if f is not None and f.indicator.kind != "qualitative"]
     discrepancies = [f for f in figures.values() if f.discrepancy]
     return render(
         request,

@@ -548,7 +548,8 @@ def outlook(result: IndicatorResult, at: Period | None = None) -> Outlook:
     ``at`` may lie off the indicator's axis (before it: nothing is known yet; after it:
     everything is). Forecasts, outcomes and growth rates use only the figures up to ``at``,
     only those since the last break in series up to then, and never a member's carried
-    figure, which repeats an old one and is no observation. A target whose period is over
+    figure, which repeats an old one, nor a total some members' figures are still missing
+    from: neither is an observation. A target whose period is over
     by ``at`` has its outcome where its figure is known, and no probability either way.
     """
     spec, goals, periods = result.spec, result.targets, result.periods
@@ -559,8 +560,14 @@ def outlook(result: IndicatorResult, at: Period | None = None) -> Outlook:
         raise ValueError(f"{at.code} is not a period of indicator {spec.code}")
     stand = at if at is not None else (periods[-1] if periods else None)
     cut = sum(p <= stand for p in periods) - 1 if stand is not None else -1
-    known = np.where(result.carried > 0, np.nan, result.pro_forma)
-    known_targets = np.where(result.carried[goals.row] > 0, np.nan, goals.actual)
+    # A carried figure repeats an old one, and a total that still misses members' figures
+    # (a collection round under way) is a part of one: neither is an observation, so no
+    # trend is fitted on it and no outcome decided by it.
+    c = result.consolidated
+    partial = np.isnan(c.own) & (c.expected > 0) & (c.reporting < c.expected)
+    unknown = (result.carried > 0) | partial
+    known = np.where(unknown, np.nan, result.pro_forma)
+    known_targets = np.where(unknown[goals.row], np.nan, goals.actual)
     if cut < len(periods) - 1:  # standing before the end: later figures are not known yet
         known = np.where(index[None, :] <= cut, known, np.nan)
         known_targets = np.where(index[None, :] <= cut, known_targets, np.nan)
@@ -593,7 +600,8 @@ def outlook(result: IndicatorResult, at: Period | None = None) -> Outlook:
     reached = (goals.target_column >= 0) & (goals.target_column <= cut)
     cols = np.maximum(goals.target_column, 0)
     rows = np.arange(len(goals))
-    outcome = np.where(reached, goals.actual[rows, cols] if len(goals) else np.nan, np.nan)
+    whole = np.where(partial[goals.row], np.nan, goals.actual)  # a partial total decides nothing
+    outcome = np.where(reached, whole[rows, cols] if len(goals) else np.nan, np.nan)
     decided = ~np.isnan(outcome)
     # Standing at a given period, a target period up to it is over; without one, only a
     # target whose figure is in is known to be over.

@@ -357,3 +357,21 @@ def test_a_damaged_snapshot_is_ignored(personas, settings):
         page = get(personas["viewer"], f"{BASE}/")
         assert page.status_code == 200 and "13,000" in page.content.decode()
         assert path.read_bytes()[: len(snapshots.MAGIC)] == snapshots.MAGIC  # written anew
+
+
+def test_a_total_still_missing_members_is_not_the_figure_of_record(personas):
+    """During a round, the first members' figures for a new year add up to a partial
+    total: the overview judges the plan by the latest whole year, and says the new one is
+    coming, member by member."""
+    store_values(
+        "jalon: 1\nplan: imt-2018-2022\nsource: press-release\nstate: approved\nvalues:\n"
+        "  - {indicator: students, entity: imt-mines-ales, period: 2022/23, value: 1400}\n",
+        "round.yaml",
+    )
+    page = get(personas["viewer"], f"{BASE}/").content.decode()
+    assert "13,000" in page  # 2021/22, every school: still the headline figure
+    assert "1,400" not in page  # a total of one school out of nine is not
+    assert "2022/23:\n      1 of 9 schools reported" in page
+    # Asked for the year, the page shows it as it is, partial and said so.
+    then = get(personas["viewer"], f"{BASE}/indicators/students/?year=2022").content.decode()
+    assert "1,400" in then
