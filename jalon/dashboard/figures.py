@@ -505,11 +505,7 @@ def _known(r, row: int, today: dt.date) -> list[int]:
 
 def _partial(c, row: int, column: int) -> bool:
     """Return whether the figure is a total that misses some of its members' figures."""
-    return bool(
-        math.isnan(c.own[row, column])
-        and c.expected[row, column] > 0
-        and c.reporting[row, column] < c.expected[row, column]
-    )
+    return bool(c.partial[row, column])
 
 
 def latest_partial(pe: PlanEvaluation, indicator, row: int) -> Figure | None:

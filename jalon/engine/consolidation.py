@@ -52,6 +52,13 @@ class Consolidated:
     denominator: np.ndarray | None = None
 
     @property
+    def partial(self) -> np.ndarray:
+        """Return where a figure is a total some members' figures are still missing from
+        (no figure of the entity's own, fewer members reporting than expected)."""
+        expected = np.broadcast_to(self.expected, self.reporting.shape)
+        return np.isnan(self.own) & (expected > 0) & (self.reporting < expected)
+
+    @property
     def coverage(self) -> np.ndarray:
         """Return reporting / expected (NaN where no child is expected)."""
         return safe_divide(self.reporting, np.broadcast_to(self.expected, self.reporting.shape))

@@ -563,8 +563,7 @@ def outlook(result: IndicatorResult, at: Period | None = None) -> Outlook:
     # A carried figure repeats an old one, and a total that still misses members' figures
     # (a collection round under way) is a part of one: neither is an observation, so no
     # trend is fitted on it and no outcome decided by it.
-    c = result.consolidated
-    partial = np.isnan(c.own) & (c.expected > 0) & (c.reporting < c.expected)
+    partial = result.consolidated.partial
     unknown = (result.carried > 0) | partial
     known = np.where(unknown, np.nan, result.pro_forma)
     known_targets = np.where(unknown[goals.row], np.nan, goals.actual)

@@ -74,11 +74,13 @@ def wanted_period(code: str, indicator) -> Period:
     return Period.containing(day, indicator.frequency, indicator.start_month)
 
 
-def latest(periods: list[Period], figures) -> int | None:
-    """Return the column of the latest period with a figure, up to today."""
+def latest(periods: list[Period], figures, partial=None) -> int | None:
+    """Return the column of the latest period with a figure, up to today: the latest whole
+    one where ``partial`` says which are totals still missing members' figures."""
     today = dt.date.today()
     known = [j for j, p in enumerate(periods) if not math.isnan(figures[j]) and p.start <= today]
-    return known[-1] if known else None
+    whole = [j for j in known if partial is None or not partial[j]]
+    return (whole or known)[-1] if known else None
 
 
 def outcome(indicator, targets, outlook, k: int) -> str:
@@ -189,7 +191,7 @@ class Command(BaseCommand):
             if at:
                 j = r.periods.index(at[indicator.code]) if at[indicator.code] in r.periods else None
             else:
-                j = latest(r.periods, r.figure[row])
+                j = latest(r.periods, r.figure[row], r.consolidated.partial[row])
             if j is None:
                 lines.append(
                     (indicator.code, unit_of(indicator), code, period or "—", "—", "—",
