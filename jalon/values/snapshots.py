@@ -77,11 +77,37 @@ def save(pe, stamp: str) -> Path:
     path = path_for(pe.plan, pe.include_submitted, stamp)
     if path.exists():
         return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _writing(path) as mine:
+        if mine:
+            _write_file(pe, path)
+    return path
+
+
+@contextlib.contextmanager
+def _writing(path: Path):
+    """Yield whether this process may write the plan's snapshot now: one writer at a time
+    (the server's processes see the same changes; the others leave it to the first)."""
+    lock = path.parent / (path.name.rsplit("-", 1)[0] + ".lock")
+    with open(os.open(lock, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as handle:
+        try:
+            import fcntl
+
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        except ImportError:  # not POSIX: writers may meet, each rename is whole anyway
+            pass
+        yield True
+
+
+def _write_file(pe, path: Path) -> None:
+    """Write the snapshot file: the pickle, then its arrays, each aligned; whole or not."""
     buffers: list[pickle.PickleBuffer] = []
     state = {name: getattr(pe, name) for name in KEPT} | {"stamps": pe.stamps}
     data = pickle.dumps(state, protocol=5, buffer_callback=buffers.append)
     views = [b.raw() for b in buffers]
-    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
     offsets, at = [], 0
     for view in views:
@@ -107,7 +133,6 @@ def save(pe, stamp: str) -> Path:
     for older in path.parent.glob(f"{_plan_part(pe.plan)}{variant}-*.snapshot"):
         if older != path:  # older data, or written by other code
             older.unlink(missing_ok=True)
-    return path
 
 
 def load(plan, include_submitted: bool, *, latest: bool = False):

@@ -242,3 +242,17 @@ def test_figures_with_submitted_ones_never_stand_for_the_approved(imt_values):
     approved = evaluation.cached_evaluation(plan)
     assert not approved.include_submitted
     same(approved.evaluation, evaluate_plan(plan).evaluation)
+
+
+def test_one_process_at_a_time_writes_a_snapshot(imt_values):
+    from jalon.values import evaluation, snapshots
+
+    plan = Plan.objects.get()
+    pe = evaluation.evaluate_plan(plan)
+    path = snapshots.path_for(plan, False)
+    with snapshots._writing(path) as mine:  # as another process writing it
+        assert mine
+        snapshots.save(pe, plan.data_stamp)
+        assert not path.exists()  # left to the writer
+    snapshots.save(pe, plan.data_stamp)
+    assert snapshots.load(plan, False) is not None
