@@ -456,15 +456,15 @@ def read_input(
     The figures are the approved ones in force (at ``as_of``); with ``include_submitted``,
     a submitted revision in force stands in for the approved one, flagged unapproved.
     """
-    structure = read_structure(plan, as_of=as_of)
-    figures = read_figures(
-        plan,
-        structure,
-        list(structure.indicators),
-        as_of=as_of,
-        include_submitted=include_submitted,
-    )
+    structure, figures = _read_all(plan, as_of, include_submitted)
     return assemble(structure, figures), structure.indicators, figures.flags
+
+
+def _read_all(plan: Plan, as_of, include_submitted: bool) -> tuple[Structure, Figures]:
+    structure = read_structure(plan, as_of=as_of)
+    codes = list(structure.indicators)
+    figures = read_figures(plan, structure, codes, as_of=as_of, include_submitted=include_submitted)
+    return structure, figures
 
 
 def evaluate_plan(
@@ -481,33 +481,59 @@ def evaluate_plan(
     count, unless ``include_submitted`` adds the submitted ones (flagged unapproved).
     """
     stamps = _stamps(plan)  # before the figures: a change in between is read again later
-    structure = read_structure(plan, as_of=as_of)
-    figures = read_figures(
-        plan,
-        structure,
-        list(structure.indicators),
-        as_of=as_of,
-        include_submitted=include_submitted,
-    )
+    structure, figures = _read_all(plan, as_of, include_submitted)
     inp = assemble(structure, figures)
     if at:
         # A period outside an indicator's axis has no figure to stand at: no data there.
         at = {c: p for c, p in at.items() if c in inp.periods and p in inp.periods[c]}
     evaluation = evaluate(inp, at=at)
-    indicators = structure.indicators
+    return _made(plan, structure, figures, evaluation, stamps, as_of=as_of, at=at,
+                 include_submitted=include_submitted)  # fmt: skip
+
+
+def _made(
+    plan: Plan,
+    structure: Structure,
+    figures: Figures,
+    evaluation: Evaluation,
+    stamps: dict[str, str],
+    *,
+    as_of: dt.datetime | None = None,
+    at: dict | None = None,
+    include_submitted: bool = False,
+    previous: PlanEvaluation | None = None,
+    anew: set[str] | None = None,
+) -> PlanEvaluation:
+    """Return the PlanEvaluation of ``evaluation``, with the flags its figures rest on
+    (worked out again for ``anew`` only, with a ``previous`` evaluation)."""
+    tree, indicators = structure.tree, structure.indicators
+
+    def rests_on(entered: dict, before: dict | None) -> dict:
+        return _rests_on(entered, evaluation, indicators, tree, before, anew)
+
+    memos = {}
+    if previous is not None:
+        # What was worked out from the indicators that did not change still holds; what
+        # was seen from "today" is worked out again, as today may have moved on.
+        memos = {
+            name: {k: v for k, v in getattr(previous, name).items()
+                   if k[0] not in anew and k[1] is not None}
+            for name in ("derived", "outlooks")
+        }  # fmt: skip
     return PlanEvaluation(
         plan,
-        inp.tree,
+        tree,
         indicators,
         evaluation,
-        _rests_on(figures.flags.example, evaluation, indicators, inp.tree),
+        rests_on(figures.flags.example, previous.example if previous else None),
         as_of,
-        unapproved=_rests_on(figures.flags.unapproved, evaluation, indicators, inp.tree),
+        unapproved=rests_on(figures.flags.unapproved, previous.unapproved if previous else None),
         include_submitted=include_submitted,
         structure=structure,
         figures=figures,
         stamps=stamps,
         at=at,
+        **memos,
     )
 
 
@@ -542,26 +568,8 @@ def refreshed(pe: PlanEvaluation, plan: Plan) -> PlanEvaluation:
     inp = assemble(structure, figures)
     evaluation = evaluate(inp, previous=pe.evaluation, changed=changed)
     anew = affected(structure.specs, changed)
-    indicators = structure.indicators
-    return PlanEvaluation(
-        plan,
-        inp.tree,
-        indicators,
-        evaluation,
-        _rests_on(figures.flags.example, evaluation, indicators, inp.tree, pe.example, anew),
-        None,
-        unapproved=_rests_on(
-            figures.flags.unapproved, evaluation, indicators, inp.tree, pe.unapproved, anew
-        ),
-        include_submitted=pe.include_submitted,
-        structure=structure,
-        figures=figures,
-        stamps=stamps,
-        # What was worked out from the indicators that did not change still holds; what
-        # was seen from "today" is worked out again, as today may have moved on.
-        derived={k: v for k, v in pe.derived.items() if k[0] not in anew and k[1] is not None},
-        outlooks={k: v for k, v in pe.outlooks.items() if k[0] not in anew and k[1] is not None},
-    )
+    return _made(plan, structure, figures, evaluation, stamps,
+                 include_submitted=pe.include_submitted, previous=pe, anew=anew)  # fmt: skip
 
 
 def _rests_on(
