@@ -94,3 +94,13 @@ def _snapshots_of_their_own(settings, tmp_path_factory):
     """Each test writes its evaluations' snapshots in a folder of its own, at once."""
     settings.SNAPSHOT_DIR = tmp_path_factory.mktemp("snapshots")
     settings.SNAPSHOTS_IN_BACKGROUND = False
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _columnar_connections_closed_before_the_databases_go(django_db_setup):
+    """Close every thread's columnar connection (the live server's too) before the test
+    databases are dropped: PostgreSQL refuses to drop a database in use."""
+    yield
+    from jalon.values import columns
+
+    columns.close_all()
