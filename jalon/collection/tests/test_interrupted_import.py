@@ -12,11 +12,10 @@ import signal
 import sqlite3
 import subprocess
 import time
-import uuid
 from pathlib import Path
 
 from jalon.core import synthetic
-from jalon.core.tests.test_commands import JALON, isolated_env
+from jalon.core.tests.test_commands import JALON
 
 MEMBERS, INDICATORS, YEARS = 200, 10, 100  # 200,000 figures to import
 
@@ -71,29 +70,13 @@ def _figures(query) -> tuple:
     return tuple(query("SELECT count(*), sum(number), max(revision) FROM values_value"))
 
 
-def test_an_import_killed_midway_leaves_the_database_as_it_was(tmp_path, settings):
-    env = isolated_env(tmp_path)
-    engine = settings.DATABASES["default"]["ENGINE"]
-    if engine.endswith("postgresql"):
+def test_an_import_killed_midway_leaves_the_database_as_it_was(tmp_path, own_database):
+    env = own_database
+    if "DATABASE_URL" in env:  # a fresh PostgreSQL database of its own
         import psycopg
 
-        db = settings.DATABASES["default"]
-        server = {
-            "host": db["HOST"] or "127.0.0.1",
-            "port": db["PORT"] or 5432,
-            "user": db["USER"],
-            "password": db["PASSWORD"] or None,
-        }
-        name = f"jalon_kill_{uuid.uuid4().hex[:8]}"
-        admin = psycopg.connect(dbname="postgres", autocommit=True, **server)
-        admin.execute(f'CREATE DATABASE "{name}"')
-        password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-        env["DATABASE_URL"] = (
-            f"postgres://{db['USER']}{password}@{server['host']}:{server['port']}/{name}"
-        )
-
         def query(sql):
-            with psycopg.connect(dbname=name, autocommit=True, **server) as c:
+            with psycopg.connect(env["DATABASE_URL"], autocommit=True) as c:
                 return c.execute(sql).fetchone()
 
         def writing():
@@ -103,19 +86,13 @@ def test_an_import_killed_midway_leaves_the_database_as_it_was(tmp_path, setting
             )
             return row[0] > 0
 
-        try:
-            big = _prepare(env, tmp_path)
-            before = _figures(query)
-            _kill_while_writing(env, big, writing)
-            # The server notices the client is gone and rolls its transaction back.
-            _wait_for(lambda: not writing(), 60, "the server to end the COPY")
-            assert _figures(query) == before
-            assert (
-                query("SELECT count(*) FROM values_value WHERE superseded_at IS NOT NULL")[0] == 0
-            )
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.close()
+        big = _prepare(env, tmp_path)
+        before = _figures(query)
+        _kill_while_writing(env, big, writing)
+        # The server notices the client is gone and rolls its transaction back.
+        _wait_for(lambda: not writing(), 60, "the server to end the COPY")
+        assert _figures(query) == before
+        assert query("SELECT count(*) FROM values_value WHERE superseded_at IS NOT NULL")[0] == 0
         return
     database = tmp_path / "jalon.sqlite3"
     big = _prepare(env, tmp_path)
