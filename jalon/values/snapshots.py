@@ -88,8 +88,7 @@ def save(pe, stamp: str) -> Path:
 def _writing(path: Path):
     """Yield whether this process may write the plan's snapshot now: one writer at a time
     (the server's processes see the same changes; the others leave it to the first)."""
-    lock = path.parent / (path.name.rsplit("-", 1)[0] + ".lock")
-    with open(os.open(lock, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as handle:
+    with open(os.open(_lock_for(path), os.O_WRONLY | os.O_CREAT, 0o600), "wb") as handle:
         try:
             import fcntl
 
@@ -100,6 +99,11 @@ def _writing(path: Path):
         except ImportError:  # not POSIX: writers may meet, each rename is whole anyway
             pass
         yield True
+
+
+def _lock_for(path: Path) -> Path:
+    """Return the lock file of a snapshot: one per plan, variant and code version."""
+    return path.parent / (path.name.rsplit("-", 1)[0] + ".lock")
 
 
 def _write_file(pe, path: Path) -> None:
@@ -130,9 +134,10 @@ def _write_file(pe, path: Path) -> None:
     finally:
         temporary.unlink(missing_ok=True)
     variant = "submitted" if pe.include_submitted else "approved"
-    for older in path.parent.glob(f"{_plan_part(pe.plan)}{variant}-*.snapshot"):
-        if older != path:  # older data, or written by other code
-            older.unlink(missing_ok=True)
+    lock = _lock_for(path)
+    for older in path.parent.glob(f"{_plan_part(pe.plan)}{variant}-*"):
+        if older not in (path, lock) and older.suffix in (".snapshot", ".lock"):
+            older.unlink(missing_ok=True)  # older data, or written by other code
 
 
 def load(plan, include_submitted: bool, *, latest: bool = False):

@@ -256,3 +256,10 @@ def test_one_process_at_a_time_writes_a_snapshot(imt_values):
         assert not path.exists()  # left to the writer
     snapshots.save(pe, plan.data_stamp)
     assert snapshots.load(plan, False) is not None
+    # Files of other code (before an upgrade) go when the plan's snapshot is written.
+    stale = path.with_name(path.name.replace(snapshots.CODE, "0" * 12))
+    stale.write_bytes(b"")
+    snapshots._lock_for(stale).touch()
+    path.unlink()
+    snapshots.save(pe, plan.data_stamp)
+    assert sorted(path.parent.iterdir()) == sorted([path, snapshots._lock_for(path)])
