@@ -27,7 +27,7 @@ from .forecast import Forecast, forecast, historical_growth, required_growth
 from .formula import Formula, formula_name, lookup
 from .graphs import CycleError, dependents, describe_cycle, topological_order
 from .periods import Frequency, Period
-from .status import Polarity, Thresholds, assess
+from .status import Polarity, Statuses, Thresholds, assess
 from .timeagg import OverTime, carry_forward, running_total
 from .trajectory import Shape, trajectory_at
 from .tree import Grouping, Lineage, Tree
@@ -211,7 +211,7 @@ class TargetResults:
     baseline_measured: np.ndarray  # (T,) the baseline is the measured figure, not a given one
     actual: np.ndarray  # (T, P) the series each target follows (pro forma, or its running total)
     expected: np.ndarray  # (T, P) the path through the baseline, milestones and target
-    status: np.ndarray
+    status: Statuses
     progress: np.ndarray
     achievement: np.ndarray  # (T, P) share of the way from baseline to target
 
@@ -265,7 +265,7 @@ class IndicatorResult:
     baseline: np.ndarray
     target: np.ndarray
     target_period: tuple[Period | None, ...]
-    status: np.ndarray
+    status: Statuses
     progress: np.ndarray
     achievement: np.ndarray
     baseline_column: np.ndarray  # (E,) column of the primary target's baseline, -1 if none
@@ -483,7 +483,7 @@ def _resolve_targets(
         baseline_measured=np.isnan(given),
         actual=actual,
         expected=expected,
-        status=np.zeros(0),
+        status=Statuses(np.zeros(0)),
         progress=np.zeros(0),
         achievement=np.zeros(0),
     )
@@ -538,6 +538,12 @@ def _latest(series: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray, np.n
 def _spread(n: int, rows: np.ndarray, x: np.ndarray, fill) -> np.ndarray:
     out = np.full((n, *x.shape[1:]), fill, dtype=x.dtype if x.size else np.asarray(fill).dtype)
     out[rows] = x
+    return out
+
+
+def _spread_statuses(n: int, rows: np.ndarray, statuses: Statuses) -> Statuses:
+    out = Statuses.filled((n, *statuses.shape[1:]), "no_target")
+    out.codes[rows] = statuses.codes
     return out
 
 
@@ -709,7 +715,7 @@ def _evaluate_indicator(spec, inp, results, table, entity_rows, targets, at) -> 
         baseline=_spread(n, main, goals.baseline[primary], np.nan),
         target=_spread(n, main, goals.target[primary], np.nan),
         target_period=tuple(period_of.tolist()),
-        status=_spread(n, main, goals.status[primary], "no_target").astype("<U9"),
+        status=_spread_statuses(n, main, goals.status[primary]),
         progress=_spread(n, main, goals.progress[primary], np.nan),
         achievement=_spread(n, main, goals.achievement[primary], np.nan),
         baseline_column=_spread(n, main, goals.baseline_column[primary], -1),

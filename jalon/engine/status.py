@@ -34,7 +34,67 @@ STATUS_ORDER: tuple[Status, ...] = (
 )
 
 
-_NAMES = np.array([status.value for status in STATUS_ORDER], dtype="<U9")
+_CODE = {status.value: k for k, status in enumerate(STATUS_ORDER)}
+
+
+class Statuses(np.ndarray):
+    """Statuses kept as one-byte codes (positions in STATUS_ORDER) that read as names.
+
+    An element is its Status (a string: ``statuses[e, p] == "on_track"``); a slice is
+    again a Statuses; comparing with a name compares codes. A byte a cell instead of the
+    36 of a nine-character string: the statuses were a third of an evaluation's memory.
+    """
+
+    def __new__(cls, codes) -> Statuses:
+        return np.asarray(codes, dtype=np.uint8).view(cls)
+
+    @classmethod
+    def filled(cls, shape, status: str) -> Statuses:
+        """Return statuses of `shape`, all `status`."""
+        return cls(np.full(shape, _CODE[str(status)], dtype=np.uint8))
+
+    @property
+    def codes(self) -> np.ndarray:
+        """The codes as a plain array (positions in STATUS_ORDER)."""
+        return self.view(np.ndarray)
+
+    def __getitem__(self, key):
+        out = super().__getitem__(key)
+        return out if isinstance(out, np.ndarray) else STATUS_ORDER[out]
+
+    def item(self, *args) -> Status:
+        return STATUS_ORDER[self.codes.item(*args)]
+
+    def tolist(self):
+        names = np.array(STATUS_ORDER, dtype=object)
+        return names[self.codes].tolist()
+
+    def _compare(self, other, op):
+        if isinstance(other, str):
+            code = _CODE.get(str(other))
+            if code is None:
+                return np.full(self.shape, op is np.not_equal)
+            return op(self.codes, code)
+        if isinstance(other, Statuses):
+            return op(self.codes, other.codes)
+        return op(np.array(self.tolist(), dtype=object), other)
+
+    def __eq__(self, other):
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other):
+        return self._compare(other, np.not_equal)
+
+    __hash__ = None
+
+    def __str__(self) -> str:
+        return str(self.tolist())
+
+    def __repr__(self) -> str:
+        return f"Statuses({self.tolist()!r})"
+
+    def __reduce__(self):
+        return (Statuses, (np.ascontiguousarray(self.codes),))
 
 
 class Polarity(StrEnum):
@@ -64,9 +124,9 @@ class Thresholds:
 
 @dataclass
 class Assessment:
-    """Statuses (strings, values of Status), progress and achievement, same shape."""
+    """Statuses, progress and achievement, same shape."""
 
-    status: np.ndarray
+    status: Statuses
     progress: np.ndarray
     achievement: np.ndarray
 
@@ -153,8 +213,8 @@ def assess(
             met = ~below & ~above
             achieved_now = met & final
 
-    # Decided on small integer codes, named once at the end: much cheaper than strings.
-    code = {status: k for k, status in enumerate(_NAMES)}
+    # Decided on small integer codes: much cheaper than strings.
+    code = _CODE
     by_progress = np.where(
         (progress >= thresholds.on_track) | (met & ~achieved_now),
         code["on_track"],
@@ -163,7 +223,7 @@ def assess(
     codes = np.where(achieved_now, code["achieved"], np.where(final, code["missed"], by_progress))
     codes = np.where(np.isnan(a), code["no_data"], codes)
     codes = np.where(no_target, code["no_target"], codes)
-    status = _NAMES[codes]
+    status = Statuses(codes)
     progress = np.where(no_target | np.isnan(a), np.nan, progress)
     return Assessment(
         status=status, progress=progress, achievement=achievement(a, b, target, polarity)
