@@ -7,7 +7,6 @@ is 2018.667): trends, trajectories and growth rates all use it as their time axi
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -60,7 +59,6 @@ def _frequency(value: Frequency | str) -> Frequency:
         raise PeriodError(f"'{value}' is not a frequency: expected one of {choices}") from None
 
 
-@functools.total_ordering
 @dataclass(frozen=True, order=False)
 class Period:
     """One reporting period of a given frequency.
@@ -97,8 +95,12 @@ class Period:
             )
         if not 1 <= self.year <= 9998:
             raise PeriodError(f"Year {self.year} is out of range")
-        # Periods key many dictionaries in evaluation: hash once.
+        # Periods key many dictionaries in evaluation: hash once. They are compared as
+        # often: by (first month, month after the last), counted from year 0.
         object.__setattr__(self, "_hash", hash((freq, self.year, self.index, month)))
+        first = {Frequency.QUARTER: 3 * (self.index - 1) + 1, Frequency.MONTH: self.index}
+        start = self.year * 12 + first.get(freq, month) - 1
+        object.__setattr__(self, "_order", (start, start + _MONTHS[freq]))
 
     def __hash__(self) -> int:
         return self._hash
@@ -212,7 +214,22 @@ class Period:
     def __lt__(self, other: Period) -> bool:
         if not isinstance(other, Period):
             return NotImplemented
-        return (self.start, self.end) < (other.start, other.end)
+        return self._order < other._order
+
+    def __le__(self, other: Period) -> bool:
+        if not isinstance(other, Period):
+            return NotImplemented
+        return self._order < other._order or self == other
+
+    def __gt__(self, other: Period) -> bool:
+        if not isinstance(other, Period):
+            return NotImplemented
+        return other._order < self._order
+
+    def __ge__(self, other: Period) -> bool:
+        if not isinstance(other, Period):
+            return NotImplemented
+        return other._order < self._order or self == other
 
     def __str__(self) -> str:
         return self.code
