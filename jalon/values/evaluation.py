@@ -572,6 +572,22 @@ def refreshed(pe: PlanEvaluation, plan: Plan) -> PlanEvaluation:
                  include_submitted=pe.include_submitted, previous=pe, anew=anew)  # fmt: skip
 
 
+def from_saved_input(plan: Plan, include_submitted: bool = False) -> PlanEvaluation | None:
+    """Return the plan evaluated in full from its saved input (the structure and the
+    dense figures kept in the data folder), brought up to date; None if none is saved.
+
+    What a process does when no evaluation made by this code is saved, after an upgrade:
+    the figures are mapped from the file, not read row by row from the database.
+    """
+    saved = snapshots.load_input(plan, include_submitted)
+    if saved is None:
+        return None
+    structure, figures, stamps = saved
+    evaluation = evaluate(assemble(structure, figures))
+    pe = _made(plan, structure, figures, evaluation, stamps, include_submitted=include_submitted)
+    return refreshed(pe, plan)
+
+
 def _rests_on(
     entered: dict,
     evaluation: Evaluation,
@@ -701,9 +717,12 @@ def cached_evaluation(
                 result = refreshed(earlier[0], plan)
                 snapshots.save_later(result, plan.data_stamp)
             else:
-                # Evaluated in full: share it at once, and keep the shared copy rather
-                # than this process's own (memory mapped: one copy for every process).
-                result = evaluate_plan(plan, include_submitted=include_submitted)
+                # Evaluated in full, from the saved input if there is one (after an
+                # upgrade), else from the database: share it at once, and keep the shared
+                # copy rather than this process's own (memory mapped: one per machine).
+                result = from_saved_input(plan, include_submitted)
+                if result is None:
+                    result = evaluate_plan(plan, include_submitted=include_submitted)
                 if snapshots.save_now(result, plan.data_stamp):
                     result = snapshots.load(plan, include_submitted) or result
     with _cache_lock:

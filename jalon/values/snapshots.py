@@ -8,6 +8,12 @@ or that has no evaluation of a plan in memory, takes the newest snapshot and bri
 to date indicator by indicator (`refreshed`) instead of evaluating the plan anew. A full
 evaluation is written at once; after changes, the newest evaluation is written in the
 background at most once a minute, so no request waits for it.
+
+Beside it, the evaluation's input: the plan's structure and its figures as dense
+indicator × entity × period arrays. It is kept under a version of its own, that of the
+code reading it and of the shape of the classes it is made of, not of the engine's
+arithmetic: after an upgrade that changes how plans are evaluated, a process evaluates
+from this file instead of reading every figure from the database again.
 """
 
 from __future__ import annotations
@@ -51,6 +57,33 @@ def _code_version() -> str:
 CODE = _code_version()
 
 
+def _input_version() -> str:
+    """Return a digest of what the saved input depends on: the code that reads it from
+    the database and builds its parts, and the fields of the engine's classes it holds."""
+    import dataclasses
+    import importlib
+    import pkgutil
+
+    import jalon
+    import jalon.engine
+
+    root = Path(jalon.__file__).parent
+    digest = hashlib.sha256(getattr(jalon, "__version__", "").encode())
+    for name in ("values/evaluation.py", "values/columns.py", "engine/periods.py",
+                 "engine/tree.py", "plans/models.py", "organisation/models.py"):  # fmt: skip
+        digest.update(name.encode() + (root / name).read_bytes())
+    for info in sorted(pkgutil.iter_modules(jalon.engine.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"jalon.engine.{info.name}")
+        for name, value in sorted(vars(module).items()):
+            if dataclasses.is_dataclass(value) and value.__module__ == module.__name__:
+                fields = [field.name for field in dataclasses.fields(value)]
+                digest.update(f"{module.__name__}.{name}{fields}".encode())
+    return digest.hexdigest()[:12]
+
+
+INPUT_CODE = _input_version()
+
+
 def _plan_part(plan) -> str:
     # The database's name is in it: one data folder may serve several databases (the
     # demo's and the benchmark's), whose plans have the same ids.
@@ -69,18 +102,36 @@ def path_for(plan, include_submitted: bool, stamp: str | None = None) -> Path:
     return folder() / f"{_prefix(plan, include_submitted)}{stamp or plan.data_stamp}.snapshot"
 
 
+def _input_prefix(plan, include_submitted: bool) -> str:
+    variant = "submitted" if include_submitted else "approved"
+    return f"{_plan_part(plan)}{variant}.input-{INPUT_CODE}-"
+
+
+def input_path_for(plan, include_submitted: bool, stamp: str | None = None) -> Path:
+    """Return the file of ``plan``'s evaluation input at ``stamp`` (default: now)."""
+    name = f"{_input_prefix(plan, include_submitted)}{stamp or plan.data_stamp}.snapshot"
+    return folder() / name
+
+
 def save(pe, stamp: str) -> Path:
     """Write ``pe`` (of the data at ``stamp``) as the plan's snapshot; remove older ones.
 
     Another process may have written it already: then there is nothing to do.
     """
     path = path_for(pe.plan, pe.include_submitted, stamp)
-    if path.exists():
-        return path
+    given = input_path_for(pe.plan, pe.include_submitted, stamp)
+    variant = "submitted" if pe.include_submitted else "approved"
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _writing(path) as mine:
-        if mine:
-            _write_file(pe, path)
+    if pe.structure is not None and not given.exists():
+        with _writing(given) as mine:
+            if mine:
+                state = {"structure": pe.structure, "figures": pe.figures, "stamps": pe.stamps}
+                _write_file(state, given, f"{_plan_part(pe.plan)}{variant}.input-")
+    if not path.exists():
+        with _writing(path) as mine:
+            if mine:
+                state = {name: getattr(pe, name) for name in KEPT} | {"stamps": pe.stamps}
+                _write_file(state, path, f"{_plan_part(pe.plan)}{variant}-")
     return path
 
 
@@ -106,10 +157,10 @@ def _lock_for(path: Path) -> Path:
     return path.parent / (path.name.rsplit("-", 1)[0] + ".lock")
 
 
-def _write_file(pe, path: Path) -> None:
-    """Write the snapshot file: the pickle, then its arrays, each aligned; whole or not."""
+def _write_file(state: dict, path: Path, family: str) -> None:
+    """Write a snapshot file: the pickle, then its arrays, each aligned; whole or not.
+    Then remove the files of the same ``family`` (name prefix) that it replaces."""
     buffers: list[pickle.PickleBuffer] = []
-    state = {name: getattr(pe, name) for name in KEPT} | {"stamps": pe.stamps}
     data = pickle.dumps(state, protocol=5, buffer_callback=buffers.append)
     views = [b.raw() for b in buffers]
     temporary = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
@@ -133,9 +184,8 @@ def _write_file(pe, path: Path) -> None:
         os.replace(temporary, path)  # whole or not at all, for readers in other processes
     finally:
         temporary.unlink(missing_ok=True)
-    variant = "submitted" if pe.include_submitted else "approved"
     lock = _lock_for(path)
-    for older in path.parent.glob(f"{_plan_part(pe.plan)}{variant}-*"):
+    for older in path.parent.glob(f"{family}*"):
         if older not in (path, lock) and older.suffix in (".snapshot", ".lock"):
             older.unlink(missing_ok=True)  # older data, or written by other code
 
@@ -150,15 +200,47 @@ def load(plan, include_submitted: bool, *, latest: bool = False):
 
     path = path_for(plan, include_submitted)
     if latest and not path.exists():
-        found = []
-        for candidate in folder().glob(_prefix(plan, include_submitted) + "*.snapshot"):
-            try:
-                found.append((candidate.stat().st_mtime, candidate))
-            except OSError:  # removed by another process meanwhile
-                continue
-        if not found:
-            return None
-        path = max(found)[1]
+        path = _newest(_prefix(plan, include_submitted))
+    state = _read_file(path) if path is not None else None
+    if state is None or state.get("include_submitted") != include_submitted:
+        return None
+    stamps = state.pop("stamps")
+    structure = state["structure"]
+    return PlanEvaluation(
+        plan=plan,
+        tree=structure.tree,
+        indicators=structure.indicators,
+        as_of=None,
+        stamps=stamps,
+        **state,
+    )
+
+
+def load_input(plan, include_submitted: bool):
+    """Return the newest saved input of the plan's evaluation, whatever its stamp, as
+    (structure, figures, stamps of the figures), or None."""
+    path = input_path_for(plan, include_submitted)
+    if not path.exists():
+        path = _newest(_input_prefix(plan, include_submitted))
+    state = _read_file(path) if path is not None else None
+    if state is None:
+        return None
+    return state["structure"], state["figures"], state["stamps"]
+
+
+def _newest(prefix: str) -> Path | None:
+    found = []
+    for candidate in folder().glob(prefix + "*.snapshot"):
+        try:
+            found.append((candidate.stat().st_mtime, candidate))
+        except OSError:  # removed by another process meanwhile
+            continue
+    return max(found)[1] if found else None
+
+
+def _read_file(path: Path) -> dict | None:
+    """Return the state kept in the snapshot file at ``path``, its arrays mapped from the
+    file; None where there is none. A damaged file is removed."""
     inode = None
     try:
         with open(path, "rb") as handle:
@@ -173,7 +255,7 @@ def load(plan, include_submitted: bool, *, latest: bool = False):
         start = end + 1 + header["pickle"]
         start += -start % ALIGN
         buffers = [view[start + o : start + o + n] for o, n in header["buffers"]]
-        state = pickle.loads(data, buffers=buffers)
+        return pickle.loads(data, buffers=buffers)
     except FileNotFoundError:
         return None
     except Exception:  # a snapshot is only a copy: a bad one is evaluated anew
@@ -182,18 +264,6 @@ def load(plan, include_submitted: bool, *, latest: bool = False):
             if os.stat(path).st_ino == inode:  # not one another process put in its place
                 path.unlink()
         return None
-    if state.get("include_submitted") != include_submitted:
-        return None
-    stamps = state.pop("stamps")
-    structure = state["structure"]
-    return PlanEvaluation(
-        plan=plan,
-        tree=structure.tree,
-        indicators=structure.indicators,
-        as_of=None,
-        stamps=stamps,
-        **state,
-    )
 
 
 def save_now(pe, stamp: str) -> bool:

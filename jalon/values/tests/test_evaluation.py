@@ -262,4 +262,42 @@ def test_one_process_at_a_time_writes_a_snapshot(imt_values):
     snapshots._lock_for(stale).touch()
     path.unlink()
     snapshots.save(pe, plan.data_stamp)
-    assert sorted(path.parent.iterdir()) == sorted([path, snapshots._lock_for(path)])
+    given = snapshots.input_path_for(plan, False)
+    kept = [path, snapshots._lock_for(path), given, snapshots._lock_for(given)]
+    assert sorted(path.parent.iterdir()) == sorted(kept)
+
+
+def test_after_an_upgrade_the_evaluation_starts_from_the_saved_input(
+    imt_values, django_assert_max_num_queries, monkeypatch
+):
+    """The engine's code changed (no evaluation snapshot of this code), the figures did
+    not all: the saved input is evaluated, only the changed indicator is read again."""
+    from jalon.engine.tests.test_incremental import same
+    from jalon.values import evaluation, snapshots
+
+    evaluation.cached_evaluation(Plan.objects.get())  # saves the evaluation and its input
+    for path in snapshots.folder().glob("*.snapshot"):
+        if ".input-" not in path.name:
+            path.unlink()  # written by the code before the upgrade
+    store_values(CHANGE, "fix.yaml")
+    evaluation._cache.clear()  # a process that starts now
+    plan = Plan.objects.get()
+
+    def not_from_the_database(*args, **kwargs):
+        raise AssertionError("evaluated from the database")
+
+    monkeypatch.setattr(evaluation, "evaluate_plan", not_from_the_database)
+    with django_assert_max_num_queries(8):
+        pe = evaluation.cached_evaluation(plan)
+    monkeypatch.undo()
+    r, row, j = at(pe, "students", "imt-mines-ales", "2021/22")
+    assert r.figure[row, j] == 1500
+    same(pe.evaluation, evaluate_plan(plan).evaluation)
+    same(pe.example, evaluate_plan(plan).example)
+    # A damaged input is set aside: the plan is evaluated from the database.
+    evaluation._cache.clear()
+    for path in snapshots.folder().glob("*.snapshot"):
+        path.write_bytes(b"damaged")
+    assert evaluation.from_saved_input(plan) is None
+    assert not list(snapshots.folder().glob("*.input-*.snapshot"))
+    same(evaluation.cached_evaluation(plan).evaluation, evaluate_plan(plan).evaluation)
