@@ -146,8 +146,8 @@ def consolidate(
     own_active = np.where(active, own3, np.nan)
     value = own_active.copy()
     children = np.full(own3.shape, np.nan)
-    reporting = np.zeros(own3.shape, dtype=int)
-    expected = np.zeros(active.shape, dtype=int)
+    reporting = np.zeros(own3.shape, dtype=np.int32)  # counts of members: 4 bytes do
+    expected = np.zeros(active.shape, dtype=np.int32)
     for level in tree.levels:  # deepest first, so children are final before their parent
         kids, parents = level.children, level.parents
         x = value[:, kids, :]

@@ -708,9 +708,9 @@ def _evaluate_indicator(spec, inp, results, table, entity_rows, targets, at) -> 
         consolidated=cons,
         figure=figure,
         pro_forma=series,
-        carried=carried,
+        carried=carried.astype(np.int32, copy=False),  # small counts: 4 bytes do
         rests_on_carried=rests,
-        carried_members=members,
+        carried_members=members.astype(np.int32, copy=False),
         expected=_spread(n, main, goals.expected[primary], np.nan),
         baseline=_spread(n, main, goals.baseline[primary], np.nan),
         target=_spread(n, main, goals.target[primary], np.nan),
