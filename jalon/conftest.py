@@ -94,6 +94,9 @@ def _snapshots_of_their_own(settings, tmp_path_factory):
     """Each test writes its evaluations' snapshots in a folder of its own, at once."""
     settings.SNAPSHOT_DIR = tmp_path_factory.mktemp("snapshots")
     settings.SNAPSHOTS_IN_BACKGROUND = False
+    from jalon.values import evaluation
+
+    evaluation._cache.clear()  # no evaluation of another test's database
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -64,6 +64,10 @@ class PlanEvaluation:
     figures: Figures | None = None
     stamps: dict[str, str] = field(default_factory=dict)  # per indicator, when read
     at: dict | None = None
+    # The snapshot file whose arrays it maps ("" if none), and the indicators evaluated
+    # since in this process, whose arrays are its own.
+    base: str = ""
+    since_base: frozenset[str] = frozenset()
 
     def result(self, code: str):
         """Return the engine's result for the indicator ``code``."""
@@ -520,6 +524,10 @@ def _made(
                    if k[0] not in anew and k[1] is not None}
             for name in ("derived", "outlooks")
         }  # fmt: skip
+    if previous is not None:
+        memos |= {"base": previous.base, "since_base": previous.since_base | anew}
+    else:
+        memos |= {"since_base": frozenset(evaluation.indicators)}
     return PlanEvaluation(
         plan,
         tree,
@@ -711,18 +719,29 @@ def cached_evaluation(
         # the newest one, and bring it up to date; else evaluate, and share the result.
         result = None if earlier else snapshots.load(plan, include_submitted)
         if result is None:
-            if not earlier:
-                earlier = [snapshots.load(plan, include_submitted, latest=True)]
-            if earlier[0] is not None:
-                result = refreshed(earlier[0], plan)
-                snapshots.save_later(result, plan.data_stamp)
+            base = earlier[0] if earlier else None
+            newest = snapshots.newest_name(plan, include_submitted)
+            if newest is not None and (base is None or newest != base.base):
+                # A newer snapshot than the one this process maps: take it, and let this
+                # process's own copies of what changed since go.
+                base = snapshots.load(plan, include_submitted, latest=True) or base
+            if base is not None:
+                result = refreshed(base, plan)
             else:
                 # Evaluated in full, from the saved input if there is one (after an
-                # upgrade), else from the database: share it at once, and keep the shared
-                # copy rather than this process's own (memory mapped: one per machine).
+                # upgrade), else from the database.
                 result = from_saved_input(plan, include_submitted)
                 if result is None:
                     result = evaluate_plan(plan, include_submitted=include_submitted)
+            if result.base:
+                # Once a twentieth of the indicators are this process's own copies, the
+                # snapshot is written soon, and every process maps it on its next change.
+                soon = 20 * len(result.since_base) >= len(result.indicators)
+                adopt = functools.partial(_adopt, key, plan, include_submitted)
+                snapshots.save_later(result, plan.data_stamp, soon=soon, then=adopt)
+            else:
+                # A full evaluation: share it at once, and keep the shared copy rather
+                # than this process's own (memory mapped: one per machine).
                 if snapshots.save_now(result, plan.data_stamp):
                     result = snapshots.load(plan, include_submitted) or result
     with _cache_lock:
@@ -733,6 +752,20 @@ def cached_evaluation(
             _cache.popitem(last=False)
     snapshots.release_memory()
     return result
+
+
+def _adopt(key, plan: Plan, include_submitted: bool) -> None:
+    """Put the snapshot just written in place of the evaluation it copies, if that is
+    still the cached one: its arrays are mapped, shared, and no longer this process's."""
+    with _cache_lock:
+        if key not in _cache:
+            return
+    mapped = snapshots.load(plan, include_submitted)
+    if mapped is None:
+        return
+    with _cache_lock:
+        if key in _cache:
+            _cache[key] = mapped
 
 
 @dataclass

@@ -212,8 +212,15 @@ def load(plan, include_submitted: bool, *, latest: bool = False):
         indicators=structure.indicators,
         as_of=None,
         stamps=stamps,
+        base=path.name,
         **state,
     )
+
+
+def newest_name(plan, include_submitted: bool) -> str | None:
+    """Return the name of the plan's newest evaluation snapshot, or None."""
+    path = _newest(_prefix(plan, include_submitted))
+    return path.name if path is not None else None
 
 
 def load_input(plan, include_submitted: bool):
@@ -278,38 +285,48 @@ def save_now(pe, stamp: str) -> bool:
 
 
 _pending: dict = {}  # per plan and variant: the newest evaluation not yet written
+_due: dict = {}  # per plan and variant: when its write is due (time.monotonic)
 _written: dict = {}  # per plan and variant: when this process last wrote its snapshot
 _pending_lock = threading.Lock()
 INTERVAL = 60.0  # seconds: at most one snapshot a minute per plan, whatever the changes
+SOON = 5.0  # seconds: at most one every five when a process holds many changes of its own
 
 
-def save_later(pe, stamp: str) -> None:
-    """Write ``pe``'s snapshot in the background, at most once a minute per plan.
+def save_later(pe, stamp: str, *, soon: bool = False, then=None) -> None:
+    """Write ``pe``'s snapshot in the background: at most once a minute per plan, or once
+    in five seconds when ``soon``; then call ``then()`` if it was written.
 
     A change is applied to a process's own evaluation at once; the snapshot is for the
-    processes that start later, which bring it up to date themselves (`refreshed`).
-    Writing a quarter of a gigabyte at every change would only churn the disk.
+    processes that start later, and for every process to map what changed rather than
+    keep its own copy (`soon`, once the copies add up). Writing a snapshot at every
+    change would only churn the disk.
     """
     if not settings.SNAPSHOTS_IN_BACKGROUND:
-        save_now(pe, stamp)
+        if save_now(pe, stamp) and then is not None:
+            then()
         return
     key = (pe.plan.pk, pe.include_submitted)
+    now = time.monotonic()
     with _pending_lock:
-        scheduled = key in _pending
-        _pending[key] = (pe, stamp)
-        if scheduled:
-            return
-        delay = max(0.0, _written.get(key, -INTERVAL) + INTERVAL - time.monotonic())
-    timer = threading.Timer(delay, _write, args=(key,))
+        _pending[key] = (pe, stamp, then)
+        due = _written.get(key, -INTERVAL) + (SOON if soon else INTERVAL)
+        if key in _due and _due[key] <= due:
+            return  # a write comes soon enough, and will take this evaluation
+        _due[key] = due
+    timer = threading.Timer(max(0.0, due - now), _write, args=(key, due))
     timer.daemon = True
     timer.start()
 
 
-def _write(key) -> None:
+def _write(key, due: float) -> None:
     with _pending_lock:
-        pe, stamp = _pending.pop(key)
+        if _due.get(key) != due or key not in _pending:
+            return  # superseded by a sooner write
+        pe, stamp, then = _pending.pop(key)
+        del _due[key]
         _written[key] = time.monotonic()
-    save_now(pe, stamp)
+    if save_now(pe, stamp) and then is not None:
+        then()
     del pe
     release_memory()
 

@@ -301,3 +301,48 @@ def test_after_an_upgrade_the_evaluation_starts_from_the_saved_input(
     assert evaluation.from_saved_input(plan) is None
     assert not list(snapshots.folder().glob("*.input-*.snapshot"))
     same(evaluation.cached_evaluation(plan).evaluation, evaluate_plan(plan).evaluation)
+
+
+def test_a_process_maps_what_changed_once_the_snapshot_is_written(
+    imt_values, settings, monkeypatch
+):
+    """After a change, a process holds its own copies of what it evaluated again; the
+    snapshot written soon after takes their place, and a process that kept an older one
+    maps the newer snapshot another process wrote on its next change."""
+    import time
+
+    from jalon.engine.tests.test_incremental import same
+    from jalon.values import evaluation, snapshots
+
+    settings.SNAPSHOTS_IN_BACKGROUND = True
+    monkeypatch.setattr(snapshots, "SOON", 0.0)
+    plan = Plan.objects.get()
+    first = evaluation.cached_evaluation(plan)  # written at once, and mapped
+    assert first.base == snapshots.newest_name(plan, False) and not first.since_base
+    store_values(CHANGE, "fix.yaml")
+    plan = Plan.objects.get()
+    changed = evaluation.cached_evaluation(plan)
+    assert changed.base == first.base and "students" in changed.since_base
+    key = (plan.pk, plan.data_stamp, None, False)
+    for _ in range(200):  # the write in the background, then the mapped copy in place
+        if evaluation._cache[key].base != first.base:
+            break
+        time.sleep(0.05)
+    adopted = evaluation._cache[key]
+    assert adopted.base == snapshots.path_for(plan, False).name and not adopted.since_base
+    same(adopted.evaluation, evaluate_plan(plan).evaluation)
+
+    # Another process writes a newer snapshot; this one, still on its own, takes it.
+    settings.SNAPSHOTS_IN_BACKGROUND = False
+    evaluation._cache[key] = changed  # as a process that has not adopted it
+    store_values(CHANGE.replace("1500", "1600"), "fix2.yaml")
+    plan = Plan.objects.get()
+    other = evaluation.refreshed(snapshots.load(plan, False, latest=True), plan)
+    written = snapshots.save(other, plan.data_stamp)
+    store_values(CHANGE.replace("1500", "1700"), "fix3.yaml")
+    plan = Plan.objects.get()
+    mine = evaluation.cached_evaluation(plan)
+    assert mine.base == written.name
+    r, row, j = at(mine, "students", "imt-mines-ales", "2021/22")
+    assert r.figure[row, j] == 1700
+    same(mine.evaluation, evaluate_plan(plan).evaluation)
