@@ -505,7 +505,7 @@ def _known(r, row: int, today: dt.date) -> list[int]:
 
 def _partial(c, row: int, column: int) -> bool:
     """Return whether the figure is a total that misses some of its members' figures."""
-    return bool(c.partial[row, column])
+    return c.partial_at(row, column)
 
 
 def latest_partial(pe: PlanEvaluation, indicator, row: int) -> Figure | None:

@@ -15,6 +15,7 @@ nowhere.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -57,6 +58,15 @@ class Consolidated:
         (no figure of the entity's own, fewer members reporting than expected)."""
         expected = np.broadcast_to(self.expected, self.reporting.shape)
         return np.isnan(self.own) & (expected > 0) & (self.reporting < expected)
+
+    def partial_at(self, row: int, column: int) -> bool:
+        """Return `partial` at one entity and period, reading only that cell."""
+        expected = np.broadcast_to(self.expected, self.reporting.shape)[row, column]
+        return bool(
+            math.isnan(self.own[row, column])
+            and expected > 0
+            and self.reporting[row, column] < expected
+        )
 
     @property
     def coverage(self) -> np.ndarray:

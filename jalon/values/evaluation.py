@@ -765,6 +765,8 @@ def _adopt(key, plan: Plan, include_submitted: bool) -> None:
         return
     with _cache_lock:
         if key in _cache:
+            # The same figures: what was worked out from them still holds.
+            mapped.derived, mapped.outlooks = _cache[key].derived, _cache[key].outlooks
             _cache[key] = mapped
 
 

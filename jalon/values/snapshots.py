@@ -333,7 +333,12 @@ def _write(key, due: float) -> None:
 
 def release_memory() -> None:
     """Give the memory freed by a large evaluation back to the system (glibc keeps it
-    otherwise, and a server process would grow with every change)."""
+    otherwise, and a server process would grow with every change); so does Arrow's
+    allocator, which keeps the columns read from the database for reuse."""
+    import sys
+
+    if "pyarrow" in sys.modules:
+        sys.modules["pyarrow"].default_memory_pool().release_unused()
     try:
         import ctypes
 

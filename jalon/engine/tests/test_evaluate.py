@@ -311,3 +311,16 @@ def test_a_relative_target_needs_a_positive_measured_baseline():
         out = evaluate(plan(values, [spec], [target], periods)).indicators["n"]
         assert np.isnan(out.target[0])  # +50 % of zero (or of a negative) is no target
         assert list(out.status[0]) == ["no_target"] * 3
+
+
+def test_partial_at_one_cell_is_partial_over_the_arrays():
+    from jalon.engine.consolidation import Consolidated
+
+    rng = np.random.default_rng(3)
+    own = np.where(rng.random((6, 4)) < 0.5, np.nan, 1.0)
+    reporting = rng.integers(0, 4, (6, 4)).astype(np.int32)
+    expected = rng.integers(0, 4, (6, 4)).astype(np.int32)
+    c = Consolidated(own, own, own, reporting, expected, np.zeros((6, 4), bool))
+    for row in range(6):
+        for column in range(4):
+            assert c.partial_at(row, column) == c.partial[row, column]
