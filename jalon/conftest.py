@@ -97,6 +97,9 @@ def _snapshots_of_their_own(settings, tmp_path_factory):
     from jalon.values import evaluation
 
     evaluation._cache.clear()  # no evaluation of another test's database
+    from jalon.dashboard import pagecache
+
+    pagecache.clear()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -35,6 +35,7 @@ from jalon.dashboard.figures import (
     status_counts,
 )
 from jalon.dashboard.forms import FiltersForm, SearchForm
+from jalon.dashboard.pagecache import cached_page
 from jalon.engine.periods import Period
 from jalon.organisation.models import Entity, Grouping
 from jalon.plans.models import Axis, Lever, Source, Target
@@ -182,6 +183,7 @@ def _primary_targets(page, entity_id) -> dict[int, Target]:
 
 
 @login_required
+@cached_page
 def overview(request, plan):
     """Render the plan at a glance: headline tiles, axes and levers, coverage warnings."""
     page = open_page(request, plan)
@@ -255,6 +257,7 @@ def _card(item, figures, project_statuses) -> dict:
 
 
 @login_required
+@cached_page
 def indicator_list(request, plan):
     """Render every indicator with its status at the plan's organisation."""
     page = open_page(request, plan)
@@ -268,6 +271,7 @@ def indicator_list(request, plan):
 
 
 @login_required
+@cached_page
 def indicator_detail(request, plan, code):
     """Render one indicator: chart, status sentence, targets, members, breakdowns, history."""
     page = open_page(request, plan)
@@ -449,6 +453,7 @@ def _chart_table(fig, result, row) -> list[dict]:
 
 
 @login_required
+@cached_page
 def entity_list(request, plan):
     """Render the organisation's entities: the tree, with former entities apart."""
     page = open_page(request, plan)
@@ -483,6 +488,7 @@ def entity_list(request, plan):
 
 
 @login_required
+@cached_page
 def entity_detail(request, plan, code):
     """Render an entity: its indicators against its own targets and its share of the whole."""
     page = open_page(request, plan)
@@ -573,6 +579,7 @@ def _completeness(page, row: int, indicators) -> list[dict]:
 
 
 @login_required
+@cached_page
 def project_list(request, plan):
     """Render the plan's projects with their statuses."""
     page = open_page(request, plan)
@@ -590,6 +597,7 @@ def project_list(request, plan):
 
 
 @login_required
+@cached_page
 def project_detail(request, plan, code):
     """Render a project: milestones on a timeline, status and comment, links."""
     page = open_page(request, plan)
@@ -691,12 +699,14 @@ def _selection(indicators, entity_code: str) -> str:
 
 
 @login_required
+@cached_page
 def axis_detail(request, plan, code):
     """Render what serves an axis."""
     return _served_page(request, plan, code, Axis, _("Axis"))
 
 
 @login_required
+@cached_page
 def lever_detail(request, plan, code):
     """Render what serves a lever."""
     return _served_page(request, plan, code, Lever, _("Lever"))

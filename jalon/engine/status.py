@@ -66,8 +66,8 @@ class Statuses(np.ndarray):
         return STATUS_ORDER[self.codes.item(*args)]
 
     def tolist(self):
-        names = np.array(STATUS_ORDER, dtype=object)
-        return names[self.codes].tolist()
+        names = np.array([status.value for status in STATUS_ORDER], dtype=object)
+        return names[self.codes] if self.ndim == 0 else names[self.codes].tolist()
 
     def _compare(self, other, op):
         if isinstance(other, str):

@@ -6,6 +6,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from jalon.conftest import IMT_PLAN, load_plan_text
+from jalon.dashboard import pagecache
 from jalon.dashboard.tests.conftest import INVALID, PLAN
 from jalon.values.valuefile import store_values
 
@@ -322,6 +323,7 @@ def test_every_page_reads_an_evaluation_from_its_snapshot(personas):
 
     assert get(personas["steward"], f"{BASE}/").status_code == 200  # evaluates, writes it
     evaluation._cache.clear()  # as in a process just started
+    pagecache.clear()
     for url in [*PAGES, f"{BASE}/?submitted=on", f"{BASE}/indicators/students/?year=2019"]:
         assert get(personas["steward"], url).status_code == 200, url
         assert get(personas["contributor"], url).status_code == 200, url
@@ -354,6 +356,7 @@ def test_a_damaged_snapshot_is_ignored(personas, settings):
     for damage in (b"JALON-SNAPSHOT-1\n{not json", path.read_bytes()[:1000], b""):
         path.write_bytes(damage)
         evaluation._cache.clear()
+        pagecache.clear()
         page = get(personas["viewer"], f"{BASE}/")
         assert page.status_code == 200 and "13,000" in page.content.decode()
         assert path.read_bytes()[: len(snapshots.MAGIC)] == snapshots.MAGIC  # written anew

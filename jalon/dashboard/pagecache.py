@@ -1,0 +1,114 @@
+"""Dashboard pages served again, per process, while nothing they show can have changed.
+
+A dashboard page is a function of the database, the day, the reader, their language and
+the address. Every change to the database goes into the audit trail, so the trail's
+latest event stands for the database; the plan's data and structure stamps are in the
+key too, for a change made outside Jalon's own pages. A page is kept for the same
+address, reader, language, day, latest event and stamps, and served again byte for byte
+but for its CSRF token, which is each request's own. Nothing is kept for a page that
+carries a message (shown once), nor for an answer other than a whole HTML page.
+
+Each process keeps at most `LIMIT` bytes of pages, the least recently served going
+first: a busy plan's overview is made once per change, not once per request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import threading
+from collections import OrderedDict
+
+from django.contrib.messages import get_messages
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import translation
+
+from jalon.audit.models import AuditEvent
+from jalon.plans.models import Plan
+
+LIMIT = 16 * 2**20  # bytes of pages per process
+_TOKEN = re.compile(rb'(name="csrfmiddlewaretoken" value=")([^"]*)(")')
+_PLACE = b"\0csrf\0"  # where a request's own token goes; never in an HTML page
+_KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary", "Cache-Control", "X-Frame-Options")
+
+_pages: OrderedDict = OrderedDict()
+_size = 0
+_lock = threading.Lock()
+
+
+def cached_page(view):
+    """Serve ``view``'s page again while its key holds (see the module's docstring)."""
+
+    @functools.wraps(view)
+    def wrapper(request, plan, *args, **kwargs):
+        if request.method != "GET" or len(get_messages(request)):
+            return view(request, plan, *args, **kwargs)
+        key = _key(request, plan)
+        with _lock:
+            kept = _pages.get(key)
+            if kept is not None:
+                _pages.move_to_end(key)
+        if kept is not None:
+            return _served(request, *kept)
+        response = view(request, plan, *args, **kwargs)
+        if (
+            response.status_code == 200
+            and not response.streaming
+            and response.get("Content-Type", "").startswith("text/html")
+            and not response.cookies
+        ):
+            body = _TOKEN.sub(rb"\1" + _PLACE + rb"\3", response.content)
+            headers = {h: response[h] for h in _KEPT_HEADERS if response.has_header(h)}
+            _keep(key, (body, headers))
+        return response
+
+    return wrapper
+
+
+def _key(request, plan_code: str) -> tuple:
+    stamps = tuple(
+        Plan.objects.filter(code=plan_code).values_list("data_stamp", "structure_stamp").first()
+        or ()
+    )
+    latest = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
+    return (
+        request.get_full_path(),
+        request.user.pk,
+        translation.get_language(),
+        dt.date.today(),
+        latest,
+        stamps,
+    )
+
+
+def _served(request, body: bytes, headers: dict) -> HttpResponse:
+    token = get_token(request).encode()  # and the CSRF cookie set, as a render would
+    response = HttpResponse(body.replace(_PLACE, token))
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+def _keep(key: tuple, page: tuple[bytes, dict]) -> None:
+    global _size
+    size = len(page[0])
+    if size > LIMIT // 4:
+        return
+    with _lock:
+        if key in _pages:
+            return
+        _pages[key] = page
+        _size += size
+        while _size > LIMIT:
+            _, (body, _) = _pages.popitem(last=False)
+            _size -= len(body)
+
+
+def clear() -> None:
+    """Forget every kept page (tests: each starts with none)."""
+    global _size
+    with _lock:
+        _pages.clear()
+        _size = 0
