@@ -35,7 +35,11 @@ from django.db import connection
 logger = logging.getLogger(__name__)
 MAGIC = b"JALON-SNAPSHOT-1\n"
 ALIGN = 64
-KEPT = ("evaluation", "example", "unapproved", "include_submitted", "structure", "figures")
+# What a snapshot keeps of an evaluation: with what was worked out from it for the pages
+# (outlooks seen from a period, examples derived), so that a process mapping it does not
+# work them out again, reading every entity's arrays to show one entity.
+KEPT = ("evaluation", "example", "unapproved", "include_submitted", "structure", "figures",
+        "derived", "outlooks")  # fmt: skip
 
 
 def folder() -> Path:
@@ -130,9 +134,15 @@ def save(pe, stamp: str) -> Path:
     if not path.exists():
         with _writing(path) as mine:
             if mine:
-                state = {name: getattr(pe, name) for name in KEPT} | {"stamps": pe.stamps}
+                # A copy of each memo: requests may add to them while this is written.
+                state = {name: _copied(getattr(pe, name)) for name in KEPT}
+                state["stamps"] = pe.stamps
                 _write_file(state, path, f"{_plan_part(pe.plan)}{variant}-")
     return path
+
+
+def _copied(value):
+    return dict(value) if isinstance(value, dict) else value
 
 
 @contextlib.contextmanager
