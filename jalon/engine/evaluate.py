@@ -23,7 +23,7 @@ from .consolidation import (
     consolidate_ratio,
     pro_forma,
 )
-from .forecast import Forecast, forecast, historical_growth, required_growth
+from .forecast import Forecast, forecast, historical_growth, required_growth, trend
 from .formula import Formula, formula_name, lookup
 from .graphs import CycleError, dependents, describe_cycle, topological_order
 from .periods import Frequency, Period
@@ -586,6 +586,7 @@ def outlook(result: IndicatorResult, at: Period | None = None) -> Outlook:
     horizon = np.where(np.isnan(entity_target_position), last_position, entity_target_position)
     secondary = np.flatnonzero(~goals.primary)
     series = np.concatenate([known, known_targets[secondary]])
+    fitted = trend(positions, series, since=since_position)  # the entities' rows first
     predicted = forecast(
         positions,
         series,
@@ -597,6 +598,7 @@ def outlook(result: IndicatorResult, at: Period | None = None) -> Outlook:
         low=spec.low,
         high=spec.high,
         since=since_position,
+        fitted=fitted,
     )
     # Each target's row among the forecast series: its entity's for a primary target.
     where = np.empty(len(goals), dtype=int)
@@ -622,7 +624,9 @@ def outlook(result: IndicatorResult, at: Period | None = None) -> Outlook:
     required_rate, required_per_year = required_growth(
         latest, latest_position, entity_target, entity_target_position
     )
-    historical_rate, historical_per_year = historical_growth(positions, known, since=since_position)
+    historical_rate, historical_per_year = historical_growth(
+        positions, known, since=since_position, fitted=fitted.head(n)
+    )
     period_of = np.full(n, periods[-1] if periods else None, dtype=object)
     period_of[goals.row[primary]] = goals.target_period[primary]
     return Outlook(

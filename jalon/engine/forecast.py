@@ -69,6 +69,35 @@ def _recent(positions, values, window: int, since=None):
     return x, y, present & (from_end <= window)
 
 
+@dataclass
+class Trend:
+    """The least-squares lines fitted on the recent points of each series (S rows)."""
+
+    x: np.ndarray  # (P,) positions, time-sorted
+    y: np.ndarray  # (S, P)
+    used: np.ndarray  # (S, P) the points fitted on
+    n: np.ndarray
+    x_mean: np.ndarray
+    y_mean: np.ndarray
+    sxx: np.ndarray
+    slope: np.ndarray
+
+    def head(self, rows: int) -> Trend:
+        """Return the trends of the first ``rows`` series."""
+        return Trend(self.x, *(getattr(self, name)[:rows] for name in _ROWS))
+
+
+_ROWS = ("y", "used", "n", "x_mean", "y_mean", "sxx", "slope")
+
+
+def trend(positions, values, *, window: int = WINDOW, since=None) -> Trend:
+    """Return the trends of the series ``values`` (S, P) on their last ``window`` points
+    with a figure (from position ``since`` on): what `forecast` and `historical_growth`
+    fit, fitted once for both."""
+    x, y, used = _recent(positions, values, window, since)
+    return Trend(x, y, used, *_fit(x, y, used))
+
+
 def _fit(x, y, used):
     n = used.sum(axis=1)
     w = used.astype(float)
@@ -126,6 +155,7 @@ def forecast(
     since=None,
     window: int = WINDOW,
     level: float = LEVEL,
+    fitted: Trend | None = None,
 ) -> Forecast:
     """Return the forecast of each series `values` (S, P) at position `at` (scalar or (S,)).
 
@@ -139,13 +169,17 @@ def forecast(
     Probability of reaching `target`: P(Y ≥ target) for UP and KEEP_ABOVE, P(Y ≤ target)
     for DOWN and KEEP_BELOW, P(band_low ≤ Y ≤ band_high) for BAND.
 
+    ``fitted``, the `trend` of ``values`` made already, is used rather than fitted again.
+
     `low` and `high` are the indicator's bounds (a count is never negative, a share never
     above 100 %): the forecast and its interval are truncated to them, which leaves every
     probability of a target within the bounds as it is (the mass beyond a bound sits on it).
     """
     polarity = Polarity(polarity)
-    x, y, used = _recent(positions, values, window, since)
-    n, x_mean, y_mean, sxx, slope = _fit(x, y, used)
+    if fitted is None:
+        fitted = trend(positions, values, window=window, since=since)
+    x, y, used = fitted.x, fitted.y, fitted.used
+    n, x_mean, y_mean, sxx, slope = (getattr(fitted, name) for name in _ROWS[2:])
     x0 = np.broadcast_to(as_float(at), n.shape)
     value = np.where(n >= 2, y_mean + slope * (x0 - x_mean), np.where(n == 1, y_mean, np.nan))
 
@@ -222,15 +256,18 @@ def required_growth(latest_value, latest_position, target_value, target_position
     return np.where(np.isfinite(rate), rate, np.nan), per_year
 
 
-def historical_growth(positions, values, *, window: int = WINDOW, since=None):
+def historical_growth(
+    positions, values, *, window: int = WINDOW, since=None, fitted: Trend | None = None
+):
     """Return (rate, per_year) over the last `window` points with a figure of each series.
 
     rate is the compound annual rate between the first and last of those points (both
     positive); per_year is the least-squares slope (NaN with fewer than 2 points). Points
-    before `since` (a break in series) are left out.
+    before `since` (a break in series) are left out. ``fitted``: as for `forecast`.
     """
-    x, y, used = _recent(positions, values, window, since)
-    n, _, _, _, slope = _fit(x, y, used)
+    if fitted is None:
+        fitted = trend(positions, values, window=window, since=since)
+    x, y, used, n, slope = fitted.x, fitted.y, fitted.used, fitted.n, fitted.slope
     first = np.argmax(used, axis=1)
     last = used.shape[1] - 1 - np.argmax(used[:, ::-1], axis=1)
     rows = np.arange(y.shape[0])
