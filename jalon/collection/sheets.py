@@ -18,6 +18,7 @@ from pathlib import Path
 from django.db import transaction
 from python_calamine import CalamineError, CalamineWorkbook
 
+from jalon.core.gcpause import paused_collection
 from jalon.core.yamlsource import FileProblems, Problem
 from jalon.values.valuefile import STATES, Scope, ValuesReport, store_data
 
@@ -230,6 +231,7 @@ def _date(cell):
     return str(cell).strip()
 
 
+@paused_collection()
 def import_figures(
     filename: str,
     data: bytes,

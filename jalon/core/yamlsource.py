@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 import yaml
 from yaml.constructor import SafeConstructor
 
+from jalon.core.gcpause import paused_collection
+
 Path = tuple[str | int, ...]
 
 
@@ -89,6 +91,11 @@ def _position(node) -> tuple[int, int]:
 
 def read_yaml(text: str, filename: str) -> Located:
     """Return the document in ``text`` with positions; raise FileProblems if it is not YAML."""
+    with paused_collection():
+        return _read_yaml(text, filename)
+
+
+def _read_yaml(text: str, filename: str) -> Located:
     try:
         root = yaml.compose(text, Loader=LOADER)
     except yaml.MarkedYAMLError as error:

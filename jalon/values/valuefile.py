@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from jalon.audit.models import AuditEvent
+from jalon.core.gcpause import paused_collection
 from jalon.core.revisions import day_start
 from jalon.core.yamlsource import FileProblems, Located, Problem, read_yaml
 from jalon.engine.periods import PeriodError
@@ -189,6 +190,7 @@ def withdraw_figure(
     )
 
 
+@paused_collection()
 def store_data(
     located: Located,
     filename: str,
