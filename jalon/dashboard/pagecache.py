@@ -3,10 +3,11 @@
 A dashboard page is a function of the database, the day, the reader, their language and
 the address. Every change to the database goes into the audit trail, so the trail's
 latest event stands for the database; the plan's data and structure stamps are in the
-key too, for a change made outside Jalon's own pages. A page is kept for the same
-address, reader, language, day, latest event and stamps, and served again byte for byte
-but for its CSRF token, which is each request's own. Nothing is kept for a page that
-carries a message (shown once), nor for an answer other than a whole HTML page.
+key too, for a change made outside Jalon's own pages, and so is the reader's access as
+it is now. A page is kept for the same address, reader and access, language, day,
+latest event and stamps, and served again byte for byte but for its CSRF token, which
+is each request's own. Nothing is kept for a page that carries a message (shown once),
+nor for an answer other than a whole HTML page.
 
 Each process keeps at most `LIMIT` bytes of pages, the least recently served going
 first: a busy plan's overview is made once per change, not once per request.
@@ -25,6 +26,7 @@ from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import translation
 
+from jalon.access.models import Access
 from jalon.audit.models import AuditEvent
 from jalon.plans.models import Plan
 
@@ -73,7 +75,15 @@ def _key(request, plan_code: str) -> tuple:
         or ()
     )
     latest = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
+    # The reader's access as it is now, whatever path changed it: a revoked reader is
+    # refused at once, even a page they were shown before.
+    access = tuple(
+        Access.objects.filter(user=request.user, plan__code=plan_code).values_list(
+            "role", "entity_id"
+        )
+    )
     return (
+        access,
         request.get_full_path(),
         request.user.pk,
         translation.get_language(),

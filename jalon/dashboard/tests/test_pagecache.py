@@ -28,7 +28,7 @@ def test_a_page_is_made_once_and_served_again_with_the_readers_own_token(persona
     with CaptureQueriesContext(connection) as queries:
         again = get(viewer, f"{BASE}/")
     assert again.status_code == 200 and again.context is None  # not rendered anew
-    assert len(queries) <= 4  # the session, the reader, the plan's stamps, the latest event
+    assert len(queries) <= 5  # the session, the reader, the stamps, the latest event, the access
     strip = lambda page: TOKEN.sub("", page.content.decode())  # noqa: E731
     assert strip(again) == strip(first)
     token = TOKEN.search(again.content.decode()).group(1)
@@ -58,4 +58,11 @@ def test_a_reader_whose_access_is_revoked_is_refused_at_once(personas):
     assert get(contributor, f"{BASE}/").status_code == 200
     user = Access.objects.get(role="contributor").user
     Access.revoke(user, Plan.objects.get(code=PLAN), label="test")  # audited
+    assert get(contributor, f"{BASE}/").status_code in (403, 404)
+
+
+def test_access_changed_outside_the_audit_trail_is_seen_at_once(personas):
+    contributor = personas["contributor"]
+    assert get(contributor, f"{BASE}/").status_code == 200
+    Access.objects.filter(role="contributor").delete()  # as the database's shell would
     assert get(contributor, f"{BASE}/").status_code in (403, 404)
