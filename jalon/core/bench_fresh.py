@@ -205,14 +205,21 @@ def server(plan: Plan, session: str, rng: random.Random, w, workers: int | None 
             for t in threads:
                 t.join()
 
+        # Warm: every process has served pages, and has been through a change, with the
+        # snapshot written after it mapped in place of its own copies.
         warm(4 * workers)
+        for _ in range(2):
+            change_one_figure(plan, rng)
+            warm(2 * workers)
+        time.sleep(snapshots.SOON + 1)
+        warm(2 * workers)
         first = [_memory(p) for p in pids]
         for _ in range(20):
             change_one_figure(plan, rng)
             warm(2 * workers)
         time.sleep(1)  # the last snapshots written in the background
         last = [_memory(p) for p in pids]
-        top = max(rss for rss, _, _ in last)
+        top = max(rss for rss, _, _ in first + last)
         growth = max(b[0] - a[0] for a, b in zip(first, last, strict=True))
 
         def said(memory) -> str:

@@ -765,8 +765,8 @@ def _adopt(key, plan: Plan, include_submitted: bool) -> None:
         return
     with _cache_lock:
         if key in _cache:
-            # The same figures: what was worked out from them still holds.
-            mapped.derived, mapped.outlooks = _cache[key].derived, _cache[key].outlooks
+            # Not the outlooks worked out meanwhile: the file has those written with it,
+            # and arrays read from an older file would keep that file mapped.
             _cache[key] = mapped
 
 
