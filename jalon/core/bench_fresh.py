@@ -217,7 +217,10 @@ def server(plan: Plan, session: str, rng: random.Random, w, workers: int | None 
         for _ in range(20):
             change_one_figure(plan, rng)
             warm(2 * workers)
-        time.sleep(1)  # the last snapshots written in the background
+        # Measured at the same point as after the warm-up: the snapshot written after
+        # the last change has had the time to be written and mapped.
+        time.sleep(snapshots.SOON + 1)
+        warm(2 * workers)
         last = [_memory(p) for p in pids]
         top = max(rss for rss, _, _ in first + last)
         growth = max(b[0] - a[0] for a, b in zip(first, last, strict=True))

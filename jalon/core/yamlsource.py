@@ -1,6 +1,10 @@
 """Read YAML keeping where every key and value stands, so errors can name line and column."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import GeneratorType
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -55,14 +59,25 @@ class FileProblems(Exception):
 
 @dataclass
 class Located:
-    """Plain data read from YAML, with the position of each value and each mapping key."""
+    """Plain data read from YAML, with the position of each value and each mapping key.
+
+    The positions may be worked out only when first asked for (``locate``): a file with
+    nothing wrong in it never needs them.
+    """
 
     data: object
     values: dict[Path, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    locate: Callable[[], Located] | None = field(default=None, repr=False, compare=False)
+
+    def _located(self) -> None:
+        if self.locate is not None:
+            found, self.locate = self.locate(), None
+            self.values, self.keys = found.values, found.keys
 
     def at(self, path: Path) -> tuple[int, int]:
         """Return the position of ``path``, or of its nearest ancestor that has one."""
+        self._located()
         path = tuple(path)
         while path:
             if path in self.values:
@@ -72,6 +87,7 @@ class Located:
 
     def key_at(self, path: Path) -> tuple[int, int]:
         """Return the position of the key that ends ``path`` (else of its value)."""
+        self._located()
         return self.keys.get(tuple(path)) or self.at(path)
 
     def problem(self, path: Path, message: str, *, key: bool = False) -> Problem:
@@ -95,7 +111,60 @@ def read_yaml(text: str, filename: str) -> Located:
         return _read_yaml(text, filename)
 
 
+class _Unplain(Exception):
+    """Something in the document needs saying where it is: read it with positions."""
+
+
 def _read_yaml(text: str, filename: str) -> Located:
+    root = _compose(text, filename)
+    try:
+        data = _plain(root, len(text) + 1000)
+    except (_Unplain, RecursionError):
+        return _positioned(root, text, filename)  # raises FileProblems, located
+    return Located(data=data, locate=lambda: _positioned(_compose(text, filename), text, filename))
+
+
+def _plain(root, budget: int):
+    """Return the document's data as `_positioned` would, without the positions; raise
+    _Unplain on whatever `_positioned` would find wrong."""
+    constructors = SafeConstructor.yaml_constructors
+    constructor = SafeConstructor()
+    left = [budget]
+    inside: set[int] = set()
+
+    def build(node):
+        left[0] -= 1
+        if left[0] < 0 or id(node) in inside:
+            raise _Unplain
+        if isinstance(node, yaml.ScalarNode):
+            make = constructors.get(node.tag)
+            try:
+                value = make(constructor, node) if make else constructor.construct_object(node)
+            except (yaml.YAMLError, ValueError, KeyError, TypeError, OverflowError):
+                raise _Unplain from None
+            if isinstance(value, GeneratorType):  # a collection's tag on a scalar
+                raise _Unplain
+            return value
+        inside.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return [build(item) for item in node.value]
+            result = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.value == "<<":
+                    raise _Unplain
+                key = str(key_node.value)
+                if key in result:
+                    raise _Unplain
+                result[key] = build(value_node)
+            return result
+        finally:
+            inside.discard(id(node))
+
+    return build(root)
+
+
+def _compose(text: str, filename: str):
     try:
         root = yaml.compose(text, Loader=LOADER)
     except yaml.MarkedYAMLError as error:
@@ -105,9 +174,15 @@ def _read_yaml(text: str, filename: str) -> Located:
         raise FileProblems(filename, [Problem(line, column, message)]) from None
     except yaml.YAMLError as error:
         raise FileProblems(filename, [Problem(1, 1, f"this is not valid YAML: {error}")]) from None
-    located = Located(data=None)
     if root is None:
         raise FileProblems(filename, [Problem(1, 1, "the file is empty")])
+    return root
+
+
+def _positioned(root, text: str, filename: str) -> Located:
+    """Return the document's data with the position of every value and key; raise
+    FileProblems naming every problem where it is."""
+    located = Located(data=None)
     problems: list[Problem] = []
     constructor = SafeConstructor()
 
