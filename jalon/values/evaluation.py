@@ -19,6 +19,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from jalon.core.gcpause import paused_collection
 from jalon.engine.breakdown import breakdown_gaps
 from jalon.engine.coherence import implied_ratio_change, relative_change, target_sum_gap
 from jalon.engine.consolidation import Across, consolidate
@@ -471,6 +472,7 @@ def _read_all(plan: Plan, as_of, include_submitted: bool) -> tuple[Structure, Fi
     return structure, figures
 
 
+@paused_collection()
 def evaluate_plan(
     plan: Plan,
     *,
@@ -550,6 +552,7 @@ def _stamps(plan: Plan) -> dict[str, str]:
     return dict(plan.indicators.values_list("code", "data_stamp"))
 
 
+@paused_collection()
 def refreshed(pe: PlanEvaluation, plan: Plan) -> PlanEvaluation:
     """Return ``pe`` brought up to the plan's data now, reusing what did not change.
 
@@ -580,6 +583,7 @@ def refreshed(pe: PlanEvaluation, plan: Plan) -> PlanEvaluation:
                  include_submitted=pe.include_submitted, previous=pe, anew=anew)  # fmt: skip
 
 
+@paused_collection()
 def from_saved_input(plan: Plan, include_submitted: bool = False) -> PlanEvaluation | None:
     """Return the plan evaluated in full from its saved input (the structure and the
     dense figures kept in the data folder), brought up to date; None if none is saved.
