@@ -178,6 +178,28 @@ def consolidate(
     )
 
 
+def flagged_up(flags: np.ndarray, tree: Tree, periods: Sequence[Period]) -> np.ndarray:
+    """Return where each entity's figure rests on a flagged one (bool, like ``flags``).
+
+    ``flags`` (..., E, P): 1 where an entity entered a flagged figure, 0 an unflagged one,
+    NaN none. An entity's own flag where it entered a figure, else whether any of its
+    active members' does: `consolidate` by MAX, without what it says besides the value.
+    """
+    shape = np.shape(flags)
+    own = _lead(flags, tree, periods, "flags")
+    active = tree.active(periods)
+    own = np.where(active, own, np.nan)
+    value = own.copy()
+    for level in tree.levels:  # deepest first, so children are final before their parent
+        x = value[:, level.children, :]
+        present = ~np.isnan(x) & active[level.children]
+        up = _reduce(np.maximum, np.where(present, x, -np.inf), level, 1)
+        up = np.where(_reduce(np.logical_or, present, level, 1), up, np.nan)
+        mine = own[:, level.parents, :]
+        value[:, level.parents, :] = np.where(np.isnan(mine), up, mine)
+    return (np.nan_to_num(np.where(active, value, np.nan)) > 0).reshape(shape)
+
+
 def _count_children(present: np.ndarray, tree: Tree, active: np.ndarray) -> np.ndarray:
     """Return (L, E, P): active children of each entity for which `present` holds."""
     out = np.zeros(present.shape, dtype=int)

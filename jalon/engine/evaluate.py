@@ -21,6 +21,7 @@ from .consolidation import (
     consolidate,
     consolidate_groupings,
     consolidate_ratio,
+    flagged_up,
     pro_forma,
 )
 from .forecast import Forecast, forecast, historical_growth, required_growth, trend
@@ -700,7 +701,7 @@ def _evaluate_indicator(spec, inp, results, table, entity_rows, targets, at) -> 
     members = np.zeros(own.shape, dtype=int)
     if carried.any():
         flags = np.where(np.isnan(own), np.nan, (carried > 0) * 1.0)
-        rests = np.nan_to_num(consolidate(flags, tree, periods, Across.MAX).value) > 0
+        rests = flagged_up(flags, tree, periods)
         rests &= ~np.isnan(figure)
         members = _count_children(rests[None], tree, active)[0]
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 from jalon.core.gcpause import paused_collection
 from jalon.engine.breakdown import breakdown_gaps
 from jalon.engine.coherence import implied_ratio_change, relative_change, target_sum_gap
-from jalon.engine.consolidation import Across, consolidate
+from jalon.engine.consolidation import Across, consolidate, flagged_up
 from jalon.engine.evaluate import (
     Evaluation,
     EvaluationInput,
@@ -629,8 +629,7 @@ def _rests_on(
         if result.carried.any():  # a carried figure keeps the flags of the one it repeats
             column = np.arange(flags.shape[1])[None, :] - result.carried
             flags = np.take_along_axis(flags, column, axis=1)
-        consolidated = consolidate(flags, tree, result.periods, Across.MAX)
-        out[code] = np.nan_to_num(consolidated.value) > 0
+        out[code] = flagged_up(flags, tree, result.periods)
     for code in again:
         result = evaluation.indicators[code]
         mine = ~np.isnan(entered[code])
@@ -821,7 +820,7 @@ def breakdowns(pe: PlanEvaluation, indicator: Indicator) -> list[Breakdown]:
         consolidated = consolidate(own, pe.tree, result.periods, across).value
         if indicator.over_time == OverTime.CUMULATIVE:
             consolidated = _running_like(result, consolidated, pe.tree)
-        example = np.nan_to_num(consolidate(flags, pe.tree, result.periods, Across.MAX).value) > 0
+        example = flagged_up(flags, pe.tree, result.periods)
         gaps = breakdown_gaps(result.figure, consolidated)
         out.append(Breakdown(dimension, members, consolidated, example, gaps))
     return out

@@ -324,3 +324,21 @@ def test_partial_at_one_cell_is_partial_over_the_arrays():
     for row in range(6):
         for column in range(4):
             assert c.partial_at(row, column) == c.partial[row, column]
+
+
+def test_flagged_up_is_the_consolidation_of_flags_by_max():
+    from jalon.engine.consolidation import consolidate, flagged_up
+
+    rng = np.random.default_rng(11)
+    periods = [Period(Frequency.YEAR, 2018 + k) for k in range(5)]
+    for _ in range(20):
+        n = int(rng.integers(1, 12))
+        rows = []
+        for k in range(n):
+            parent = f"e{int(rng.integers(0, k))}" if k and rng.random() < 0.8 else None
+            left = dt.date(2020, 6, 30) if rng.random() < 0.2 else None
+            rows.append((f"e{k}", parent, None, left))
+        tree = Tree.build(rows)
+        flags = rng.choice([0.0, 1.0, np.nan], size=(3, n, len(periods)))
+        expected = np.nan_to_num(consolidate(flags, tree, periods, Across.MAX).value) > 0
+        np.testing.assert_array_equal(flagged_up(flags, tree, periods), expected)
