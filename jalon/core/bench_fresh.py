@@ -164,12 +164,15 @@ def server(plan: Plan, session: str, rng: random.Random, w, workers: int | None 
     db = connection.settings_dict
     if connection.vendor == "sqlite":
         env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
+    # The server's own log, to see what went wrong if a page fails.
+    log_path = Path(settings.DATA_DIR) / "bench-serve.log"
+    log = open(log_path, "w")  # noqa: SIM115 - closed with the server, below
     process = subprocess.Popen(
         [sys.executable, "-m", "jalon.cli", "serve", "--port", str(port), "--no-worker"]
         + ["--workers", str(workers)],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
     )
     cookie = f"{settings.SESSION_COOKIE_NAME}={session}"
     path = f"/plans/{plan.code}/"
@@ -184,7 +187,7 @@ def server(plan: Plan, session: str, rng: random.Random, w, workers: int | None 
         conn.request("GET", url, headers={"Cookie": cookie, "Accept-Language": "en"})
         response = conn.getresponse()
         response.read()
-        assert response.status == 200, response.status
+        assert response.status == 200, f"{response.status}: see {log_path}"
         return time.perf_counter() - start
 
     try:
@@ -255,6 +258,7 @@ def server(plan: Plan, session: str, rng: random.Random, w, workers: int | None 
     finally:
         process.terminate()
         process.wait(timeout=30)
+        log.close()
     return out
 
 
