@@ -124,6 +124,9 @@ def _read_yaml(text: str, filename: str) -> Located:
     return Located(data=data, locate=lambda: _positioned(_compose(text, filename), text, filename))
 
 
+_TEXT = "tag:yaml.org,2002:str"
+
+
 def _plain(root, budget: int):
     """Return the document's data as `_positioned` would, without the positions; raise
     _Unplain on whatever `_positioned` would find wrong."""
@@ -137,6 +140,8 @@ def _plain(root, budget: int):
         if left[0] < 0 or id(node) in inside:
             raise _Unplain
         if isinstance(node, yaml.ScalarNode):
+            if node.tag == _TEXT:  # what its constructor returns, without the calls
+                return node.value
             make = constructors.get(node.tag)
             try:
                 value = make(constructor, node) if make else constructor.construct_object(node)
