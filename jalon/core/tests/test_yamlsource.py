@@ -12,6 +12,7 @@ values:
   - {indicator: students, entity: imt, period: '2022', value: 1.5e+3, day: 2022-01-31}
   - indicator: staff
     value: 12
+numbers: [0, 7, 010, 0x1F, 1_000, -3, +4, 12345678901234567890, '12', 1:30]
 """
 
 
@@ -20,6 +21,8 @@ def test_a_good_file_reads_the_same_and_locates_when_asked():
     whole = _positioned(_compose(GOOD, "good.yaml"), GOOD, "good.yaml")
     assert located.data == whole.data
     assert located.data["on"] is True and "on" in located.data  # keys as written
+    # YAML 1.1's integers, as PyYAML reads them: octal, hexadecimal, "_", sexagesimal.
+    assert located.data["numbers"] == [0, 7, 8, 31, 1000, -3, 4, 12345678901234567890, "12", 90]
     assert located.locate is not None  # no positions worked out yet
     assert located.at(("values", 1, "value")) == (7, 12)
     assert located.key_at(("values", 0, "entity")) == (5, 27)
