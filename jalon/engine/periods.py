@@ -211,25 +211,19 @@ class Period:
         """Return whether `other` lies wholly within this period."""
         return self.start <= other.start and other.end <= self.end
 
+    # No two periods share their key (a year starts in January, an academic year does not;
+    # a quarter and a month differ in length): comparing keys compares periods.
     def __lt__(self, other: Period) -> bool:
-        if not isinstance(other, Period):
-            return NotImplemented
-        return self._order < other._order
+        return self._order < other._order if isinstance(other, Period) else NotImplemented
 
     def __le__(self, other: Period) -> bool:
-        if not isinstance(other, Period):
-            return NotImplemented
-        return self._order < other._order or self == other
+        return self._order <= other._order if isinstance(other, Period) else NotImplemented
 
     def __gt__(self, other: Period) -> bool:
-        if not isinstance(other, Period):
-            return NotImplemented
-        return other._order < self._order
+        return self._order > other._order if isinstance(other, Period) else NotImplemented
 
     def __ge__(self, other: Period) -> bool:
-        if not isinstance(other, Period):
-            return NotImplemented
-        return other._order < self._order or self == other
+        return self._order >= other._order if isinstance(other, Period) else NotImplemented
 
     def __str__(self) -> str:
         return self.code
