@@ -1,8 +1,20 @@
 """Reading YAML: positions worked out only when a problem needs them, the same either way."""
 
-import pytest
+import datetime
 
-from jalon.core.yamlsource import FileProblems, _compose, _positioned, read_yaml
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jalon.core.yamlsource import (
+    FileProblems,
+    _compose,
+    _from_events,
+    _positioned,
+    _Unplain,
+    read_yaml,
+)
 
 GOOD = """\
 jalon: 1
@@ -49,3 +61,76 @@ def test_every_problem_is_said_where_it_is(text, message):
     with pytest.raises(FileProblems) as raised:
         read_yaml(text, "p.yaml")
     assert message in str(raised.value)
+
+
+def _whole(text: str):
+    return _positioned(_compose(text, "t.yaml"), text, "t.yaml").data
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        GOOD,
+        "12\n",
+        "'12'\n",
+        "[]\n",
+        "a:\nb: ~\nc: {}\nd: []\ne: ''\n",
+        'a: !!str 12\nb: ! 12\nc: !!float 1\nd: !!binary aGk=\ne: "yes"\nf: yes\n',
+        "a: 2022-01-31\nb: 2022-01-31 10:00:00\nc: 1:30\nd: -.inf\ne: 0o17\n",
+        "- [a, [b, [c, {d: [e]}]]]\n- {x: {y: {z: 1}}}\n",
+        "--- \na: |\n  two\n  lines\nb: >\n  folded\n  text\n...\n",
+        "1: one\ntrue: t\nnull: n\n",
+    ],
+)
+def test_the_parser_s_events_read_as_the_nodes_do(text):
+    assert _from_events(text) == _whole(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: 1\na: 2\n",  # repeated key
+        "a: &x {b: 1}\nc:\n  <<: *x\n",  # anchor, merge
+        "a: &x 1\n",  # an anchor alone
+        "? [a]\n: 1\n",  # a key that is not text
+        "a: 2018-02-30\n",
+        "a: !!int nope\n",
+        "a: !!map x\n",  # a collection's tag on a scalar
+        "a: 1\n---\nb: 2\n",  # two documents
+        "",
+        "[" * 300 + "]" * 300 + "\n",  # deeper than the events way reads
+    ],
+)
+def test_anything_to_say_leaves_the_events_for_the_nodes(text):
+    with pytest.raises((_Unplain, yaml.YAMLError)):
+        _from_events(text)
+
+
+def test_a_deep_document_still_reads_the_same():
+    text = "[" * 300 + "]" * 300 + "\n"
+    assert read_yaml(text, "deep.yaml").data == _whole(text)
+
+
+_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.dates(min_value=datetime.date(1900, 1, 1))
+    | st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=8)
+)
+_documents = st.recursive(
+    _scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(max_size=6).filter(lambda k: k != "<<"), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(document=_documents, flow=st.sampled_from([None, True, False]))
+def test_any_document_reads_the_same_by_events_as_by_nodes(document, flow):
+    text = yaml.safe_dump(document, default_flow_style=flow, allow_unicode=True)
+    assert _from_events(text) == _whole(text) == read_yaml(text, "t.yaml").data
