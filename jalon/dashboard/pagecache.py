@@ -10,7 +10,9 @@ is each request's own. Nothing is kept for a page that carries a message (shown 
 nor for an answer other than a whole HTML page.
 
 Each process keeps at most `LIMIT` bytes of pages, the least recently served going
-first: a busy plan's overview is made once per change, not once per request.
+first: a busy plan's overview is made once per change, not once per request. A page kept
+before the latest change, or on an earlier day, can never be served again: the first page
+kept after a change lets every older one go, so a process holds only current pages.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ _KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary", "Cache-Control", "X
 
 _pages: OrderedDict = OrderedDict()
 _size = 0
+_moment: tuple = (dt.date.min, 0)  # the day and latest event of the pages kept
 _lock = threading.Lock()
 
 
@@ -102,11 +105,17 @@ def _served(request, body: bytes, headers: dict) -> HttpResponse:
 
 
 def _keep(key: tuple, page: tuple[bytes, dict]) -> None:
-    global _size
+    global _size, _moment
     size = len(page[0])
     if size > LIMIT // 4:
         return
+    moment = (key[4], key[5] or 0)
     with _lock:
+        if moment < _moment:
+            return  # made while a change landed: already out of date
+        if moment > _moment:
+            _pages.clear()
+            _size, _moment = 0, moment
         if key in _pages:
             return
         _pages[key] = page
@@ -118,7 +127,7 @@ def _keep(key: tuple, page: tuple[bytes, dict]) -> None:
 
 def clear() -> None:
     """Forget every kept page (tests: each starts with none)."""
-    global _size
+    global _size, _moment
     with _lock:
         _pages.clear()
-        _size = 0
+        _size, _moment = 0, (dt.date.min, 0)

@@ -66,3 +66,16 @@ def test_access_changed_outside_the_audit_trail_is_seen_at_once(personas):
     assert get(contributor, f"{BASE}/").status_code == 200
     Access.objects.filter(role="contributor").delete()  # as the database's shell would
     assert get(contributor, f"{BASE}/").status_code in (403, 404)
+
+
+def test_pages_kept_before_a_change_are_let_go_after_it(personas):
+    from jalon.dashboard import pagecache
+
+    viewer = personas["viewer"]
+    get(viewer, f"{BASE}/")
+    get(viewer, f"{BASE}/indicators/students/")
+    assert len(pagecache._pages) == 2
+    store_values(CHANGE, "fix.yaml")
+    get(viewer, f"{BASE}/")
+    assert len(pagecache._pages) == 1  # the indicator's page, out of date, is gone
+    assert pagecache._size == len(next(iter(pagecache._pages.values()))[0])
