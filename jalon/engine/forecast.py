@@ -59,13 +59,19 @@ def _recent(positions, values, window: int, since=None):
     """
     x = as_float(positions)
     y = np.atleast_2d(as_float(values))
-    order = np.argsort(x, kind="stable")  # the input order of periods must not matter
-    x, y = x[order], y[:, order]
+    if (x[1:] < x[:-1]).any():  # the input order of periods must not matter
+        order = np.argsort(x, kind="stable")
+        x, y = x[order], y[:, order]
     if since is not None:
         start = np.broadcast_to(as_float(since), y.shape[:1])
         y = np.where(x[None, :] >= np.nan_to_num(start, nan=-np.inf)[:, None], y, np.nan)
     present = ~np.isnan(y)
-    from_end = np.cumsum(present[:, ::-1], axis=1)[:, ::-1]  # points at or after each one
+    # Points at or after each one, column by column from the end: few columns, many rows.
+    from_end = np.empty(present.shape, dtype=np.int32)
+    count = np.zeros(present.shape[0], dtype=np.int32)
+    for column in range(present.shape[1] - 1, -1, -1):
+        count += present[:, column]
+        from_end[:, column] = count
     return x, y, present & (from_end <= window)
 
 
@@ -99,15 +105,18 @@ def trend(positions, values, *, window: int = WINDOW, since=None) -> Trend:
 
 
 def _fit(x, y, used):
-    n = used.sum(axis=1)
+    # Row sums as products with a column of ones: one BLAS call rather than a reduction
+    # over a few columns per row.
     w = used.astype(float)
+    ones = np.ones(w.shape[1])
+    n = (w @ ones).astype(np.int64)
     yw = np.where(used, y, 0.0)
     nn = np.where(n > 0, n, 1)
-    x_mean = (w * x).sum(axis=1) / nn
-    y_mean = yw.sum(axis=1) / nn
+    x_mean = (w @ x) / nn
+    y_mean = (yw @ ones) / nn
     dx = np.where(used, x - x_mean[:, None], 0.0)
-    sxx = (dx**2).sum(axis=1)
-    slope = safe_divide((dx * (yw - y_mean[:, None])).sum(axis=1), sxx)
+    sxx = (dx * dx) @ ones
+    slope = safe_divide((dx * (yw - y_mean[:, None])) @ ones, sxx)
     return n, x_mean, y_mean, sxx, slope
 
 
