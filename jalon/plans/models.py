@@ -23,6 +23,7 @@ from jalon.plans.choices import (
     Shape,
     WrittenAs,
 )
+from jalon.plans.links import validate_web_address
 
 
 def new_stamp() -> str:
@@ -56,7 +57,7 @@ class Source(models.Model):
     code = models.SlugField(max_length=64, unique=True)
     title = models.CharField(max_length=300)
     publisher = models.CharField(max_length=200, blank=True)
-    url = models.URLField(max_length=500, blank=True)
+    url = models.URLField(max_length=500, blank=True, validators=[validate_web_address])
     published = models.CharField(max_length=120, blank=True)
     note = models.TextField(blank=True)
     is_example = models.BooleanField(default=False)

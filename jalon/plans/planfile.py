@@ -9,6 +9,7 @@ from collections import Counter
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -25,6 +26,7 @@ from jalon.engine.graphs import find_cycle
 from jalon.engine.periods import Period, PeriodError
 from jalon.organisation.choices import EntityKind, LineageKind
 from jalon.plans import choices
+from jalon.plans.links import web_address
 
 SCHEMA_VERSION = 1
 
@@ -39,6 +41,20 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whit
 def _text(longest: int):
     """Return a text type that holds at most what its database column holds."""
     return Annotated[str, StringConstraints(max_length=longest, strip_whitespace=True)]
+
+
+def _web_address(text: str) -> str:
+    if text and not web_address(text):
+        raise ValueError("only a web address starting with http:// or https:// is accepted")
+    return text
+
+
+WebAddress = Annotated[
+    str,
+    StringConstraints(max_length=500, strip_whitespace=True),
+    AfterValidator(_web_address),
+    Field(description="The document's web address: http:// or https:// only."),
+]
 
 
 def _name(longest: int):
@@ -129,7 +145,7 @@ class SourceDoc(Strict):
     code: Code
     title: Name
     publisher: _text(200) | None = None
-    url: _text(500) | None = None
+    url: WebAddress | None = None
     published: _text(120) | None = Field(None, description="Date or approximate date, as text.")
     note: str | None = None
     example: bool = Field(False, description="Generated example data, not a real source.")
@@ -377,7 +393,8 @@ def _pydantic_problem(located: Located, error: dict) -> Problem:
         return located.problem(path, f"the file must be a mapping of keys: {error['msg']}")
     given = error.get("input")
     shown = f" (got {given!r})" if not isinstance(given, dict | list) else ""
-    return located.problem(path, f"{where}: {error['msg']}{shown}")
+    message = error["msg"].removeprefix("Value error, ")  # our own validators' sentences
+    return located.problem(path, f"{where}: {message}{shown}")
 
 
 def read_plan(text: str, filename: str) -> tuple[PlanFile, Located]:

@@ -7,8 +7,16 @@ from jalon.dashboard.figures import (
     format_percent,
     format_rate,
 )
+from jalon.plans.links import web_address
 
 register = template.Library()
+
+
+@register.filter
+def web_link(address):
+    """Return ``address`` if it may be a link (http or https), else "": no other scheme,
+    ``javascript:`` least of all, ever becomes a link on a page."""
+    return web_address(address)
 
 
 @register.filter

@@ -391,3 +391,17 @@ def test_a_percentage_target_written_as_a_fraction_is_refused():
     )
     (found,) = problems_of(text)
     assert "0.57 looks like a fraction, but 'share' writes its figures as percentages" in found
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["javascript:alert(document.cookie)", "data:text/html,x", "ftp://example.org/x", "www.imt.fr"],
+)
+def test_a_source_s_address_is_a_web_address(url):
+    text = MINIMAL.replace(
+        "  - {code: doc, title: A document}", f'  - {{code: doc, title: A document, url: "{url}"}}'
+    )
+    with pytest.raises(FileProblems) as raised:
+        read_plan(text, "p.yaml")
+    assert "p.yaml:20:41: sources[0].url: only a web address" in str(raised.value)
+    assert "only a web address starting with http:// or https://" in str(raised.value)
