@@ -20,12 +20,12 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from jalon.core.gcpause import paused_collection
 from jalon.core.yamlsource import FileProblems, Problem
+from jalon.plans.planfile import LARGEST_FIGURE
 from jalon.values.valuefile import STATES, Scope, ValuesReport, store_data
 
 REQUIRED = ("indicator", "entity", "period", "value")
 OPTIONAL = ("member", "state", "comment", "published", "source")
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")
-LARGEST = 1e15  # a figure beyond this is a typing slip, not a measurement
 MAX_BYTES = 50 * 1024 * 1024
 
 
@@ -331,7 +331,7 @@ def import_figures(
         huge = {
             n
             for n, row in enumerate(values)
-            if isinstance(row.get("value"), float) and abs(row["value"]) > LARGEST
+            if isinstance(row.get("value"), float) and abs(row["value"]) > LARGEST_FIGURE
         }
         for n in sorted(huge):
             problems.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import GeneratorType
@@ -96,6 +97,39 @@ class Located:
         return Problem(line, column, message)
 
 
+# Characters no text of a plan or a figure holds: control characters, bar tab and new
+# lines. PostgreSQL refuses NUL in text outright; the others are invisible on a page.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+HUGE = 10**15  # a whole number beyond this is a typing slip, and no database column holds it
+
+
+def unfit(data, path: Path = ()) -> list[tuple[Path, str]]:
+    """Return where ``data`` holds what no plan or value file may: a text (key or value)
+    with a control character, a whole number beyond `HUGE`; with a sentence for each."""
+    found: list[tuple[Path, str]] = []
+    hidden = "remove the control characters (invisible ones, such as NUL)"
+    stack = [(data, path)]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, str):
+            if CONTROL.search(value):
+                found.append((where, hidden))
+        elif isinstance(value, int) and not isinstance(value, bool):
+            if abs(value) > HUGE:
+                found.append((where, f"{value:.6g} is too large a number"))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if CONTROL.search(key):
+                    found.append(((*where, key), hidden))
+                else:
+                    stack.append((item, (*where, key)))
+        elif isinstance(value, list):
+            stack.extend((item, (*where, i)) for i, item in enumerate(value))
+    return sorted(found, key=str)
+
+
 # libyaml's parser, in C, where PyYAML was built with it: its nodes carry their line and
 # column as the pure-Python one's do, and it reads a large file about twice as fast.
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -105,8 +139,20 @@ def _position(node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+LARGEST = 50 * 2**20  # characters of a file read whole: a plan or a value file is far smaller
+
+
+def too_large(filename: str) -> FileProblems:
+    """Return the problem of a file larger than `LARGEST`."""
+    message = f"the file is larger than {LARGEST // 2**20} MB: split it into several"
+    return FileProblems(filename, [Problem(1, 1, message)])
+
+
 def read_yaml(text: str, filename: str) -> Located:
-    """Return the document in ``text`` with positions; raise FileProblems if it is not YAML."""
+    """Return the document in ``text`` with positions; raise FileProblems if it is not YAML
+    or larger than `LARGEST`."""
+    if len(text) > LARGEST:
+        raise too_large(filename)
     with paused_collection():
         return _read_yaml(text, filename)
 

@@ -20,7 +20,7 @@ from pydantic import (
 from pydantic import Strict as Strict_
 from pydantic import ValidationError as PydanticValidationError
 
-from jalon.core.yamlsource import FileProblems, Located, Problem, read_yaml
+from jalon.core.yamlsource import FileProblems, Located, Problem, read_yaml, unfit
 from jalon.engine.formula import Formula, FormulaError, formula_name
 from jalon.engine.graphs import find_cycle
 from jalon.engine.periods import Period, PeriodError
@@ -29,6 +29,7 @@ from jalon.plans import choices
 from jalon.plans.links import web_address
 
 SCHEMA_VERSION = 1
+LONGEST_HORIZON = 50  # years a plan covers at most: longer is a mistake in the file
 
 Code = Annotated[
     str,
@@ -82,7 +83,16 @@ def _no_bool(value):
     return value
 
 
-Number = Annotated[float, BeforeValidator(_no_bool)]
+LARGEST_FIGURE = 1e15  # a figure beyond this is a typing slip, not a measurement
+
+
+def _not_huge(value: float) -> float:
+    if abs(value) > LARGEST_FIGURE:
+        raise ValueError(f"{value:g} is too large to be a figure")
+    return value
+
+
+Number = Annotated[float, BeforeValidator(_no_bool), AfterValidator(_not_huge)]
 
 
 def _enum(choices_class):
@@ -376,12 +386,14 @@ def json_schema() -> dict:
     return schema
 
 
+def _dotted(path) -> str:
+    """Return a path as the file reads it: ``targets[0].target.value``."""
+    return ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path).replace(".[", "[")
+
+
 def _pydantic_problem(located: Located, error: dict) -> Problem:
     path = tuple(error["loc"])
-    where = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path).replace(".[", "[")
-    parent = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path[:-1]).replace(
-        ".[", "["
-    )
+    where, parent = _dotted(path), _dotted(path[:-1])
     kind = error["type"]
     if kind == "extra_forbidden":
         return located.problem(
@@ -400,6 +412,11 @@ def _pydantic_problem(located: Located, error: dict) -> Problem:
 def read_plan(text: str, filename: str) -> tuple[PlanFile, Located]:
     """Return the validated plan in ``text``; raise FileProblems listing every problem."""
     located = read_yaml(text, filename)
+    found = unfit(located.data)
+    if found:
+        raise FileProblems(
+            filename, [located.problem(path, f"{_dotted(path)}: {say}") for path, say in found]
+        )
     try:
         plan = PlanFile.model_validate(located.data)
     except PydanticValidationError as error:
@@ -436,8 +453,19 @@ class PlanChecker:
 
         self.ref(("plan", "organisation"), plan.plan.organisation, entities, "entity")
         first, last = plan.plan.horizon
-        if last < first:
+        if not (1 <= first <= 9998 and 1 <= last <= 9998):
+            self.say(
+                ("plan", "horizon"),
+                f"the horizon's years must be written YYYY (got {first} to {last})",
+            )
+        elif last < first:
             self.say(("plan", "horizon"), f"the horizon ends ({last}) before it starts ({first})")
+        elif last - first + 1 > LONGEST_HORIZON:
+            self.say(
+                ("plan", "horizon"),
+                f"the horizon spans {last - first + 1} years ({first} to {last}): a plan covers"
+                f" at most {LONGEST_HORIZON}",
+            )
         self.check_entities(entities)
         for g, grouping in enumerate(plan.groupings):
             for m, member in enumerate(grouping.members):

@@ -17,7 +17,6 @@ stays in the history with who, when and why.
 """
 
 import datetime as dt
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +31,7 @@ from pydantic import ValidationError as PydanticValidationError
 from jalon.audit.models import AuditEvent
 from jalon.core.gcpause import paused_collection
 from jalon.core.revisions import day_start
-from jalon.core.yamlsource import FileProblems, Located, Problem, read_yaml
+from jalon.core.yamlsource import CONTROL, FileProblems, Located, Problem, read_yaml, unfit
 from jalon.engine.periods import PeriodError
 from jalon.organisation.models import Entity
 from jalon.plans.models import DimensionMember, Plan, Source, Target
@@ -72,8 +71,6 @@ class ValueRow(Strict):
         return value
 
 
-# Characters no text of a figure holds: control characters, bar tab and new lines.
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 ROWS = TypeAdapter(list[ValueRow])
 
 
@@ -211,7 +208,10 @@ def store_data(
     """
     data = located.data if isinstance(located.data, dict) else {}
     header = {k: v for k, v in data.items() if k != "values"} | {"values": []}
-    problems: list[Problem] = []
+    # The rows' texts and numbers are checked by their schema; the header's here.
+    problems = [
+        located.problem(path, f"{'.'.join(map(str, path))}: {say}") for path, say in unfit(header)
+    ]
     try:
         parsed = ValueFile.model_validate(header)
     except PydanticValidationError as error:

@@ -5,15 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('plans', '0007_stamps_per_indicator'),
+        ("plans", "0007_stamps_per_indicator"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='source',
-            name='url',
-            field=models.URLField(blank=True, max_length=500, validators=[django.core.validators.URLValidator(message='only a web address (http:// or https://) is accepted here', schemes=['http', 'https'])]),
+            model_name="source",
+            name="url",
+            field=models.URLField(
+                blank=True,
+                max_length=500,
+                validators=[
+                    django.core.validators.URLValidator(
+                        message="only a web address (http:// or https://) is accepted here",
+                        schemes=["http", "https"],
+                    )
+                ],
+            ),
         ),
     ]

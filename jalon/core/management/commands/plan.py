@@ -4,15 +4,18 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from jalon.core.yamlsource import FileProblems
+from jalon.core.yamlsource import LARGEST, FileProblems, too_large
 from jalon.plans.models import Plan
 from jalon.plans.planfile import json_schema, read_plan
 from jalon.plans.planstore import dump_yaml, export_plan, store_plan
 
 
 def read_text(filename: str) -> str:
-    """Return the file's text, or raise a CommandError that names it."""
+    """Return the file's text, or raise a CommandError that names it (one larger than
+    any plan or value file is refused before it is read)."""
     try:
+        if Path(filename).stat().st_size > LARGEST:
+            raise CommandError(str(too_large(filename)))
         return Path(filename).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise CommandError(f"{filename}: no such file") from None
