@@ -25,6 +25,12 @@ def load_plan_text(text: str, filename: str = "plan.yaml", reason: str = ""):
     return store_plan(plan, located, text, filename, reason=reason, actor_label="test")
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Hash the tests' passwords fast: Argon2 is slow by design (its own test checks it)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def imt_plan(db):
     """Return the IMT 2018-2022 plan, loaded."""

@@ -8,9 +8,26 @@
   JALON_EMAIL_TLS): the SMTP server for invitations and reminders; without it, e-mails
   are printed on the console. JALON_EMAIL_FROM: their sender.
 - JALON_SITE_URL: the address people open Jalon at, for the links in reminders sent by
-  the worker or the command line (default http://127.0.0.1:8000).
+  the worker or the command line (default http://127.0.0.1:8000); its origin is trusted
+  for the forms' CSRF check.
+
+Behind a TLS proxy (see the README's deployment section):
+- JALON_HTTPS: served over HTTPS only: cookies sent only over HTTPS, plain HTTP
+  redirected, and HSTS for JALON_HSTS_SECONDS (default a year once JALON_HTTPS is set).
+- JALON_HSTS_SUBDOMAINS, JALON_HSTS_PRELOAD: HSTS for every subdomain too, and on the
+  browsers' preload list (only if every subdomain is served over HTTPS).
+- JALON_PROXY_HTTPS_HEADER: the header the proxy sets to "https" for a request it
+  received over TLS (X-Forwarded-Proto, say); the proxy must set or strip it always.
+- JALON_PROXY_COUNT: how many proxies stand in front, each adding itself to
+  X-Forwarded-For: the client's address, for throttled logins, is taken that far from
+  its end (default 0: the address the connection comes from).
+- JALON_CSRF_TRUSTED_ORIGINS: other origins (comma-separated) forms may be sent from.
+- JALON_LOGIN_FAILURES (default 5) and JALON_LOCKOUT_MINUTES (default 15): failed logins
+  allowed per account and per address before they are locked out, and for how long.
 """
 
+import contextlib
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -71,8 +88,18 @@ def database_from_url(url: str, data_dir: Path) -> dict:
     )
 
 
+def private_file(path: Path) -> None:
+    """Create ``path`` empty, readable and writable by its owner only, unless it exists; its
+    folder too, if missing, open to its owner only."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def sqlite_database(path: Path) -> dict:
-    """Return a SQLite entry in WAL mode, so readers never wait for the writer."""
+    """Return a SQLite entry in WAL mode, so readers never wait for the writer. The file is
+    created for its owner only; SQLite gives its -wal and -shm files the same permissions."""
+    private_file(path)
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": path,
@@ -96,9 +123,8 @@ def _secret_key() -> str:
         return os.environ["JALON_SECRET_KEY"]
     path = DATA_DIR / "secret_key"
     if not path.exists():
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        private_file(path)  # 0600 from the first byte: never readable by others
         path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
     return path.read_text().strip()
 
 
@@ -110,7 +136,10 @@ ALLOWED_HOSTS = [
 ]
 
 INSTALLED_APPS = [
+    "jalon.people",  # first: its createsuperuser checks the password, Django's does not
     "django.contrib.admin",
+    "axes",
+    "csp",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -126,13 +155,13 @@ INSTALLED_APPS = [
     "jalon.values",
     "jalon.access",
     "jalon.dashboard",
-    "jalon.people",
     "jalon.collection",
     "jalon.exports",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -142,6 +171,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it answers a locked-out login itself
 ]
 
 # Background work (long imports, reminders) through Django's task interface; the database
@@ -175,6 +205,28 @@ else:
     DATABASES = {"default": sqlite_database(DATA_DIR / "jalon.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Argon2 first: new passwords are hashed with it, older hashes upgraded at the next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out account or address first
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Throttled logins: after a few failures for an account, or from an address, both are
+# locked out for a while, whatever password comes next.
+AXES_FAILURE_LIMIT = envint("JALON_LOGIN_FAILURES", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=envint("JALON_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_TEMPLATE = "people/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "jalon.people.addresses.client_address"
+AXES_VERBOSE = False
+PROXY_COUNT = envint("JALON_PROXY_COUNT", 0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -228,3 +280,39 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Behind a TLS proxy (the module's docstring).
+HTTPS = envbool("JALON_HTTPS", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = envint("JALON_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("JALON_HSTS_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("JALON_HSTS_PRELOAD", False)
+if os.environ.get("JALON_PROXY_HTTPS_HEADER"):
+    _header = os.environ["JALON_PROXY_HTTPS_HEADER"].strip().upper().replace("-", "_")
+    SECURE_PROXY_SSL_HEADER = (f"HTTP_{_header}", "https")
+CSRF_TRUSTED_ORIGINS = [
+    origin.strip().rstrip("/")
+    for origin in os.environ.get("JALON_CSRF_TRUSTED_ORIGINS", "").split(",")
+    if origin.strip()
+]
+_site = urlsplit(SITE_URL)
+if _site.scheme in ("http", "https") and _site.netloc:
+    CSRF_TRUSTED_ORIGINS.append(f"{_site.scheme}://{_site.netloc}")
+
+# Content-Security-Policy: scripts, styles, images and fonts from Jalon alone; no inline
+# script; no plug-in; no framing; forms posted to Jalon only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}

@@ -6,3 +6,8 @@ class PeopleConfig(AppConfig):
 
     name = "jalon.people"
     label = "people"
+
+    def ready(self):
+        from jalon.people import accounts
+
+        accounts.connect()

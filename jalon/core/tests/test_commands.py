@@ -15,6 +15,7 @@ from django.contrib.auth import authenticate
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.http import HttpRequest
 
 from jalon.audit.models import AuditEvent
 from jalon.collection.models import CollectionRound
@@ -71,7 +72,7 @@ def test_demo_prepares_twice_and_prints_a_working_account(db, capsys):
     assert "0 new, 0 revised, 16 unchanged" in out  # the second run changes nothing
     line = [x for x in out.splitlines() if x.startswith("Demo account: steward / ")][-1]
     password = line.split(" / ")[1].split()[0]
-    assert authenticate(username="steward", password=password) is not None
+    assert authenticate(HttpRequest(), username="steward", password=password) is not None
     assert Plan.objects.get().code == "imt-2018-2022"
     examples = Value.objects.current().filter(source__is_example=True)
     assert examples.exclude(period__in=["2022", "2022/23"]).count() == 424

@@ -20,6 +20,14 @@ def web_link(address):
 
 
 @register.filter
+def minutes(duration) -> int:
+    """Return a duration (a timedelta) in whole minutes, at least 1; 0 for none."""
+    if not duration:
+        return 0
+    return max(1, round(duration.total_seconds() / 60))
+
+
+@register.filter
 def figure(value, indicator):
     """Return a figure of ``indicator`` in the active language; "no data" where there is none."""
     return format_figure(value, indicator)

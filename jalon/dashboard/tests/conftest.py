@@ -26,7 +26,7 @@ def personas(imt_values):
         ("viewer", "viewer", None),
         ("outsider", None, None),
     ):
-        user = get_user_model().objects.create_user(name, password="x-" + name)
+        user = get_user_model().objects.create_user(name, password=f"{name}-Pl4n-2026")
         if role:
             Access.objects.create(
                 user=user,

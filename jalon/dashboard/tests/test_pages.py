@@ -378,3 +378,22 @@ def test_a_total_still_missing_members_is_not_the_figure_of_record(personas):
     # Asked for the year, the page shows it as it is, partial and said so.
     then = get(personas["viewer"], f"{BASE}/indicators/students/?year=2022").content.decode()
     assert "1,400" in then
+
+
+def test_a_project_s_milestones_are_drawn_without_inline_styles(personas):
+    import datetime as dt
+
+    from jalon.plans.models import Milestone, Project
+
+    project = Project.objects.filter(plan__code=PLAN).first()
+    project.start, project.end = dt.date(2018, 1, 1), dt.date(2022, 12, 31)
+    project.save()
+    Milestone.objects.create(project=project, code="m1", name="Ouverture", due=dt.date(2019, 9, 1),
+                             done_on=dt.date(2019, 9, 2))  # fmt: skip
+    Milestone.objects.create(project=project, code="m2", name="Bilan", due=dt.date(2021, 3, 15))
+    url = f"/plans/{PLAN}/projects/{project.code}/"
+    for language in ("en", "fr"):
+        page = personas["viewer"].get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert 'style="' not in page  # the Content-Security-Policy allows no inline style
+        assert '<circle role="listitem" class="dot done" cx="33.3%"' in page  # never "33,3%"
+        assert 'class="dot late" cx="64.1%"' in page and "<title>Bilan" in page

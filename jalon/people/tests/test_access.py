@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.http import HttpRequest
 from django.test import Client
 
 from jalon.access.models import Access
@@ -140,7 +141,9 @@ def test_an_invitation_makes_an_account_whose_owner_sets_a_password_once(persona
         url, {"new_password1": "a-fine-long-passphrase", "new_password2": "a-fine-long-passphrase"}
     )
     assert done.status_code == 302
-    assert browser.login(username="eve.martin@example.org", password="a-fine-long-passphrase")
+    assert browser.login(
+        request=HttpRequest(), username="eve.martin@example.org", password="a-fine-long-passphrase"
+    )
     assert Client().get(link, follow=True).context["validlink"] is False  # used: void
     assert AuditEvent.objects.filter(action="access.invite").count() == 1
     home = browser.get("/", follow=True).content.decode()
@@ -183,6 +186,6 @@ def test_jalon_access_grant_revoke_and_list(imt_plan, capsys):
     assert AuditEvent.objects.filter(action__startswith="access.").count() == 3
     # The README's set-up: a superuser, one grant, then the browser opens the plan.
     client = Client()
-    assert client.login(username="admin", password="a-long-password-3")
+    assert client.login(request=HttpRequest(), username="admin", password="a-long-password-3")
     assert client.get(f"/plans/{PLAN}/").status_code == 200
     assert Plan.objects.get(code=PLAN).accesses.filter(role="steward").count() == 1

@@ -11,7 +11,15 @@ function drawCharts() {
     const source = document.getElementById(element.dataset.spec);
     if (!source) return;
     const spec = JSON.parse(source.textContent);
-    const options = { actions: false, renderer: "svg" };
+    // No stylesheet injected and Vega's expressions interpreted, not compiled with
+    // `new Function`: the Content-Security-Policy allows neither inline styles nor eval.
+    const options = {
+      actions: false,
+      renderer: "svg",
+      defaultStyle: false,
+      ast: true,
+      tooltip: { disableDefaultStyle: true }, // styled in jalon.css
+    };
     if (french) options.formatLocale = FRENCH;
     element.replaceChildren();
     window.vegaEmbed(element, spec, options)
