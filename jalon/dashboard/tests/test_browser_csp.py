@@ -47,7 +47,13 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 
 def _steward_with_a_round(url: str) -> None:
+    from django.db import connection
+
     from jalon.collection.forms import OpenRoundForm
+
+    # Another browser test ends the live server's database sessions when it is done; a
+    # session of this thread may have gone with them: start from a new one.
+    connection.close()
 
     plan = Plan.objects.get(code="imt-2018-2022")
     user = get_user_model().objects.create_superuser("steward", password="a-long-steward-password")
