@@ -190,7 +190,6 @@ def _from_events(text: str):
 
 
 def _build_from_events(get, resolve):
-    constructors = SafeConstructor.yaml_constructors
     constructor = SafeConstructor()
     plain_values: dict[str, object] = {}  # plain scalars repeat: codes, keys, small numbers
 
@@ -207,14 +206,8 @@ def _build_from_events(get, resolve):
         if tag == _TEXT:
             made = value
         else:
-            make = constructors.get(tag)
             node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style)
-            try:
-                made = make(constructor, node) if make else constructor.construct_object(node)
-            except (yaml.YAMLError, ValueError, KeyError, TypeError, OverflowError):
-                raise _Unplain from None
-            if isinstance(made, GeneratorType):  # a collection's tag on a scalar
-                raise _Unplain
+            made = _constructed(constructor, node)
         if plain:
             plain_values[value] = made
         return made
@@ -267,10 +260,22 @@ def _build_from_events(get, resolve):
 _TEXT = "tag:yaml.org,2002:str"
 
 
+def _constructed(constructor: SafeConstructor, node):
+    """Return a scalar node's value as the safe loader makes it; raise _Unplain on what
+    `_positioned` would report (a value that does not read, a collection's tag)."""
+    make = SafeConstructor.yaml_constructors.get(node.tag)
+    try:
+        value = make(constructor, node) if make else constructor.construct_object(node)
+    except (yaml.YAMLError, ValueError, KeyError, TypeError, OverflowError):
+        raise _Unplain from None
+    if isinstance(value, GeneratorType):  # a collection's tag on a scalar
+        raise _Unplain
+    return value
+
+
 def _plain(root, budget: int):
     """Return the document's data as `_positioned` would, without the positions; raise
     _Unplain on whatever `_positioned` would find wrong."""
-    constructors = SafeConstructor.yaml_constructors
     constructor = SafeConstructor()
     left = [budget]
     inside: set[int] = set()
@@ -282,14 +287,7 @@ def _plain(root, budget: int):
         if isinstance(node, yaml.ScalarNode):
             if node.tag == _TEXT:  # what its constructor returns, without the calls
                 return node.value
-            make = constructors.get(node.tag)
-            try:
-                value = make(constructor, node) if make else constructor.construct_object(node)
-            except (yaml.YAMLError, ValueError, KeyError, TypeError, OverflowError):
-                raise _Unplain from None
-            if isinstance(value, GeneratorType):  # a collection's tag on a scalar
-                raise _Unplain
-            return value
+            return _constructed(constructor, node)
         inside.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
