@@ -165,20 +165,18 @@ def _read_yaml(text: str, filename: str) -> Located:
     try:
         data = _from_events(text)
     except (_Unplain, yaml.YAMLError):
-        root = _compose(text, filename)  # raises FileProblems on what is not YAML
-        try:
-            data = _plain(root, len(text) + 1000)
-        except (_Unplain, RecursionError):
-            return _positioned(root, text, filename)  # raises FileProblems, located
+        # Not YAML (FileProblems from `_compose`), or something to say where it is, or an
+        # alias: the nodes, with every position.
+        return _positioned(_compose(text, filename), text, filename)
     return Located(data=data, locate=lambda: _positioned(_compose(text, filename), text, filename))
 
 
-_DEEPEST = 200  # deeper documents take the way that reports them
+_DEEPEST = 200  # levels of nesting a plan or value file may have; no honest one nears it
 _PATH_RESOLVERS = bool(LOADER.yaml_path_resolvers)  # none in the safe loader: tags by text
 
 
 def _from_events(text: str):
-    """Return the document's data as `_plain` would, straight from the parser's events,
+    """Return the document's data as `_positioned` would, straight from the parser's events,
     without building its nodes first (a third of the time of a large file); raise _Unplain
     on anything but one document of plain data: aliases, anchors, keys that are not plain
     text or repeated, values that do not construct. The node-building way then reads it."""
@@ -190,6 +188,7 @@ def _from_events(text: str):
 
 
 def _build_from_events(get, resolve):
+    constructors = SafeConstructor.yaml_constructors
     constructor = SafeConstructor()
     plain_values: dict[str, object] = {}  # plain scalars repeat: codes, keys, small numbers
 
@@ -206,8 +205,14 @@ def _build_from_events(get, resolve):
         if tag == _TEXT:
             made = value
         else:
+            make = constructors.get(tag)
             node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style)
-            made = _constructed(constructor, node)
+            try:
+                made = make(constructor, node) if make else constructor.construct_object(node)
+            except (yaml.YAMLError, ValueError, KeyError, TypeError, OverflowError):
+                raise _Unplain from None
+            if isinstance(made, GeneratorType):  # a collection's tag on a scalar
+                raise _Unplain
         if plain:
             plain_values[value] = made
         return made
@@ -260,53 +265,6 @@ def _build_from_events(get, resolve):
 _TEXT = "tag:yaml.org,2002:str"
 
 
-def _constructed(constructor: SafeConstructor, node):
-    """Return a scalar node's value as the safe loader makes it; raise _Unplain on what
-    `_positioned` would report (a value that does not read, a collection's tag)."""
-    make = SafeConstructor.yaml_constructors.get(node.tag)
-    try:
-        value = make(constructor, node) if make else constructor.construct_object(node)
-    except (yaml.YAMLError, ValueError, KeyError, TypeError, OverflowError):
-        raise _Unplain from None
-    if isinstance(value, GeneratorType):  # a collection's tag on a scalar
-        raise _Unplain
-    return value
-
-
-def _plain(root, budget: int):
-    """Return the document's data as `_positioned` would, without the positions; raise
-    _Unplain on whatever `_positioned` would find wrong."""
-    constructor = SafeConstructor()
-    left = [budget]
-    inside: set[int] = set()
-
-    def build(node):
-        left[0] -= 1
-        if left[0] < 0 or id(node) in inside:
-            raise _Unplain
-        if isinstance(node, yaml.ScalarNode):
-            if node.tag == _TEXT:  # what its constructor returns, without the calls
-                return node.value
-            return _constructed(constructor, node)
-        inside.add(id(node))
-        try:
-            if isinstance(node, yaml.SequenceNode):
-                return [build(item) for item in node.value]
-            result = {}
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode) or key_node.value == "<<":
-                    raise _Unplain
-                key = str(key_node.value)
-                if key in result:
-                    raise _Unplain
-                result[key] = build(value_node)
-            return result
-        finally:
-            inside.discard(id(node))
-
-    return build(root)
-
-
 def _compose(text: str, filename: str):
     try:
         root = yaml.compose(text, Loader=LOADER)
@@ -336,6 +294,9 @@ def _positioned(root, text: str, filename: str) -> Located:
 
     def build(node, path: Path):
         budget[0] -= 1
+        if len(path) > _DEEPEST:  # aliases can nest what the text does not
+            message = f"this file nests values more than {_DEEPEST} levels deep"
+            raise FileProblems(filename, [Problem(*_position(node), message)])
         if budget[0] < 0:
             raise FileProblems(
                 filename,

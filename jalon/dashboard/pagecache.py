@@ -85,13 +85,13 @@ def _key(request, plan_code: str) -> tuple:
             "role", "entity_id"
         )
     )
+    moment = (dt.date.today(), latest or 0)  # first: `_keep` lets older moments go
     return (
+        moment,
         access,
         request.get_full_path(),
         request.user.pk,
         translation.get_language(),
-        dt.date.today(),
-        latest,
         stamps,
     )
 
@@ -109,7 +109,7 @@ def _keep(key: tuple, page: tuple[bytes, dict]) -> None:
     size = len(page[0])
     if size > LIMIT // 4:
         return
-    moment = (key[4], key[5] or 0)
+    moment = key[0]
     with _lock:
         if moment < _moment:
             return  # made while a change landed: already out of date

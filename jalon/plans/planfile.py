@@ -391,6 +391,12 @@ def _dotted(path) -> str:
     return ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path).replace(".[", "[")
 
 
+def unfit_problems(located: Located, data) -> list[Problem]:
+    """Return a problem, where it is, for each text or number in ``data`` that no file may
+    hold (`unfit`: control characters, huge whole numbers)."""
+    return [located.problem(path, f"{_dotted(path)}: {say}") for path, say in unfit(data)]
+
+
 def _pydantic_problem(located: Located, error: dict) -> Problem:
     path = tuple(error["loc"])
     where, parent = _dotted(path), _dotted(path[:-1])
@@ -412,11 +418,9 @@ def _pydantic_problem(located: Located, error: dict) -> Problem:
 def read_plan(text: str, filename: str) -> tuple[PlanFile, Located]:
     """Return the validated plan in ``text``; raise FileProblems listing every problem."""
     located = read_yaml(text, filename)
-    found = unfit(located.data)
+    found = unfit_problems(located, located.data)
     if found:
-        raise FileProblems(
-            filename, [located.problem(path, f"{_dotted(path)}: {say}") for path, say in found]
-        )
+        raise FileProblems(filename, found)
     try:
         plan = PlanFile.model_validate(located.data)
     except PydanticValidationError as error:

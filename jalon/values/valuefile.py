@@ -31,11 +31,18 @@ from pydantic import ValidationError as PydanticValidationError
 from jalon.audit.models import AuditEvent
 from jalon.core.gcpause import paused_collection
 from jalon.core.revisions import day_start
-from jalon.core.yamlsource import CONTROL, FileProblems, Located, Problem, read_yaml, unfit
+from jalon.core.yamlsource import CONTROL, FileProblems, Located, Problem, read_yaml
 from jalon.engine.periods import PeriodError
 from jalon.organisation.models import Entity
 from jalon.plans.models import DimensionMember, Plan, Source, Target
-from jalon.plans.planfile import Code, Number, PeriodCode, _pydantic_problem, checked_period
+from jalon.plans.planfile import (
+    Code,
+    Number,
+    PeriodCode,
+    _pydantic_problem,
+    checked_period,
+    unfit_problems,
+)
 from jalon.values.choices import DECISIONS
 from jalon.values.models import Value
 
@@ -209,9 +216,7 @@ def store_data(
     data = located.data if isinstance(located.data, dict) else {}
     header = {k: v for k, v in data.items() if k != "values"} | {"values": []}
     # The rows' texts and numbers are checked by their schema; the header's here.
-    problems = [
-        located.problem(path, f"{'.'.join(map(str, path))}: {say}") for path, say in unfit(header)
-    ]
+    problems = unfit_problems(located, header)
     try:
         parsed = ValueFile.model_validate(header)
     except PydanticValidationError as error:

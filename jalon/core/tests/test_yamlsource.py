@@ -106,8 +106,25 @@ def test_anything_to_say_leaves_the_events_for_the_nodes(text):
         _from_events(text)
 
 
-def test_a_deep_document_still_reads_the_same():
-    text = "[" * 300 + "]" * 300 + "\n"
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 300 + "1" + "]" * 300 + "\n",
+        "x: " + "[" * 900 + "1" + "]" * 900 + "\n",  # below libyaml's own limit (1,000)
+        # Aliases nest what the text does not: each line 150 levels deeper than the last.
+        "".join(
+            f"a{k}: &a{k} " + "[" * 150 + (f"*a{k - 1}" if k else "1") + "]" * 150 + "\n"
+            for k in range(4)
+        ),
+    ],
+)
+def test_a_document_nested_too_deep_is_said_not_a_traceback(text):
+    with pytest.raises(FileProblems, match="nests values more than 200 levels deep"):
+        read_yaml(text, "deep.yaml")
+
+
+def test_a_document_nested_200_deep_still_reads():
+    text = "[" * 199 + "1" + "]" * 199 + "\n"
     assert read_yaml(text, "deep.yaml").data == _whole(text)
 
 
