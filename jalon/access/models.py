@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Q
+from django.http import Http404
 
 from jalon.access.choices import Role
 from jalon.audit.models import AuditEvent
@@ -133,9 +134,10 @@ def ancestors(entity: Entity) -> list[Entity]:
 
 
 def plan_access(user, code: str) -> tuple[Plan, Access]:
-    """Return the plan ``code`` and the user's access to it; raise PermissionDenied otherwise.
+    """Return the plan ``code`` and the user's access to it; raise Http404 otherwise.
 
-    A missing plan and a plan out of reach look the same, so the URL says nothing.
+    A missing plan and a plan out of reach get the same answer, so the URL says nothing
+    of which plans exist. Someone not logged in is refused (and sent to log in).
     """
     if not user.is_authenticated:
         raise PermissionDenied
@@ -145,5 +147,5 @@ def plan_access(user, code: str) -> tuple[Plan, Access]:
         .first()
     )
     if access is None:
-        raise PermissionDenied
+        raise Http404
     return access.plan, access

@@ -260,7 +260,7 @@ def grid_page(request, plan_code: str, year: int, entity_code: str):
     if not access.is_steward and not (
         entity.pk == access.entity_id or access.entity_id in {a.pk for a in ancestors(entity)}
     ):
-        raise PermissionDenied
+        raise Http404  # out of scope answers as if missing
     return plan, access, round_, entity
 
 
@@ -410,7 +410,7 @@ def upload_detail(request, plan, pk):
     plan, access = plan_page(request, plan, Role.STEWARD, Role.CONTRIBUTOR)
     upload = get_object_or_404(plan.uploads.defer("data"), pk=pk)
     if upload.uploaded_by_id != request.user.pk and not access.is_steward:
-        raise PermissionDenied
+        raise Http404  # someone else's upload answers as if missing
     upload.give_up_if_stale()
     if request.method == "POST":
         if upload.uploaded_by_id != request.user.pk:

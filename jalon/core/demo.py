@@ -90,8 +90,8 @@ def _reset_account(username: str, plan, role: str, entity_code: str | None) -> s
     """Return a fresh password for the demo account ``username`` (created if missing)."""
     password = secrets.token_urlsafe(9)
     user, _ = get_user_model().objects.get_or_create(username=username)
-    # Only the steward may open the (read-only) admin.
-    user.is_staff = user.is_superuser = role == Role.STEWARD
+    # No persona is an administrator: the steward works on Jalon's own pages.
+    user.is_staff = user.is_superuser = False
     user.set_password(password)
     user.save()
     entity = Entity.objects.get(code=entity_code) if entity_code else None

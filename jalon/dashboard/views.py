@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 
 import numpy as np
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -284,7 +283,7 @@ def indicator_detail(request, plan, code):
         raise Http404
     row = page.pe.tree.codes.index(entity_code)
     if not page.visible(row):
-        raise PermissionDenied
+        raise Http404  # out of scope answers as if missing
     entity = get_object_or_404(Entity, code=entity_code)
     period = period_for_year(page.year, indicator)
     fig = figure_at(page.pe, indicator, row, period)
@@ -496,7 +495,7 @@ def entity_detail(request, plan, code):
     entity = get_object_or_404(page.entities().select_related("parent"), code=code)
     row = page.pe.tree.codes.index(entity.code)
     if not page.visible(row):
-        raise PermissionDenied
+        raise Http404  # out of scope answers as if missing
     indicators = list(plan.indicators.order_by("order"))
     lines = []
     noun = plan.member_noun(2)

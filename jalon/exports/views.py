@@ -6,7 +6,6 @@ keeps to the entities the reader may see.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 
@@ -53,7 +52,7 @@ def _chosen(page, request):
             raise Http404
         rows = [codes.index(code) for code in dict.fromkeys(asked)]
         if not all(page.visible(row) for row in rows):
-            raise PermissionDenied
+            raise Http404  # out of scope answers as if missing
     else:
         rows = [row for row in range(len(codes)) if page.visible(row)]
     return indicators, rows

@@ -56,10 +56,11 @@ def test_a_contributor_sees_their_grid_with_previous_figures_and_targets(persona
     rest = page.split('id="v-students"')[1].split("</tr>")[0]
     assert "1,400 (2022/23)" in rest  # Alès's own target
     assert "Like a spreadsheet" in page and "htmx" in page and "grid.js" in page
-    # Another school's grid, the viewer's, the outsider's: refused.
-    assert get(personas["contributor"], OTHER).status_code == 403
-    for name in ("viewer", "outsider"):
-        assert get(personas[name], GRID).status_code == 403
+    # Another school's grid answers as if missing; the viewer's is refused; the
+    # outsider's plan is out of reach, which answers as if missing.
+    assert get(personas["contributor"], OTHER).status_code == 404
+    assert get(personas["viewer"], GRID).status_code == 403
+    assert get(personas["outsider"], GRID).status_code == 404
     assert get(personas["steward"], OTHER).status_code == 200
 
 
@@ -140,7 +141,7 @@ def test_a_grid_with_a_problem_writes_nothing(personas):
 def test_no_one_writes_another_school_or_a_closed_round(personas):
     open_round(personas)
     refused = personas["contributor"].post(OTHER, {"v-students": "5", "action": "submit"})
-    assert refused.status_code == 403
+    assert refused.status_code == 404
     assert personas["viewer"].post(GRID, {"v-students": "5"}).status_code == 403
     post(personas["steward"], f"{ROUNDS}2022/", {"action": "close"})
     closed = personas["contributor"].post(GRID, {"v-students": "5", "action": "submit"})

@@ -65,7 +65,7 @@ def test_the_xlsx_template_guards_its_header_and_checks_its_figures(personas):
             personas["contributor"],
             GRID.replace("imt-mines-ales", "telecom-paris") + "template.xlsx",
         ).status_code
-        == 403
+        == 404
     )
 
 
@@ -125,7 +125,7 @@ def test_the_csv_template_speaks_excel_in_french(personas):
 def test_only_people_who_write_import_and_each_sees_their_own(personas):
     open_round(personas)
     assert get(personas["viewer"], IMPORT).status_code == 403
-    assert get(personas["outsider"], IMPORT).status_code == 403
+    assert get(personas["outsider"], IMPORT).status_code == 404
     send(personas["contributor"], "a.csv", b"indicator,entity,period,value\n")
     upload = Upload.objects.get()
     assert get(personas["viewer"], f"{IMPORT}{upload.pk}/").status_code == 403

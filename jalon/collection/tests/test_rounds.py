@@ -178,8 +178,9 @@ def test_the_steward_returns_with_a_comment_and_the_contributor_sees_it(personas
 
 
 def test_only_stewards_review(personas):
-    for name in ("viewer", "contributor", "outsider"):
+    for name in ("viewer", "contributor"):
         assert get(personas[name], f"/plans/{PLAN}/review/").status_code == 403
+    assert get(personas["outsider"], f"/plans/{PLAN}/review/").status_code == 404
     client = Client(enforce_csrf_checks=True)
     client.force_login(get_user_model().objects.get(username="steward"))
     assert client.post(f"/plans/{PLAN}/review/", {"decision": "approved"}).status_code == 403

@@ -36,7 +36,7 @@ def get(client, url, **extra):
 def test_every_page_for_each_persona(personas, url):
     for name in ("steward", "viewer", "contributor"):
         assert get(personas[name], url).status_code == 200, name
-    assert get(personas["outsider"], url).status_code == 403
+    assert get(personas["outsider"], url).status_code == 404
     anonymous = Client().get(url)
     assert anonymous.status_code == 302 and anonymous["Location"].startswith("/login/")
 
@@ -101,9 +101,17 @@ def test_school_page(personas):
 
 def test_a_contributor_stays_in_scope(personas):
     contributor = personas["contributor"]
-    assert get(contributor, f"{BASE}/schools/imt-atlantique/").status_code == 403
-    assert get(contributor, f"{BASE}/indicators/students/?entity=imt-atlantique").status_code == 403
+    assert get(contributor, f"{BASE}/schools/imt-atlantique/").status_code == 404
+    assert get(contributor, f"{BASE}/indicators/students/?entity=imt-atlantique").status_code == 404
     assert get(contributor, f"{BASE}/indicators/students/?entity=imt-mines-ales").status_code == 200
+    # Out of scope answers exactly as missing: the URL tells nothing of what exists.
+    refused = get(contributor, f"{BASE}/schools/imt-atlantique/")
+    missing = get(contributor, f"{BASE}/schools/no-such-school/")
+    assert refused.content == missing.content.replace(b"no-such-school", b"imt-atlantique")
+    elsewhere = get(personas["outsider"], f"{BASE}/")
+    nowhere = get(personas["outsider"], "/plans/no-such-plan/")
+    assert (elsewhere.status_code, nowhere.status_code) == (404, 404)
+    assert elsewhere.content == nowhere.content.replace(b"no-such-plan", PLAN.encode())
     page = get(contributor, f"{BASE}/indicators/students/").content.decode()
     assert "/schools/imt-atlantique/" not in page and "/schools/imt-mines-ales/" in page
     assert "8 other schools have figures outside your scope." in page

@@ -32,8 +32,9 @@ def post(client, data, url=PAGE):
 def test_only_stewards_open_the_access_page(personas):
     page = get(personas["steward"], PAGE).content.decode()
     assert "Who has access" in page and "contributor" in page and "IMT Mines Alès" in page
-    for name in ("viewer", "contributor", "outsider"):
+    for name in ("viewer", "contributor"):
         assert get(personas[name], PAGE).status_code == 403, name
+    assert get(personas["outsider"], PAGE).status_code == 404  # the plan is out of reach
     assert Client().get(PAGE).status_code == 302  # to the login page
     # The menu links it for stewards only.
     assert f'href="{PAGE}"' in get(personas["steward"], f"/plans/{PLAN}/").content.decode()
