@@ -108,6 +108,9 @@ def sqlite_database(path: Path) -> dict:
             # a connection of their own: no memory-mapped database here.)
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             "transaction_mode": "IMMEDIATE",
+            # A writer (a login too) waits this long, in seconds, for another's write to
+            # end, an import's included, rather than failing with "database is locked".
+            "timeout": 20,
         },
     }
 

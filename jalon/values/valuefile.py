@@ -540,6 +540,10 @@ def record_revisions(
     force is unchanged. A withdrawal stops the figure counting: it keeps the number it
     withdraws, for the history. With ``dry_run``, the report is made and nothing written.
     """
+    # One writer of a plan's figures at a time: a second waits here until the first is
+    # committed, then reads what is in force after it (PostgreSQL; SQLite's immediate
+    # transactions already take the database's one write lock at their start).
+    Plan.objects.select_for_update().filter(pk=plan.pk).values_list("pk").first()
     report = ValuesReport()
     problems: list[Problem] = []
     now = timezone.now()
@@ -681,6 +685,7 @@ def insert_rows(rows: list[tuple]) -> None:
     if connection.vendor == "postgresql":
         with (
             connection.cursor() as cursor,
+            connection.wrap_database_errors,  # psycopg's errors as Django's, as elsewhere
             cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
         ):
             for row in rows:
