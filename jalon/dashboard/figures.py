@@ -26,6 +26,7 @@ STATUS_LABELS = {
     "missed": gettext_lazy("missed"),
     "no_data": gettext_lazy("no data"),
     "no_target": gettext_lazy("no target"),
+    "suppressed": gettext_lazy("suppressed"),  # withheld from the reader: too few members
 }
 PROJECT_STATUS_LABELS = {
     "not_started": gettext_lazy("not started"),
@@ -34,6 +35,26 @@ PROJECT_STATUS_LABELS = {
     "done": gettext_lazy("done"),
     "no_milestones": gettext_lazy("no milestones"),
 }
+
+
+class Suppressed(float):
+    """A total withheld from this reader (disclosure control): no data to every sum and
+    test, and said as "suppressed (fewer than k members)" wherever it is shown."""
+
+    def __new__(cls, fewest: int):
+        figure = super().__new__(cls, "nan")
+        figure.fewest = fewest
+        return figure
+
+    def __str__(self) -> str:
+        return suppressed_text(self.fewest)
+
+
+def suppressed_text(fewest: int) -> str:
+    """Return how a withheld total reads, in the reader's language."""
+    return ngettext(
+        "suppressed (fewer than %(k)s member)", "suppressed (fewer than %(k)s members)", fewest
+    ) % {"k": fewest}
 
 
 def missing(value) -> bool:
@@ -51,6 +72,8 @@ def format_figure(value, indicator, *, digits: int | None = None) -> str:
 
     A share shows as a percentage, whether its figures are written 78.1 or 0.781.
     """
+    if isinstance(value, Suppressed):
+        return str(value)
     if missing(value):
         return _("no data")
     value = float(value) * indicator.percent_factor
@@ -155,6 +178,8 @@ class Figure:
     historical_rate: float | None = None
     historical_per_year: float | None = None
     series: list = field(default_factory=list)  # (period, value, example) along the axis
+    withheld: frozenset = frozenset()  # the periods whose total is suppressed for the reader
+    fewest: int = 0  # members a total must rest on for the reader to see it (0: any)
     verdicts: list = field(default_factory=list)  # every target at the entity: TargetVerdict
 
     @property
@@ -225,6 +250,11 @@ class Figure:
         return STATUS_LABELS.get(self.status, self.status)
 
     @property
+    def suppressed(self) -> bool:
+        """Return whether the figure is withheld from this reader (disclosure control)."""
+        return isinstance(self.value, Suppressed)
+
+    @property
     def coverage_incomplete(self) -> bool:
         """Return whether a consolidated figure misses members: a partial total, said so."""
         return (
@@ -248,6 +278,14 @@ class Figure:
         f = lambda v: format_figure(v, self.indicator)  # noqa: E731 - a local shorthand
         if self.status == "no_target":
             return _("No target applies here.")
+        if self.suppressed:
+            return ngettext(
+                "Suppressed: this total rests on fewer than %(k)s member, whose figures are"
+                " not yours to see.",
+                "Suppressed: this total rests on fewer than %(k)s members, whose figures are"
+                " not yours to see.",
+                self.value.fewest,
+            ) % {"k": self.value.fewest}
         if self.status == "no_data" or self.period is None:
             return _("No figure for this period.")
         label = self.status_label
@@ -468,6 +506,10 @@ def figure_at(pe: PlanEvaluation, indicator, row: int, period: Period | None) ->
         historical_rate=_num(view.historical_rate[row]),
         historical_per_year=_num(view.historical_per_year[row]),
         series=[(p, _num(values[j]), bool(example[j])) for j, p in enumerate(r.periods)],
+        withheld=frozenset(
+            p for j, p in enumerate(r.periods) if r.suppressed is not None and r.suppressed[row, j]
+        ),
+        fewest=pe.withholding.fewest if pe.withholding else 0,
         target_example=bool(target_example[row]),
         forecast_example=bool(forecast_example[row]),
         verdicts=_verdicts(r, view, row, column, horizon_end),
@@ -486,6 +528,9 @@ def figure_at(pe: PlanEvaluation, indicator, row: int, period: Period | None) ->
     fig.status = str(r.status[row, column])
     fig.progress = _num(r.progress[row, column])
     fig.achievement = _num(r.achievement[row, column])
+    if r.suppressed is not None and r.suppressed[row, column]:
+        fig.value = Suppressed(fig.fewest)
+        fig.status = "suppressed"
     # Coverage says how much of a consolidated figure its members make up; an entity's own
     # figure says it only where members reported too. Not consolidated: no coverage at all.
     reporting = int(c.reporting[row, column])
@@ -578,6 +623,8 @@ def share_of_whole(part: Figure, whole: Figure | None, noun: str) -> tuple[float
     indicator = part.indicator
     if whole is None or indicator.kind != "amount" or indicator.across != "sum":
         return None, ""
+    if whole.suppressed and not missing(part.value):
+        return None, _("the total is %(suppressed)s") % {"suppressed": whole.value}
     if missing(part.value) or missing(whole.value) or not whole.value:
         return None, ""
     if whole.own is None and not whole.coverage_complete:

@@ -19,11 +19,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jalon.access.choices import Role
 from jalon.access.models import Access, plan_access
 from jalon.dashboard.charts import breakdown_chart, chart_targets, indicator_chart
 from jalon.dashboard.figures import (
     PROJECT_STATUS_LABELS,
     STATUS_LABELS,
+    Suppressed,
     figure_at,
     format_figure,
     gap_shares,
@@ -38,7 +40,7 @@ from jalon.dashboard.pagecache import cached_page
 from jalon.engine.periods import Period
 from jalon.organisation.models import Entity, Grouping
 from jalon.plans.models import Axis, Lever, Source, Target
-from jalon.values.evaluation import breakdowns, cached_evaluation, end_of_day
+from jalon.values.evaluation import breakdowns, cached_evaluation, end_of_day, withheld
 from jalon.values.models import Value
 
 OTHER_TARGETS = 20  # links to other entities' targets shown on an indicator page
@@ -159,6 +161,10 @@ def open_page(request, plan_code: str) -> Page:
         plan, as_of=end_of_day(as_of) if as_of else None, include_submitted=submitted
     )
     root = pe.tree.codes.index(plan.organisation.code)
+    if access.role == Role.CONTRIBUTOR and access.entity_id != plan.organisation_id:
+        # They see the organisation's totals, not every member's figures: a total of too
+        # few members would give those away (disclosure control).
+        pe = withheld(pe, (root,), plan.fewest_members)
     return Page(request, plan, access, filters, year, as_of, submitted, pe, root)
 
 
@@ -438,6 +444,8 @@ def _chart_table(fig, result, row) -> list[dict]:
     rows = []
     for j, (period, value, example) in enumerate(fig.series):
         expected = result.expected[row, j]
+        if period in fig.withheld:
+            value = Suppressed(fig.fewest)
         rows.append(
             {
                 "period": period.code,

@@ -210,6 +210,23 @@ def _count_children(present: np.ndarray, tree: Tree, active: np.ndarray) -> np.n
     return out
 
 
+def reporters_below(
+    value: np.ndarray, own: np.ndarray, tree: Tree, active: np.ndarray
+) -> np.ndarray:
+    """Return (E, P): the members below each entity (not itself) whose figure is of their
+    own making, so that a total rests on them: a member without members of its own that
+    has a figure, or any member that reported its own figure (its total then stands in
+    for what is below it, counted there too: a count to err on the side of fewer)."""
+    leaf = _count_children(np.ones((1, *value.shape), bool), tree, active)[0] == 0
+    reporting = (~np.isnan(value) & active & (leaf | ~np.isnan(own))).astype(np.int32)
+    below = np.zeros(value.shape, dtype=np.int32)
+    depth = tree.depth
+    for level in range(int(depth.max(initial=0)), 0, -1):
+        rows = np.flatnonzero(depth == level)
+        np.add.at(below, tree.parent[rows], reporting[rows] + below[rows])
+    return below
+
+
 def consolidate_ratio(
     numerator_own: np.ndarray,
     denominator_own: np.ndarray,

@@ -7,6 +7,7 @@ pages and the benchmark all go through `evaluate`.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from .consolidation import (
     consolidate_ratio,
     flagged_up,
     pro_forma,
+    reporters_below,
 )
 from .forecast import Forecast, forecast, historical_growth, required_growth, trend
 from .formula import Formula, formula_name, lookup
@@ -275,11 +277,58 @@ class IndicatorResult:
     targets: TargetResults
     outlook: Outlook
     spec: IndicatorSpec
+    # (E, P) bool, in an evaluation that withholds: a total withheld (see `Withholding`).
+    suppressed: np.ndarray | None = None
 
     @property
     def forecast(self) -> Forecast:
         """Return the forecasts of the outlook computed with the evaluation."""
         return self.outlook.forecast
+
+
+@dataclass(frozen=True)
+class Withholding:
+    """Disclosure control: at the entities of `rows`, a total resting on fewer than
+    `fewest` members is withheld, as if it were not known, and marked `suppressed`; what
+    is worked out from it (statuses, forecasts, totals computed from it) follows.
+
+    For a reader who may see these entities but not all the members below them: their
+    figures could otherwise be read off a total of one or two.
+    """
+
+    rows: tuple[int, ...]
+    fewest: int
+
+
+def _withheld(cons: Consolidated, tree, active, withhold, hidden) -> tuple:
+    """Return the consolidation with the totals withheld, and where they are (E, P).
+
+    ``hidden``: for a figure computed from others (a ratio, a formula), where each of
+    them is withheld, on this axis; None for a total of members, counted here.
+    """
+    rows = np.asarray(withhold.rows, dtype=int)
+    hide = np.zeros(cons.value.shape, dtype=bool)
+    if rows.size:
+        total = np.isnan(cons.own[rows])  # an entity's own figure is its own to publish
+        if hidden is None:
+            below = reporters_below(cons.value, cons.own, tree, active)[rows]
+            hide[rows] = total & ~np.isnan(cons.value[rows]) & (below < withhold.fewest)
+        for operand in hidden or ():
+            if operand is not None:
+                hide[rows] |= total & operand[rows]
+    if not hide.any():
+        return cons, hide
+
+    def masked(x):
+        return None if x is None else np.where(hide, np.nan, x)
+
+    return dataclasses.replace(
+        cons,
+        value=masked(cons.value),
+        children=masked(cons.children),
+        numerator=masked(cons.numerator),
+        denominator=masked(cons.denominator),
+    ), hide
 
 
 @dataclass
@@ -647,7 +696,16 @@ def outlook(result: IndicatorResult, at: Period | None = None) -> Outlook:
     )
 
 
-def _evaluate_indicator(spec, inp, results, table, entity_rows, targets, at) -> IndicatorResult:
+def _suppressed_on(done: IndicatorResult, periods) -> np.ndarray | None:
+    """Return where ``done`` is withheld, on ``periods`` (None: nowhere)."""
+    if done.suppressed is None or list(done.periods) == list(periods):
+        return done.suppressed
+    return np.nan_to_num(_align(done.suppressed.astype(float), done.periods, periods)) > 0
+
+
+def _evaluate_indicator(
+    spec, inp, results, table, entity_rows, targets, at, withhold=None
+) -> IndicatorResult:
     tree = inp.tree
     periods, own = _axis(spec, inp)
     n = len(tree)
@@ -668,6 +726,17 @@ def _evaluate_indicator(spec, inp, results, table, entity_rows, targets, at) -> 
         return _align(done.figure, done.periods, periods)
 
     cons = _consolidate(spec, own, inp, periods, operand)
+    suppressed = None
+    if withhold is not None:
+        # A ratio or a formula rests on what it is computed from; other totals on members.
+        names = {
+            "formula": lambda: Formula.parse(spec.formula).names,
+            "ratio": lambda: (spec.numerator, spec.denominator),
+        }.get(spec.kind)
+        hidden = (
+            [_suppressed_on(lookup(results, name), periods) for name in names()] if names else None
+        )
+        cons, suppressed = _withheld(cons, tree, active, withhold, hidden)
     figure = cons.value
     additive = spec.kind == "amount" and Across(spec.across) is Across.SUM
     series = pro_forma(figure, tree, inp.lineages, periods) if additive else figure.copy()
@@ -729,6 +798,7 @@ def _evaluate_indicator(spec, inp, results, table, entity_rows, targets, at) -> 
         targets=goals,
         outlook=None,
         spec=spec,
+        suppressed=suppressed,
     )
     # Forecasts and rates look only at what was known at `at`.
     as_of = (at or {}).get(spec.code)
@@ -792,13 +862,15 @@ def evaluate(
     at: Mapping[str, Period] | None = None,
     previous: Evaluation | None = None,
     changed: Iterable[str] = (),
+    withhold: Withholding | None = None,
 ) -> Evaluation:
     """Return every indicator evaluated at every entity and period.
 
     With ``previous``, an evaluation of the same input with the same ``at`` except for
     the figures (and periods) of the indicators in ``changed``, only those indicators
     and the ones computed from them are evaluated again: the others' results, which
-    cannot differ, are taken from ``previous`` as they are.
+    cannot differ, are taken from ``previous`` as they are. With ``withhold``, the totals
+    it names are withheld where too few members are behind them (see `Withholding`).
 
     Indicators are evaluated after the indicators they are computed from (numerator,
     denominator, weight, formula operands); a dependency cycle raises ValueError naming
@@ -865,7 +937,7 @@ def evaluate(
                 grouped[code] = previous.groupings[code]
             continue
         results[code] = _evaluate_indicator(
-            spec, inp, results, table, entity_rows, by_indicator[code], at
+            spec, inp, results, table, entity_rows, by_indicator[code], at, withhold
         )
         if groupings and spec.kind != "qualitative":
             grouped[code] = _groupings(spec, results[code], results, grouped, inp, groupings)

@@ -1,13 +1,14 @@
 """Figures as tables to download: long (one figure a row) or wide (periods across).
 
 The figures are the pages' own: read from the plan's evaluation with the page's filters
-(year, "as of", submitted figures), for the entities the reader may see. Nothing is
-recomputed here, so a download always says what the page says.
+(year, "as of", submitted figures), for the entities the reader may see, with the totals
+suppressed for them said so. Nothing is recomputed here, so a download always says what
+the page says.
 """
 
 from dataclasses import dataclass
 
-from jalon.dashboard.figures import STATUS_LABELS, missing
+from jalon.dashboard.figures import STATUS_LABELS, missing, suppressed_text
 
 LONG_COLUMNS = (
     "indicator",
@@ -56,8 +57,12 @@ def long_rows(pe, selection: Selection, names: dict[str, str]) -> list[list]:
                 if wanted is not None and period != wanted:
                     continue
                 value = r.figure[row, column]
-                if missing(value):
+                withheld = r.suppressed is not None and r.suppressed[row, column]
+                if missing(value) and not withheld:
                     continue
+                status = str(STATUS_LABELS.get(str(r.status[row, column]), ""))
+                if withheld:  # said, as on the pages, rather than left out
+                    status = suppressed_text(pe.withholding.fewest)
                 target_period = r.target_period[row]
                 out.append(
                     [
@@ -68,7 +73,7 @@ def long_rows(pe, selection: Selection, names: dict[str, str]) -> list[list]:
                         period.code,
                         _number(value, indicator),
                         indicator.unit_label,
-                        str(STATUS_LABELS.get(str(r.status[row, column]), "")),
+                        status,
                         _number(r.expected[row, column], indicator),
                         _number(r.target[row], indicator),
                         target_period.code if target_period is not None else None,
@@ -88,5 +93,6 @@ def wide_rows(pe, selection: Selection, names: dict[str, str]) -> tuple[list[str
     for r in found:
         key = (r[0], r[2])
         line = table.setdefault(key, [r[0], r[1], r[2], r[3], r[6], *([None] * len(periods))])
-        line[5 + periods.index(r[4])] = r[5]
+        # A suppressed total says so in its cell (its status in the long shape).
+        line[5 + periods.index(r[4])] = r[5] if r[5] is not None else r[7]
     return header, list(table.values())

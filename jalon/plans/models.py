@@ -91,6 +91,9 @@ class Plan(Bilingual):
     # A figure entered that moves more than this share from the previous one asks for a
     # comment (0.25: a quarter up or down).
     explain_change_above = models.FloatField(default=0.25)
+    # Disclosure control: a total shown to a reader who may not see every member below it
+    # must rest on at least this many members' figures; else it is suppressed.
+    fewest_members = models.PositiveSmallIntegerField(default=3)
     # The plan's own word for its members (school, campus, university, agency), in the
     # plan's language and in English; blank: "member".
     member_singular = models.CharField(max_length=60, blank=True)

@@ -124,6 +124,17 @@ class Collection(Strict):
     )
 
 
+class Disclosure(Strict):
+    fewest_members: int = Field(
+        3,
+        ge=1,
+        le=1000,
+        description="A total shown to a reader who may not see every member below it (a"
+        " member's contributor) must rest on at least this many members' figures; else it"
+        " is shown as suppressed. 1 shows every total.",
+    )
+
+
 class MemberNoun(Strict):
     singular: _name(60)
     plural: _name(60)
@@ -144,6 +155,7 @@ class PlanInfo(Bilingual):
     projects_note: str | None = None
     thresholds: Thresholds = Thresholds()
     collection: Collection = Collection()
+    disclosure: Disclosure = Disclosure()
     member_noun: MemberNoun | None = Field(
         None,
         description="The plan's word for its members, e.g. {singular: école, plural: écoles,"

@@ -283,6 +283,7 @@ def _store(pf: PlanFile, located: Located, filename: str, actor_label: str) -> L
             "on_track_threshold": info.thresholds.on_track,
             "at_risk_threshold": info.thresholds.at_risk,
             "explain_change_above": info.collection.explain_change_above,
+            "fewest_members": info.disclosure.fewest_members,
             **_member_noun(info.member_noun),
         },
         report,
@@ -667,6 +668,7 @@ def export_plan(plan: Plan) -> dict:
                     "at_risk": plan.at_risk_threshold,
                 },
                 "collection": {"explain_change_above": plan.explain_change_above},
+                "disclosure": {"fewest_members": plan.fewest_members},
                 "member_noun": _clean(
                     {
                         form: getattr(plan, f"member_{form}")

@@ -22,13 +22,14 @@ from django.utils import timezone
 from jalon.core.gcpause import paused_collection
 from jalon.engine.breakdown import breakdown_gaps
 from jalon.engine.coherence import implied_ratio_change, relative_change, target_sum_gap
-from jalon.engine.consolidation import Across, consolidate, flagged_up
+from jalon.engine.consolidation import Across, consolidate, flagged_up, reporters_below
 from jalon.engine.evaluate import (
     Evaluation,
     EvaluationInput,
     IndicatorSpec,
     Outlook,
     TargetTable,
+    Withholding,
     affected,
     evaluate,
     outlook,
@@ -69,6 +70,10 @@ class PlanEvaluation:
     # since in this process, whose arrays are its own.
     base: str = ""
     since_base: frozenset[str] = frozenset()
+    # Disclosure control: the totals this evaluation withholds (None: none), and the
+    # evaluations withholding them made from this one, by what they withhold.
+    withholding: Withholding | None = None
+    withheld: dict = field(default_factory=dict)
 
     def result(self, code: str):
         """Return the engine's result for the indicator ``code``."""
@@ -89,6 +94,30 @@ class PlanEvaluation:
         if key not in self.outlooks:
             self.outlooks[key] = outlook(self.result(code), period)
         return self.outlooks[key]
+
+
+def withheld(pe: PlanEvaluation, rows: tuple[int, ...], fewest: int) -> PlanEvaluation:
+    """Return ``pe`` as a reader sees it who may see the entities of ``rows`` but not all
+    their members: there, a total resting on fewer than ``fewest`` members is withheld.
+
+    Made once per evaluation (kept beside it); ``pe`` itself where nothing is withheld.
+    """
+    key = (rows, fewest)
+    if key not in pe.withheld:
+        structure, figures = pe.structure, pe.figures
+        if structure is None:
+            structure, figures = _read_all(pe.plan, pe.as_of, pe.include_submitted)
+        withholding = Withholding(rows, fewest)
+        evaluation = evaluate(assemble(structure, figures), at=pe.at, withhold=withholding)
+        if any(r.suppressed is not None and r.suppressed.any()
+               for r in evaluation.indicators.values()):  # fmt: skip
+            pe.withheld[key] = dataclasses.replace(
+                pe, evaluation=evaluation, withholding=withholding, withheld={},
+                derived={}, outlooks={}, base="", since_base=frozenset(evaluation.indicators),
+            )  # fmt: skip
+        else:
+            pe.withheld[key] = dataclasses.replace(pe, withholding=withholding, withheld={})
+    return pe.withheld[key]
 
 
 def spec_of(indicator: Indicator) -> IndicatorSpec:
@@ -817,13 +846,32 @@ def breakdowns(pe: PlanEvaluation, indicator: Indicator) -> list[Breakdown]:
             if member_id in index and period in column and entity in row_of:
                 own[index[member_id], row_of[entity], column[period]] = number
                 flags[index[member_id], row_of[entity], column[period]] = 1.0 if is_example else 0.0
-        consolidated = consolidate(own, pe.tree, result.periods, across).value
+        made = consolidate(own, pe.tree, result.periods, across)
+        consolidated = made.value
         if indicator.over_time == OverTime.CUMULATIVE:
             consolidated = _running_like(result, consolidated, pe.tree)
+        if pe.withholding is not None:  # a member's total rests on its own members
+            consolidated = _withhold_members(pe, result, made, consolidated)
         example = flagged_up(flags, pe.tree, result.periods)
         gaps = breakdown_gaps(result.figure, consolidated)
         out.append(Breakdown(dimension, members, consolidated, example, gaps))
     return out
+
+
+def _withhold_members(pe: PlanEvaluation, result, made, consolidated) -> np.ndarray:
+    """Return a breakdown's figures (M, E, P) less the totals the reader may not see: at
+    the withheld rows, a member's total resting on too few members, or the indicator's
+    own total withheld there."""
+    w = pe.withholding
+    rows = np.asarray(w.rows, dtype=int)
+    active = pe.tree.active(result.periods)
+    hide = np.zeros(consolidated.shape, dtype=bool)
+    for k in range(consolidated.shape[0]):
+        below = reporters_below(made.value[k], made.own[k], pe.tree, active)[rows]
+        hide[k, rows] = np.isnan(made.own[k, rows]) & (below < w.fewest)
+    if result.suppressed is not None:
+        hide[:, rows] |= result.suppressed[rows][None]
+    return np.where(hide, np.nan, consolidated)
 
 
 def _running_like(result, flows: np.ndarray, tree: Tree) -> np.ndarray:

@@ -87,7 +87,16 @@ def test_a_selected_period_sees_only_the_figures_up_to_it(personas):
     assert "14,242" not in latest  # with every figure, another forecast
 
 
-def test_a_share_of_the_institute_only_where_the_total_means_it(personas):
+def test_a_share_of_the_institute_only_where_the_total_means_it(personas, imt_values):
+    page = get(personas["steward"], f"{BASE}/schools/imt-mines-ales/").content.decode()
+    courses = page.split("Courses taught in English")[1].split("</tr>")[0]
+    assert "1 of 9 schools reported: a share of a partial total means nothing" in courses
+    # A contributor of the school does not see the total at all: it rests on one member.
+    page = get(personas["contributor"], f"{BASE}/schools/imt-mines-ales/").content.decode()
+    courses = page.split("Courses taught in English")[1].split("</tr>")[0]
+    assert "the total is suppressed (fewer than 3 members)" in courses
+    imt_values.fewest_members = 1
+    imt_values.save()
     page = get(personas["contributor"], f"{BASE}/schools/imt-mines-ales/").content.decode()
     courses = page.split("Courses taught in English")[1].split("</tr>")[0]
     assert "1 of 9 schools reported: a share of a partial total means nothing" in courses

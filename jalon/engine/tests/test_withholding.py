@@ -1,0 +1,117 @@
+"""Disclosure control in the engine: a total resting on fewer than k members is withheld
+at the entities named, and what is worked out from it follows."""
+
+import numpy as np
+import pytest
+
+from jalon.engine.consolidation import Across, reporters_below
+from jalon.engine.evaluate import (
+    EvaluationInput,
+    IndicatorSpec,
+    TargetSpec,
+    Withholding,
+    evaluate,
+)
+from jalon.engine.periods import Frequency
+from jalon.engine.trajectory import Shape
+from jalon.engine.tree import Tree
+
+from .imt import years
+
+nan = np.nan
+PERIODS = years(2018, 2021)
+
+
+def federation() -> Tree:
+    # A root, two regions, five members: r1 has m1, m2, m3; r2 has m4, m5.
+    rows = [("root", None, None, None), ("r1", "root", None, None), ("r2", "root", None, None)]
+    rows += [(f"m{i}", "r1" if i <= 3 else "r2", None, None) for i in range(1, 6)]
+    return Tree.build(rows)
+
+
+def figures(tree: Tree, by_member: dict[str, list[float]]) -> np.ndarray:
+    out = np.full((len(tree), len(PERIODS)), nan)
+    for code, series in by_member.items():
+        out[tree.index(code)] = series
+    return out
+
+
+def run(tree, values, indicators, withhold=None, targets=()):
+    periods = {spec.code: PERIODS for spec in indicators}
+    inp = EvaluationInput(tree, [], [], indicators, periods, values, list(targets))
+    return evaluate(inp, withhold=withhold).indicators
+
+
+def test_members_below_count_the_figures_of_their_own_making():
+    tree = federation()
+    own = figures(tree, {"m1": [1, 1, nan, nan], "m4": [1, nan, nan, nan], "r2": [nan] * 3 + [9]})
+    value = own.copy()
+    value[tree.index("r2"), 3] = 9
+    active = np.ones(own.shape, dtype=bool)
+    below = reporters_below(value, own, tree, active)
+    assert below[tree.index("root")].tolist() == [2, 1, 0, 1]  # r2's own total counts once
+    assert below[tree.index("r1")].tolist() == [1, 1, 0, 0]
+    assert below[tree.index("m1")].tolist() == [0, 0, 0, 0]
+
+
+def test_a_total_of_too_few_members_is_withheld_with_all_that_follows_from_it():
+    tree = federation()
+    root = tree.index("root")
+    students = IndicatorSpec("students", Frequency.YEAR)
+    doubled = IndicatorSpec("doubled", Frequency.YEAR, kind="formula", formula="students * 2")
+    values = {
+        "students": figures(
+            tree,
+            {
+                "m1": [10, 10, 10, 10],
+                "m2": [20, 20, nan, nan],
+                "m4": [30, nan, nan, nan],
+                "root": [nan, nan, nan, 99],  # the root's own figure: its own to publish
+            },
+        )
+    }
+    target = TargetSpec("students", "root", PERIODS[0], None, 100.0, None, PERIODS[3], Shape.LINEAR)
+    plain = run(tree, values, [students, doubled], targets=[target])
+    kept = run(tree, values, [students, doubled], Withholding((root,), 3), [target])
+    assert plain["students"].figure[root].tolist() == [60, 30, 10, 99]
+    s = kept["students"]
+    assert np.isnan(s.figure[root, 1]) and np.isnan(s.figure[root, 2])
+    assert s.figure[root, 0] == 60 and s.figure[root, 3] == 99
+    assert s.suppressed[root].tolist() == [False, True, True, False]
+    assert s.suppressed.sum() == 2  # only at the rows named: the regions keep theirs
+    assert s.figure[tree.index("r1"), 2] == 10
+    assert (
+        str(s.status[root, 1]) == "no_data" and str(plain["students"].status[root, 1]) != "no_data"
+    )
+    assert np.isnan(s.consolidated.children[root, 1])
+    d = kept["doubled"]
+    assert d.suppressed[root].tolist() == [False, True, True, False]
+    assert np.isnan(d.figure[root, 1]) and d.figure[root, 0] == 120
+    # Fewer members asked for: nothing withheld, and the evaluation is the plain one.
+    loose = run(tree, values, [students, doubled], Withholding((root,), 1), [target])
+    assert not loose["students"].suppressed.any()
+    np.testing.assert_array_equal(loose["students"].figure, plain["students"].figure)
+    assert plain["students"].suppressed is None
+
+
+def test_a_ratio_of_too_few_members_is_withheld_with_its_parts():
+    tree = federation()
+    root = tree.index("root")
+    specs = [
+        IndicatorSpec("students", Frequency.YEAR),
+        IndicatorSpec("staff", Frequency.YEAR),
+        IndicatorSpec(
+            "per_staff", Frequency.YEAR, kind="ratio", across=Across.RATIO_OF_SUMS,
+            numerator="students", denominator="staff",
+        ),
+    ]  # fmt: skip
+    values = {
+        "students": figures(tree, {"m1": [100] * 4, "m2": [200, nan, nan, nan], "m3": [50] * 4}),
+        "staff": figures(tree, {"m1": [10] * 4, "m2": [20, nan, nan, nan], "m3": [5] * 4}),
+    }
+    out = run(tree, values, specs, Withholding((root,), 3))
+    ratio = out["per_staff"]
+    assert ratio.figure[root, 0] == pytest.approx(350 / 35)
+    assert np.isnan(ratio.figure[root, 1]) and ratio.suppressed[root, 1]
+    assert np.isnan(ratio.consolidated.numerator[root, 1])
+    assert np.isnan(ratio.consolidated.denominator[root, 1])
