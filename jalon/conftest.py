@@ -19,9 +19,9 @@ IMT_EXAMPLES = PLANS / "imt-2018-2022.examples.yaml"
 def load_plan_text(text: str, filename: str = "plan.yaml", reason: str = ""):
     """Return the load report of a plan given as text."""
     from jalon.plans.planfile import read_plan
-    from jalon.plans.planstore import store_plan
+    from jalon.plans.planstore import existing, store_plan
 
-    plan, located = read_plan(text, filename)
+    plan, located = read_plan(text, filename, existing())
     return store_plan(plan, located, text, filename, reason=reason, actor_label="test")
 
 

@@ -4,6 +4,7 @@ from collections.abc import Iterable
 
 from django.db import models
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +30,12 @@ from jalon.plans.links import validate_web_address
 def new_stamp() -> str:
     """Return a fresh random stamp for a version of a plan's data."""
     return uuid.uuid4().hex
+
+
+# Sent when a plan load makes an indicator take its figures from another plan's
+# (``indicator``, ``keeper``), inside the load's transaction; ``problem(text)`` refuses the
+# load. The figures app copies the keeper's figures then (it may not be imported here).
+figures_shared = Signal()
 
 
 class Bilingual(models.Model):
@@ -255,6 +262,12 @@ class Indicator(Bilingual):
     at_risk_threshold = models.FloatField(null=True, blank=True)
     axes = models.ManyToManyField(Axis, blank=True, related_name="indicators")
     levers = models.ManyToManyField(Lever, blank=True, related_name="indicators")
+    # The same measure in another plan of the federation (IMT's students in 2018-2022 and
+    # in 2023-2027): a figure entered for either is recorded for both, so it is entered
+    # once and both plans show it. Points at the first plan's indicator.
+    figures_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="sharers"
+    )
     # Drawn anew with the plan's data stamp when this indicator's figures change: tells a
     # cached evaluation which indicators to read and evaluate again.
     data_stamp = models.CharField(max_length=32, default=new_stamp, editable=False)

@@ -6,6 +6,8 @@ validated plan or raises FileProblems listing every problem with line and column
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -271,6 +273,11 @@ class IndicatorDef(Bilingual):
     data_source: _text(300) | None = None
     owner: _text(200) | None = None
     headline: bool = False
+    figures_from: Code | None = Field(
+        None,
+        description="The code of another plan of the federation with the same indicator"
+        " (same code, frequency and rules): its figures are this one's, entered once for both.",
+    )
     thresholds: Thresholds | None = None
     axes: list[Code] = []
     levers: list[Code] = []
@@ -427,8 +434,22 @@ def _pydantic_problem(located: Located, error: dict) -> Problem:
     return located.problem(path, f"{where}: {message}{shown}")
 
 
-def read_plan(text: str, filename: str) -> tuple[PlanFile, Located]:
-    """Return the validated plan in ``text``; raise FileProblems listing every problem."""
+@dataclass(frozen=True)
+class Existing:
+    """What the database holds that a plan file may refer to without listing it: the
+    entities (code → parent's code) and the sources (codes)."""
+
+    entities: Mapping[str, str | None] = field(default_factory=dict)
+    sources: frozenset[str] = frozenset()
+
+
+def read_plan(
+    text: str, filename: str, existing: Existing | None = None
+) -> tuple[PlanFile, Located]:
+    """Return the validated plan in ``text``; raise FileProblems listing every problem.
+
+    With ``existing``, references to those entities and sources hold too (a second plan
+    of the same federation need not repeat the first's)."""
     located = read_yaml(text, filename)
     found = unfit_problems(located, located.data)
     if found:
@@ -439,7 +460,7 @@ def read_plan(text: str, filename: str) -> tuple[PlanFile, Located]:
         raise FileProblems(
             filename, [_pydantic_problem(located, e) for e in error.errors()]
         ) from None
-    problems = PlanChecker(plan, located).problems()
+    problems = PlanChecker(plan, located, existing or Existing()).problems()
     if problems:
         raise FileProblems(filename, problems)
     return plan, located
@@ -448,9 +469,10 @@ def read_plan(text: str, filename: str) -> tuple[PlanFile, Located]:
 class PlanChecker:
     """Check what a schema cannot: references, cycles, coherent kinds, possible targets."""
 
-    def __init__(self, plan: PlanFile, located: Located):
+    def __init__(self, plan: PlanFile, located: Located, existing: Existing):
         self.plan = plan
         self.located = located
+        self.existing = existing
         self.found: list[Problem] = []
 
     def say(self, path, message: str, *, key: bool = False) -> None:
@@ -459,8 +481,11 @@ class PlanChecker:
     def problems(self) -> list[Problem]:
         """Return every problem found."""
         plan = self.plan
-        entities = self.codes("entities", plan.entities, "entity")
-        sources = self.codes("sources", plan.sources, "source")
+        listed = self.codes("entities", plan.entities, "entity")
+        entities = dict.fromkeys(self.existing.entities) | listed
+        sources = dict.fromkeys(self.existing.sources) | self.codes(
+            "sources", plan.sources, "source"
+        )
         axes = self.codes("axes", plan.axes, "axis")
         levers = self.codes("levers", plan.levers, "lever")
         indicators = self.codes("indicators", plan.indicators, "indicator")
@@ -538,14 +563,15 @@ class PlanChecker:
             self.say(path, f"this interval ends ({end}) before it starts ({start})")
 
     def check_entities(self, entities: dict) -> None:
-        graph = {}
+        # The existing tree, as the file's entities would change it.
+        graph = {c: [p] if p else [] for c, p in self.existing.entities.items()}
         for i, entity in enumerate(self.plan.entities):
             self.ref(("entities", i, "parent"), entity.parent, entities, "entity")
             self.interval(("entities", i), entity.valid_from, entity.valid_to)
             graph[entity.code] = [entity.parent] if entity.parent in entities else []
         cycle = find_cycle(graph)
-        if cycle:
-            where = next(i for i, e in enumerate(self.plan.entities) if e.code == cycle[0])
+        where = next((i for i, e in enumerate(self.plan.entities) if e.code in (cycle or ())), None)
+        if where is not None:
             self.say(
                 ("entities", where, "parent"),
                 "the reporting tree has a cycle: " + " → ".join(cycle),

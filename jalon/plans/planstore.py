@@ -4,6 +4,8 @@ Loading is all or nothing (one transaction). A target that changed keeps its pre
 version, superseded, with the reason the file gives.
 """
 
+from __future__ import annotations
+
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -29,9 +31,11 @@ from jalon.plans.models import (
     Project,
     Source,
     Target,
+    figures_shared,
 )
 from jalon.plans.planfile import (
     SCHEMA_VERSION,
+    Existing,
     IndicatorDef,
     PlanFile,
     TargetDef,
@@ -63,14 +67,20 @@ def _none_to_blank(value):
     return "" if value is None else value
 
 
-def _upsert(model, lookup: dict, values: dict, report: LoadReport, kind: str):
-    """Return the record found by ``lookup``, created or updated to ``values``."""
+def _upsert(model, lookup: dict, values: dict, report: LoadReport, kind: str, shared=None):
+    """Return the record found by ``lookup``, created or updated to ``values``.
+
+    ``shared``: a callable told the fields that would change when the record is another
+    plan's too; it returns whether they may (else the record is left as it is).
+    """
     obj = model.objects.filter(**lookup).first()
     if obj is None:
         obj = model.objects.create(**lookup, **values)
         report.count(kind, "created")
         return obj
     changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    if changed and shared is not None and not shared(changed):
+        return obj
     if changed:
         for name in changed:
             setattr(obj, name, values[name])
@@ -79,6 +89,63 @@ def _upsert(model, lookup: dict, values: dict, report: LoadReport, kind: str):
     else:
         report.count(kind, "unchanged")
     return obj
+
+
+class _Known(dict):
+    """The file's records by code, and the database's on first use: a plan may refer to
+    the federation's existing entities and sources without listing them again."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+        self.referred: set[str] = set()
+
+    def __missing__(self, code: str):
+        record = self.model.objects.filter(code=code).first()
+        if record is None:
+            raise KeyError(code)
+        self.referred.add(code)
+        self[code] = record
+        return record
+
+
+@dataclass
+class Sharing:
+    """What other plans use: entities (their federations), sources they list, by code,
+    each with one of those plans' codes. A load changes or removes none of it."""
+
+    entities: dict[str, str]
+    sources: dict[str, str]
+    change: bool = False  # change shared records all the same (`plan load --change-shared`)
+
+    @classmethod
+    def around(cls, code: str, change: bool = False) -> Sharing:
+        entities: dict[str, str] = {}
+        sources: dict[str, str] = {}
+        for other in Plan.objects.exclude(code=code).select_related("organisation"):
+            for entity in Entity.objects.within(other.organisation).values_list("code", flat=True):
+                entities.setdefault(entity, other.code)
+            for source in other.sources.values_list("code", flat=True):
+                sources.setdefault(source, other.code)
+        return cls(entities, sources, change)
+
+    def refuse(self, kind: str, code: str, user: str, changed: list[str], located, path, problems):
+        problems.append(
+            located.problem(
+                path,
+                f"the {kind} '{code}' is used by plan '{user}' too: this file would change"
+                f" its {', '.join(changed)}. Leave it out of this file to use it as it is, or"
+                " load with --change-shared to change it for every plan",
+            )
+        )
+
+
+def existing() -> Existing:
+    """Return the entities (with their parents) and sources a plan file may refer to."""
+    parents = dict(Entity.objects.values_list("code", "parent__code"))
+    return Existing(
+        entities=parents, sources=frozenset(Source.objects.values_list("code", flat=True))
+    )
 
 
 def _set_m2m(manager, objects) -> bool:
@@ -129,10 +196,18 @@ def store_plan(
     *,
     reason: str = "",
     actor_label: str = "",
+    change_shared: bool = False,
 ) -> LoadReport:
-    """Store ``plan_file``; return what changed. Raise FileProblems and write nothing on error."""
+    """Store ``plan_file``; return what changed. Raise FileProblems and write nothing on error.
+
+    What another plan uses (entities of its federation, sources it lists, groupings and
+    lineage links of those entities) is neither removed nor changed, unless
+    ``change_shared``; the file may refer to existing entities and sources without
+    listing them.
+    """
     with transaction.atomic():
-        report = _store(plan_file, located, filename, actor_label)
+        sharing = Sharing.around(plan_file.plan.code, change=change_shared)
+        report = _store(plan_file, located, filename, actor_label, sharing)
         digest = hashlib.sha256(text.encode()).hexdigest()
         plan = report.plan
         last = plan.revisions.order_by("-number").first()
@@ -164,13 +239,26 @@ def store_plan(
     return report
 
 
-def _store(pf: PlanFile, located: Located, filename: str, actor_label: str) -> LoadReport:
+def _store(
+    pf: PlanFile, located: Located, filename: str, actor_label: str, sharing: Sharing
+) -> LoadReport:
     report = LoadReport()
     problems: list[Problem] = []
     now = timezone.now()
 
-    sources = {}
-    for s in pf.sources:
+    def shared(kind: str, code: str, user: str | None, path):
+        """Return the `_upsert` check for a record another plan (``user``) uses."""
+        if user is None or sharing.change:
+            return None
+
+        def may(changed: list[str]) -> bool:
+            sharing.refuse(kind, code, user, changed, located, path, problems)
+            return False
+
+        return may
+
+    sources = _Known(Source)
+    for n, s in enumerate(pf.sources):
         sources[s.code] = _upsert(
             Source,
             {"code": s.code},
@@ -184,10 +272,11 @@ def _store(pf: PlanFile, located: Located, filename: str, actor_label: str) -> L
             },
             report,
             "sources",
+            shared("source", s.code, sharing.sources.get(s.code), ("sources", n)),
         )
 
-    entities = {}
-    for e in pf.entities:
+    entities = _Known(Entity)
+    for n, e in enumerate(pf.entities):
         entities[e.code] = _upsert(
             Entity,
             {"code": e.code},
@@ -201,15 +290,23 @@ def _store(pf: PlanFile, located: Located, filename: str, actor_label: str) -> L
             },
             report,
             "entities",
+            shared("entity", e.code, sharing.entities.get(e.code), ("entities", n)),
         )
-    for e in pf.entities:
+    for n, e in enumerate(pf.entities):
         entity = entities[e.code]
         parent = entities[e.parent] if e.parent else None
         if entity.parent_id != (parent.pk if parent else None):
+            user = sharing.entities.get(e.code)
+            if user and not sharing.change and entity.parent_id is not None:
+                sharing.refuse(
+                    "entity", e.code, user, ["parent"], located, ("entities", n, "parent"), problems
+                )
+                continue
             entity.parent = parent
             entity.save(update_fields=["parent"])
 
-    for g in pf.groupings:
+    root_user = sharing.entities.get(pf.plan.organisation)
+    for n, g in enumerate(pf.groupings):
         grouping = _upsert(
             Grouping,
             {"code": g.code},
@@ -221,19 +318,31 @@ def _store(pf: PlanFile, located: Located, filename: str, actor_label: str) -> L
             },
             report,
             "groupings",
+            shared("grouping", g.code, root_user, ("groupings", n)),
         )
         wanted = {(entities[m.entity].pk, m.valid_from, m.valid_to) for m in g.members}
         have = set(grouping.memberships.values_list("entity_id", "valid_from", "valid_to"))
-        if wanted != have:
+        if wanted != have and have and root_user and not sharing.change:
+            sharing.refuse(
+                "grouping",
+                g.code,
+                root_user,
+                ["members"],
+                located,
+                ("groupings", n, "members"),
+                problems,
+            )
+        elif wanted != have:
             grouping.memberships.all().delete()
             Membership.objects.bulk_create(
                 Membership(grouping=grouping, entity_id=e, valid_from=f, valid_to=t)
                 for e, f, t in sorted(wanted, key=str)
             )
 
-    in_file = set(entities)
+    in_file = {e.code for e in pf.entities}
     kept = set()
-    for link in pf.lineage:
+    for n, link in enumerate(pf.lineage):
+        user = sharing.entities.get(link.predecessor) or sharing.entities.get(link.successor)
         obj = _upsert(
             Lineage,
             {
@@ -248,15 +357,31 @@ def _store(pf: PlanFile, located: Located, filename: str, actor_label: str) -> L
             },
             report,
             "lineage links",
+            shared("lineage link", f"{link.predecessor} → {link.successor}", user, ("lineage", n)),
         )
         kept.add(obj.pk)
-    Lineage.objects.filter(predecessor__code__in=in_file, successor__code__in=in_file).exclude(
+    # Links between the file's entities that it no longer lists go, unless another plan
+    # uses those entities.
+    mine = in_file - set(sharing.entities)
+    Lineage.objects.filter(predecessor__code__in=mine, successor__code__in=mine).exclude(
         pk__in=kept
     ).delete()
 
-    root = entities[pf.plan.organisation]
+    try:
+        root = entities[pf.plan.organisation]
+    except KeyError:
+        raise FileProblems(
+            filename,
+            [
+                located.problem(
+                    ("plan", "organisation"), f"no entity has the code '{pf.plan.organisation}'"
+                )
+            ],
+        ) from None
     _remove_absent(
-        Grouping.objects.filter(Q(organisation=root) | Q(organisation__isnull=True)),
+        Grouping.objects.filter(Q(organisation=root) | Q(organisation__isnull=True))
+        if root_user is None
+        else Grouping.objects.none(),  # another plan's federation: its groupings stay
         {g.code for g in pf.groupings},
         problems,
         report,
@@ -426,8 +551,18 @@ def _store(pf: PlanFile, located: Located, filename: str, actor_label: str) -> L
                     f"a breakdown of '{d.code}' that the file no longer lists has values; keep it",
                 )
             )
+    _share_figures(pf, plan, indicators, located, problems)
     for gone in Indicator.objects.filter(plan=plan).exclude(code__in=indicators):
-        if gone.values.exists():
+        if gone.sharers.exists():
+            problems.append(
+                Problem(
+                    1,
+                    1,
+                    f"the indicator '{gone.code}' is no longer in the file but plan"
+                    f" '{gone.sharers.first().plan.code}' takes its figures from it; keep it in the file",
+                )
+            )
+        elif gone.values.exists():
             problems.append(
                 Problem(
                     1,
@@ -566,9 +701,11 @@ def _store(pf: PlanFile, located: Located, filename: str, actor_label: str) -> L
     # Entities and sources last: what referred to them has been removed above. Only this
     # federation's entities are the file's to remove; sources are shared by every plan, so
     # a source the file no longer lists goes only when no plan lists it any more.
-    _remove_absent(Entity.objects.within(root), set(entities), problems, report, "entities")
+    # Kept: what the file lists or refers to, and what another plan uses.
+    kept = set(entities) | set(sharing.entities)
+    _remove_absent(Entity.objects.within(root), kept, problems, report, "entities")
     before = set(plan.sources.values_list("pk", flat=True))
-    plan.sources.set(sources.values())
+    plan.sources.set(sources.values())  # the sources it refers to are the plan's too
     _remove_absent(
         Source.objects.filter(pk__in=before, plans=None),
         set(sources),
@@ -619,6 +756,68 @@ def _remove_absent(candidates, kept: set[str], problems, report, kind: str) -> N
             )
         else:
             report.count(kind, "removed")
+
+
+SAME_MEASURE = ("frequency", "start_month", "kind", "across", "over_time", "count", "written_as")
+
+
+def _breakdown_codes(indicator: Indicator) -> set[tuple[str, str]]:
+    return set(indicator.dimensions.values_list("code", "members__code"))
+
+
+def _share_figures(pf: PlanFile, plan: Plan, indicators: dict, located, problems) -> None:
+    """Link the indicators that take their figures from another plan's (``figures_from``)
+    to the first plan's, checking they are the same measure; the figures app copies the
+    figures already recorded there (`figures_shared`)."""
+    for i, d in enumerate(pf.indicators):
+        indicator = indicators[d.code]
+        keeper = None
+        where = ("indicators", i, "figures_from")
+        if d.figures_from:
+            found = len(problems)
+            other = (
+                Indicator.objects.filter(plan__code=d.figures_from, code=d.code)
+                .exclude(plan=plan)
+                .select_related("figures_from__plan", "plan")
+                .first()
+            )
+            if other is None:
+                problems.append(
+                    located.problem(
+                        where, f"no other plan '{d.figures_from}' has an indicator '{d.code}'"
+                    )
+                )
+                continue
+            keeper = other.figures_from or other
+            differ = [n for n in SAME_MEASURE if getattr(keeper, n) != getattr(indicator, n)]
+            if differ:
+                problems.append(
+                    located.problem(
+                        where,
+                        f"'{d.code}' differs from plan '{keeper.plan.code}''s in its"
+                        f" {', '.join(differ)}: only the same measure shares its figures",
+                    )
+                )
+            elif _breakdown_codes(keeper) != _breakdown_codes(indicator):
+                problems.append(
+                    located.problem(
+                        where,
+                        f"'{d.code}' is broken down otherwise than in plan"
+                        f" '{keeper.plan.code}': the same breakdowns share their figures",
+                    )
+                )
+            if len(problems) > found:
+                continue
+        if indicator.figures_from_id != (keeper.pk if keeper else None):
+            if keeper is not None:
+                figures_shared.send(
+                    sender=Indicator,
+                    indicator=indicator,
+                    keeper=keeper,
+                    problem=lambda text, where=where: problems.append(located.problem(where, text)),
+                )
+            indicator.figures_from = keeper
+            indicator.save(update_fields=["figures_from"])
 
 
 def _clean(mapping: dict) -> dict:
@@ -804,6 +1003,7 @@ def _export_indicator(i: Indicator) -> dict:
             "denominator": i.denominator.code if i.denominator else None,
             "weight": i.weight.code if i.weight else None,
             "formula": i.formula,
+            "figures_from": i.figures_from.plan.code if i.figures_from else None,
             "definition": i.definition,
             "data_source": i.data_source,
             "owner": i.owner,

@@ -34,7 +34,7 @@ from jalon.core.revisions import day_start
 from jalon.core.yamlsource import CONTROL, FileProblems, Located, Problem, read_yaml
 from jalon.engine.periods import PeriodError
 from jalon.organisation.models import Entity
-from jalon.plans.models import DimensionMember, Plan, Source, Target
+from jalon.plans.models import DimensionMember, Indicator, Plan, Source, Target
 from jalon.plans.planfile import (
     Code,
     Number,
@@ -45,6 +45,7 @@ from jalon.plans.planfile import (
 )
 from jalon.values.choices import DECISIONS
 from jalon.values.models import Value
+from jalon.values.sharing import mirrored
 
 
 class Strict(BaseModel):
@@ -118,6 +119,7 @@ class Entry:
     where: tuple = ()  # the row's path in its file, to name it in a problem
     label: str = ""  # the figure in words: "students at imt for 2018/19"
     published: dt.datetime | None = None  # when its source made it public
+    mirror: bool = False  # the same figure for another plan's indicator that shares it
 
     def says(self) -> tuple:
         source = self.source.pk if self.source else None
@@ -540,10 +542,18 @@ def record_revisions(
     force is unchanged. A withdrawal stops the figure counting: it keeps the number it
     withdraws, for the history. With ``dry_run``, the report is made and nothing written.
     """
+    # Figures shared by another plan's indicator are recorded for it too.
+    entries = mirrored(entries)
     # One writer of a plan's figures at a time: a second waits here until the first is
     # committed, then reads what is in force after it (PostgreSQL; SQLite's immediate
-    # transactions already take the database's one write lock at their start).
-    Plan.objects.select_for_update().filter(pk=plan.pk).values_list("pk").first()
+    # transactions already take the database's one write lock at their start). Every
+    # plan written to is locked, always in the same order.
+    plans = {plan.pk} | set(
+        Indicator.objects.filter(pk__in={e.key[0] for e in entries}).values_list(
+            "plan_id", flat=True
+        )
+    )
+    list(Plan.objects.select_for_update().filter(pk__in=plans).order_by("pk").values_list("pk"))
     report = ValuesReport()
     problems: list[Problem] = []
     now = timezone.now()
@@ -564,14 +574,16 @@ def record_revisions(
         current.setdefault(key, {})[value.state in DECISIONS] = value
     new: list[tuple] = []
     superseded: dict[dt.datetime, list[int]] = {}
+    said = report
     for entry in entries:
+        report = ValuesReport() if entry.mirror else said  # a mirror is not said twice
         have = current.get(entry.key, {})
         decision, proposal = have.get(True), have.get(False)
         latest = max((v for v in (decision, proposal) if v), key=lambda v: v.revision, default=None)
         number = entry.number
         if entry.state == "withdrawn":
             if decision is None and proposal is None:
-                if located is not None:
+                if located is not None and not entry.mirror:
                     problems.append(
                         located.problem(entry.where, "there is no figure here to withdraw")
                     )
@@ -632,13 +644,19 @@ def record_revisions(
                     via,
                 )
             )
+    report = said
     if problems or dry_run:
         return report, problems
     # Supersede first: the partial unique indexes allow one revision in force per track.
     _supersede(superseded)
     insert_rows(new)
-    if new:
-        plan.touch(indicators={row[0] for row in new})
+    touched: dict[int, set[int]] = {}
+    for pk, plan_id in Indicator.objects.filter(pk__in={r[0] for r in new}).values_list(
+        "pk", "plan_id"
+    ):
+        touched.setdefault(plan_id, set()).add(pk)
+    for plan_id, ids in touched.items():
+        Plan(pk=plan_id).touch(indicators=ids)
     return report, problems
 
 

@@ -204,7 +204,7 @@ def test_json_schema_describes_the_file():
     }
 
 
-def test_check_command(tmp_path, capsys):
+def test_check_command(tmp_path, capsys, db):
     call_command("plan", "check", str(IMT_PLAN))
     assert "valid — plan imt-2018-2022, 14 entities, 4 axes, 4 levers" in capsys.readouterr().out
     bad = tmp_path / "bad.yaml"

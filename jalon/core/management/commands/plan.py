@@ -3,11 +3,12 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from jalon.core.yamlsource import LARGEST, FileProblems, too_large
 from jalon.plans.models import Plan
 from jalon.plans.planfile import json_schema, read_plan
-from jalon.plans.planstore import dump_yaml, export_plan, store_plan
+from jalon.plans.planstore import dump_yaml, existing, export_plan, store_plan
 
 
 def read_text(filename: str) -> str:
@@ -36,6 +37,12 @@ class Command(BaseCommand):
         load = sub.add_parser("load", help="Store a plan file (updates in place by code).")
         load.add_argument("file")
         load.add_argument("--reason", default="", help="Why this version of the plan.")
+        load.add_argument(
+            "--change-shared",
+            action="store_true",
+            help="Let the file change entities, sources, groupings and lineage links that"
+            " other plans use too (refused otherwise).",
+        )
         export = sub.add_parser("export", help="Write a plan as a file that loads back.")
         export.add_argument("code", nargs="?", help="The plan's code (default: the only plan).")
         export.add_argument("--output", "-o", help="File to write (default: standard output).")
@@ -46,7 +53,11 @@ class Command(BaseCommand):
     def validated(self, filename: str):
         text = read_text(filename)
         try:
-            plan, located = read_plan(text, filename)
+            known = existing()  # a plan may refer to the federation's entities and sources
+        except DatabaseError:  # no database yet: the file alone
+            known = None
+        try:
+            plan, located = read_plan(text, filename, known)
         except FileProblems as problems:
             self.stderr.write(str(problems))
             count = len(problems.problems)
@@ -67,10 +78,13 @@ class Command(BaseCommand):
     def handle_schema(self, **_):
         self.stdout.write(json.dumps(json_schema(), indent=2, ensure_ascii=False))
 
-    def handle_load(self, file, reason, **_):
+    def handle_load(self, file, reason, change_shared, **_):
         text, plan, located = self.validated(file)
         try:
-            report = store_plan(plan, located, text, file, reason=reason, actor_label=actor())
+            report = store_plan(
+                plan, located, text, file, reason=reason, actor_label=actor(),
+                change_shared=change_shared,
+            )  # fmt: skip
         except FileProblems as problems:
             self.stderr.write(str(problems))
             raise CommandError(f"{file}: nothing was loaded.", returncode=1) from None

@@ -1,0 +1,170 @@
+"""Several plans of one federation: a second plan refers to the first's entities and
+sources without repeating them, a load never changes or removes what another plan uses,
+and the figures of an indicator both plans follow are entered once."""
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from jalon.conftest import IMT_PLAN, load_plan_text
+from jalon.core.yamlsource import FileProblems
+from jalon.organisation.models import Entity, Lineage
+from jalon.plans.models import Plan, Source
+from jalon.values.evaluation import evaluate_plan
+from jalon.values.models import Value
+from jalon.values.valuefile import store_values
+
+pytestmark = pytest.mark.django_db
+
+SECOND = """\
+jalon: 1
+plan:
+  code: imt-2023-2027
+  name: Stratégie 2023-2027
+  name_en: Strategy 2023-2027
+  organisation: imt
+  horizon: [2023, 2027]
+sources:
+  - {code: plan-2023, title: Plan 2023-2027, example: true}
+entities:
+  - {code: imt-nouvelle, name: Nouvelle école, kind: school, parent: imt, valid_from: 2024-01-01}
+indicators:
+  - code: students
+    name: Étudiants
+    name_en: Students
+    unit: étudiants
+    count: true
+    frequency: academic_year
+    start_month: 9
+    polarity: up
+    kind: amount
+    across: sum
+    over_time: stock
+    figures_from: imt-2018-2022
+    breakdowns:
+      - code: programme
+        name: Formation
+        members:
+          - {code: engineering, name: Ingénieurs}
+          - {code: management, name: Management}
+          - {code: doctorate, name: Doctorat}
+          - {code: other, name: Autres formations}
+targets:
+  - indicator: students
+    document: press-release
+    entity: imt-mines-ales
+    primary: true
+    baseline: {period: 2021/22, measured: true}
+    target: {period: 2026/27, value: 1500}
+"""
+
+
+def federation() -> dict:
+    return {
+        "entities": dict(Entity.objects.values_list("code", "name")),
+        "parents": dict(Entity.objects.values_list("code", "parent__code")),
+        "lineage": Lineage.objects.count(),
+        "sources": dict(Source.objects.values_list("code", "title")),
+    }
+
+
+def test_a_second_plan_refers_to_the_federation_and_changes_nothing_of_the_first(imt_values):
+    before = federation()
+    pe = evaluate_plan(imt_values)
+    first = dict(zip(pe.tree.codes, pe.result("students").figure.tolist(), strict=True))
+    report = load_plan_text(SECOND, "second.yaml")
+    after = federation()
+    # Nothing of the first plan's federation changed or went; one school and one source came.
+    assert {k: v for k, v in after["entities"].items() if k != "imt-nouvelle"} == before["entities"]
+    assert after["lineage"] == before["lineage"]
+    assert set(after["sources"]) == set(before["sources"]) | {"plan-2023"}
+    second = report.plan
+    assert second.organisation.code == "imt"
+    assert set(second.sources.values_list("code", flat=True)) == {"plan-2023", "press-release"}
+    target = second.indicators.get(code="students").targets.get()
+    assert (target.entity.code, target.document.code) == ("imt-mines-ales", "press-release")
+    # The first plan reloaded from its own file, which does not list the new school: it
+    # stays (the second plan uses it), and the first plan's figures are as they were.
+    load_plan_text(IMT_PLAN.read_text(), str(IMT_PLAN))
+    assert Entity.objects.filter(code="imt-nouvelle").exists()
+    pe = evaluate_plan(Plan.objects.get(code="imt-2018-2022"))
+    again = dict(zip(pe.tree.codes, pe.result("students").figure.tolist(), strict=True))
+    assert str({k: again[k] for k in first}) == str(first)  # NaN and all
+
+
+def test_a_load_never_changes_what_another_plan_uses(imt_values, tmp_path, capsys):
+    load_plan_text(SECOND, "second.yaml")
+    before = federation()
+    renamed = SECOND.replace(
+        "entities:\n",
+        "entities:\n  - {code: imt-mines-ales, name: Mines Alès renamed, kind: school, parent: imt}\n",
+    )
+    with pytest.raises(FileProblems) as caught:
+        load_plan_text(renamed, "second.yaml")
+    said = str(caught.value)
+    assert "the entity 'imt-mines-ales' is used by plan 'imt-2018-2022' too" in said
+    assert "would change its name" in said and "--change-shared" in said
+    assert federation() == before
+    # A source listed again with another title: the same.
+    retitled = SECOND.replace(
+        "sources:\n", "sources:\n  - {code: press-release, title: Another title}\n"
+    )
+    with pytest.raises(FileProblems, match="the source 'press-release' is used by plan"):
+        load_plan_text(retitled, "second.yaml")
+    assert federation() == before
+    # Said so, a change of what both use is made for both.
+    path = tmp_path / "second.yaml"
+    path.write_text(renamed)
+    with pytest.raises(CommandError):
+        call_command("plan", "load", str(path))
+    call_command("plan", "load", str(path), "--change-shared")
+    assert Entity.objects.get(code="imt-mines-ales").name == "Mines Alès renamed"
+    # `plan check` reads the file as `plan load` does: references to the federation hold.
+    call_command("plan", "check", str(path))
+    assert "valid — plan imt-2023-2027" in capsys.readouterr().out
+
+
+def test_figures_of_a_shared_indicator_are_entered_once_for_both_plans(imt_values):
+    report = load_plan_text(SECOND, "second.yaml")
+    first = imt_values.indicators.get(code="students")
+    second = report.plan.indicators.get(code="students")
+    assert second.figures_from == first
+    # What the first plan had is the second's too, every revision.
+    assert (
+        Value.objects.filter(indicator=second).count()
+        == Value.objects.filter(indicator=first).count()
+    )
+    # One figure entered, for the second plan: both have it, and both are evaluated anew.
+    store_values(
+        "jalon: 1\nplan: imt-2023-2027\nsource: plan-2023\nstate: approved\nvalues:\n"
+        "  - {indicator: students, entity: imt-mines-ales, period: 2023/24, value: 1234}\n"
+        "  - {indicator: students, entity: imt-mines-ales, period: 2023/24, member: programme/engineering, value: 1000}\n",
+        "v.yaml",
+    )
+    for indicator in (first, second):
+        got = Value.objects.current().filter(indicator=indicator, period="2023/24")
+        assert sorted(v.number for v in got) == [1000, 1234], indicator.plan.code
+    for plan in Plan.objects.all():
+        result = evaluate_plan(plan).result("students")
+        column = [p.code for p in result.periods].index("2023/24")
+        row = list(evaluate_plan(plan).tree.codes).index("imt-mines-ales")
+        assert result.figure[row, column] == 1234, plan.code
+    # A correction entered for the first plan reaches the second.
+    store_values(
+        "jalon: 1\nplan: imt-2018-2022\nsource: press-release\nstate: approved\nvalues:\n"
+        "  - {indicator: students, entity: imt-mines-ales, period: 2023/24, value: 1240}\n",
+        "fix.yaml",
+    )
+    for indicator in (first, second):
+        got = Value.objects.current().get(indicator=indicator, period="2023/24", member=None)
+        assert (got.number, got.revision) == (1240, 2)
+
+
+def test_a_shared_indicator_must_be_the_same_measure(imt_values):
+    flows = SECOND.replace("over_time: stock", "over_time: flow")
+    with pytest.raises(FileProblems, match="differs from plan 'imt-2018-2022''s in its over_time"):
+        load_plan_text(flows, "second.yaml")
+    unknown = SECOND.replace("figures_from: imt-2018-2022", "figures_from: imt-2010-2014")
+    with pytest.raises(FileProblems, match="no other plan 'imt-2010-2014' has an indicator"):
+        load_plan_text(unknown, "second.yaml")
+    assert not Plan.objects.filter(code="imt-2023-2027").exists()
