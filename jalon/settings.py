@@ -160,6 +160,7 @@ INSTALLED_APPS = [
     "jalon.dashboard",
     "jalon.collection",
     "jalon.exports",
+    "jalon.trail",
 ]
 
 MIDDLEWARE = [

@@ -73,6 +73,7 @@ class Access(models.Model):
                 f"{user.get_username()} @ {plan.code}",
                 actor=by,
                 label=label,
+                plan=plan.code,
                 role=role,
                 entity=entity.code if entity else None,
                 before=before.role if before else None,
@@ -95,6 +96,7 @@ class Access(models.Model):
                 f"{user.get_username()} @ {plan.code}",
                 actor=by,
                 label=label,
+                plan=plan.code,
                 role=access.role,
                 entity=access.entity.code if access.entity_id else None,
             )

@@ -3,18 +3,39 @@ from django.db import models
 from django.utils import timezone
 
 
+class TrailIsFixed(Exception):
+    """The audit trail is written once: no event is changed or deleted."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TrailIsFixed("the audit trail cannot be changed")
+
+    def delete(self):
+        raise TrailIsFixed("the audit trail cannot be changed")
+
+    def for_plan(self, code: str):
+        """Return the events of the plan ``code``: its loads, figures, rounds and access."""
+        return self.filter(plan_code=code)
+
+
 class AuditEvent(models.Model):
-    """One change made to Jalon's data: who, when, what, and the details."""
+    """One change made to Jalon's data: who, when, what, and the details. Written once."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Who acted stays known: an account that acted cannot be deleted (deactivate it).
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
     )
     actor_label = models.CharField(max_length=150, blank=True)
-    action = models.CharField(max_length=40)
+    action = models.CharField(max_length=40, db_index=True)
     object_type = models.CharField(max_length=60)
     object_key = models.CharField(max_length=200)
+    # The plan the change belongs to ("" for accounts and the admin): its stewards' trail.
+    plan_code = models.CharField(max_length=64, blank=True, db_index=True)
     detail = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -22,14 +43,25 @@ class AuditEvent(models.Model):
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type} {self.object_key}"
 
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TrailIsFixed("the audit trail cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TrailIsFixed("the audit trail cannot be changed")
+
     @classmethod
-    def record(cls, action: str, obj_type: str, key: str, *, actor=None, label="", **detail):
-        """Return a new audit event, saved."""
+    def record(
+        cls, action: str, obj_type: str, key: str, *, actor=None, label="", plan="", **detail
+    ):
+        """Return a new audit event, saved (``plan``: the code of the plan it belongs to)."""
         return cls.objects.create(
             action=action,
             object_type=obj_type,
             object_key=key,
             actor=actor,
             actor_label=label or (actor.get_username() if actor else ""),
+            plan_code=plan,
             detail=detail,
         )

@@ -175,6 +175,7 @@ class CollectionRound(models.Model):
             str(self),
             actor=by,
             label=label,
+            plan=self.plan.code,
             reason=reason,
             entity=entity.code if entity else None,
         )

@@ -392,7 +392,12 @@ def import_page(request, plan):
             uploaded_by=request.user,
         )
         AuditEvent.record(
-            "values.upload", "plan", plan.code, actor=request.user, file=upload.filename
+            "values.upload",
+            "plan",
+            plan.code,
+            actor=request.user,
+            plan=plan.code,
+            file=upload.filename,
         )
         start(upload, dry_run=True)
         return redirect(reverse("upload", args=[plan.code, upload.pk]))

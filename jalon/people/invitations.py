@@ -54,6 +54,7 @@ def invite(email: str, plan, role: str, entity, *, by, build_url) -> Access:
         "access",
         f"{user.get_username()} @ {plan.code}",
         actor=by,
+        plan=plan.code,
         email=user.email,
         role=role,
         entity=entity.code if entity else None,

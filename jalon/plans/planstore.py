@@ -231,6 +231,7 @@ def store_plan(
             "plan",
             plan.code,
             label=actor_label,
+            plan=plan.code,
             file=filename,
             revision=report.revision,
             counts=dict(report.counts),
@@ -646,6 +647,7 @@ def _store(
             "target",
             key,
             label=actor_label,
+            plan=plan.code,
             version=version,
             reason=reason,
             content=content,
@@ -654,7 +656,7 @@ def _store(
         gone.superseded_at = now
         gone.save(update_fields=["superseded_at"])
         report.count("targets", "withdrawn")
-        AuditEvent.record("target.withdraw", "target", str(gone), label=actor_label)
+        AuditEvent.record("target.withdraw", "target", str(gone), label=actor_label, plan=plan.code)
 
     projects = {}
     for order, p in enumerate(pf.projects):

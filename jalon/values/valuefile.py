@@ -260,14 +260,16 @@ def store_data(
     if problems:
         raise FileProblems(filename, problems)
     try:
-        return _record(plan, entries, located, filename, actor, actor_label, action, dry_run)
+        return _record(
+            plan, entries, located, filename, actor, actor_label, action, dry_run, parsed.note
+        )
     except IntegrityError:
         # Two writers of the same figure at once: the second is refused by the database's
         # "one revision in force" rule, and says so rather than failing.
         raise FileProblems(filename, [Problem(1, 1, CONCURRENT)]) from None
 
 
-def _record(plan, entries, located, filename, actor, actor_label, action, dry_run):
+def _record(plan, entries, located, filename, actor, actor_label, action, dry_run, note=None):
     with transaction.atomic():
         via = Path(filename).name + (f" · {actor_label}" if actor_label and not actor else "")
         report, problems = record_revisions(
@@ -284,7 +286,9 @@ def _record(plan, entries, located, filename, actor, actor_label, action, dry_ru
             plan.code,
             actor=actor,
             label=actor_label,
+            plan=plan.code,
             file=filename,
+            note=note,  # the file's own word on its figures, kept with the import
             counts=dict(report.counts),
             rows=[
                 {"figure": e.label, "state": e.state, "comment": e.comment}
@@ -786,6 +790,7 @@ def _audit_decision(plan, state, entries, comment, *, actor, label) -> None:
         plan.code,
         actor=actor,
         label=label,
-        figures=[e.label for e in entries],
+        plan=plan.code,
+        figures=[e.label for e in entries if not e.mirror],
         comment=comment,
     )

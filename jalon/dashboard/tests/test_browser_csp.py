@@ -35,6 +35,8 @@ PAGES = [
     f"{PLAN}/review/",
     f"{PLAN}/rounds/2022/grid/imt-mines-ales/",
     f"{PLAN}/import/",
+    f"{PLAN}/trail/",
+    "/trail/",
     "/admin/",
     "/admin/plans/indicator/",
 ]
