@@ -22,6 +22,8 @@ Behind a TLS proxy (see the README's deployment section):
   X-Forwarded-For: the client's address, for throttled logins, is taken that far from
   its end (default 0: the address the connection comes from).
 - JALON_CSRF_TRUSTED_ORIGINS: other origins (comma-separated) forms may be sent from.
+- JALON_API_RATE (default 600/m) and JALON_API_RATE_ANONYMOUS (default 60/m): API
+  requests allowed per token's owner, and per address without a valid token.
 - JALON_LOGIN_FAILURES (default 5) and JALON_LOCKOUT_MINUTES (default 15): failed logins
   allowed per account and per address before they are locked out, and for how long.
 """
@@ -161,6 +163,8 @@ INSTALLED_APPS = [
     "jalon.collection",
     "jalon.exports",
     "jalon.trail",
+    "jalon.api",
+    "ninja",  # serves its API docs page from static files (no CDN)
 ]
 
 MIDDLEWARE = [
@@ -231,6 +235,20 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "jalon.people.addresses.client_address"
 AXES_VERBOSE = False
 PROXY_COUNT = envint("JALON_PROXY_COUNT", 0)
+NINJA_NUM_PROXIES = PROXY_COUNT  # the API's throttling finds the client's address alike
+
+
+def _rate(name: str, default: str) -> str:
+    value = os.environ.get(name) or default
+    count, _, per = value.partition("/")
+    if not count.isdigit() or per not in ("s", "sec", "m", "min", "h", "hour", "d", "day"):
+        raise ImproperlyConfigured(f"{name}={value!r}: expected requests/period, e.g. 600/m")
+    return value
+
+
+# The API's throttling: requests per token's owner, and per address without a token.
+JALON_API_RATE = _rate("JALON_API_RATE", "600/m")
+JALON_API_RATE_ANONYMOUS = _rate("JALON_API_RATE_ANONYMOUS", "60/m")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -37,6 +37,7 @@ PAGES = [
     f"{PLAN}/import/",
     f"{PLAN}/trail/",
     "/trail/",
+    "/tokens/",
     "/admin/",
     "/admin/plans/indicator/",
 ]
