@@ -18,5 +18,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # Browsers ask for it on pages that name no icon (the admin's).
-    path("favicon.ico", RedirectView.as_view(url=static("dashboard/favicon.svg"), permanent=True)),
+    path(
+        "favicon.ico",
+        RedirectView.as_view(
+            url=static("dashboard/favicon.svg"), permanent=True, http_method_names=["get", "head"]
+        ),
+    ),
 ]

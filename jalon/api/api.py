@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.security import HttpBearer
@@ -70,6 +71,7 @@ api = NinjaAPI(
     description="Strategic-plan execution: plans, figures, evaluations. A personal access"
     " token (made on the Tokens page) goes in `Authorization: Bearer <token>`.",
     auth=TokenAuth(),
+    docs_decorator=require_safe,  # the document and its page are read, never posted to
     throttle=[
         AnonRateThrottle(settings.JALON_API_RATE_ANONYMOUS),
         AuthRateThrottle(settings.JALON_API_RATE),

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRefresh
 
 from jalon.access.choices import Role
@@ -344,8 +344,8 @@ def grid(request, plan, year, entity):
     )
 
 
-@login_required
 @require_POST
+@login_required
 def grid_check(request, plan, year, entity):
     """Return one row's feedback as one types (htmx): the problem, or the comment it needs."""
     plan, access, round_, entity = grid_page(request, plan, year, entity)
@@ -453,6 +453,7 @@ OUTCOMES = {
 }
 
 
+@require_safe
 @login_required
 def grid_template(request, plan, year, entity, kind):
     """Return the entity's template for the round, XLSX or CSV, to fill in and import."""

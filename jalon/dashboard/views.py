@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from jalon.access.choices import Role
 from jalon.access.models import Access, plan_access
@@ -168,11 +169,13 @@ def open_page(request, plan_code: str) -> Page:
     return Page(request, plan, access, filters, year, as_of, submitted, pe, root)
 
 
+@require_safe
 def healthz(request):
     """Answer that this app process is up: for load balancers, and the benchmark's baseline."""
     return HttpResponse("ok", content_type="text/plain")
 
 
+@require_safe
 @login_required
 def home(request):
     """Send the reader to their plan, or list the plans they may read."""
@@ -187,6 +190,7 @@ def _primary_targets(page, entity_id) -> dict[int, Target]:
     return {t.indicator_id: t for t in targets.select_related("document")}
 
 
+@require_safe
 @login_required
 @cached_page
 def overview(request, plan):
@@ -261,6 +265,7 @@ def _card(item, figures, project_statuses) -> dict:
     }
 
 
+@require_safe
 @login_required
 @cached_page
 def indicator_list(request, plan):
@@ -275,6 +280,7 @@ def indicator_list(request, plan):
     )
 
 
+@require_safe
 @login_required
 @cached_page
 def indicator_detail(request, plan, code):
@@ -459,6 +465,7 @@ def _chart_table(fig, result, row) -> list[dict]:
     return rows
 
 
+@require_safe
 @login_required
 @cached_page
 def entity_list(request, plan):
@@ -494,6 +501,7 @@ def entity_list(request, plan):
     )
 
 
+@require_safe
 @login_required
 @cached_page
 def entity_detail(request, plan, code):
@@ -585,6 +593,7 @@ def _completeness(page, row: int, indicators) -> list[dict]:
     return out
 
 
+@require_safe
 @login_required
 @cached_page
 def project_list(request, plan):
@@ -603,6 +612,7 @@ def project_list(request, plan):
     )
 
 
+@require_safe
 @login_required
 @cached_page
 def project_detail(request, plan, code):
@@ -705,6 +715,7 @@ def _selection(indicators, entity_code: str) -> str:
     return urlencode([("indicator", code) for code in codes] + [("entity", entity_code)])
 
 
+@require_safe
 @login_required
 @cached_page
 def axis_detail(request, plan, code):
@@ -712,6 +723,7 @@ def axis_detail(request, plan, code):
     return _served_page(request, plan, code, Axis, _("Axis"))
 
 
+@require_safe
 @login_required
 @cached_page
 def lever_detail(request, plan, code):
@@ -725,6 +737,7 @@ def folded(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+@require_safe
 @login_required
 def search(request, plan):
     """Render what matches a query among codes and names."""

@@ -8,6 +8,7 @@ keeps to the entities the reader may see.
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from jalon.dashboard.views import open_page
 from jalon.exports.files import as_csv, as_xlsx
@@ -74,6 +75,7 @@ def _table(kind: str, header, rows, name: str) -> HttpResponse:
     return _send(data, kind, name)
 
 
+@require_safe
 @login_required
 def figures(request, plan, kind):
     """Download figures as the pages show them: ?indicator=…&entity=…&shape=long|wide."""
@@ -90,6 +92,7 @@ def figures(request, plan, kind):
     return _table(kind, list(LONG_COLUMNS), long_rows(page.pe, selection, names), name)
 
 
+@require_safe
 @login_required
 def history(request, plan, kind):
     """Download the revisions of figures the reader may see, as of the page's date."""

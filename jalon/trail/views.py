@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from jalon.access.models import plan_access
 from jalon.audit.models import AuditEvent
@@ -31,6 +32,7 @@ def _listing(request, events, context: dict):
     )
 
 
+@require_safe
 @login_required
 def plan_trail(request, plan):
     """List the plan's audit trail (stewards): loads, targets, figures, rounds, access."""
@@ -50,6 +52,7 @@ def plan_trail(request, plan):
     )
 
 
+@require_safe
 @login_required
 def whole_trail(request):
     """List the whole audit trail (administrators): every plan's, accounts' and the admin's."""
