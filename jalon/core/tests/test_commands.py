@@ -298,3 +298,14 @@ def test_status_gives_the_outcome_of_a_target_period_that_is_over(imt_values, ca
     call_command("status", "--period", "2021")  # standing in 2021/22: a probability again
     students = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("students "))
     assert students.endswith("0%")
+
+
+def test_the_readme_names_every_setting():
+    """Every variable the settings read is in the README's deployment section."""
+    import re
+
+    settings_text = (Path(__file__).resolve().parents[2] / "settings.py").read_text()
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    read = set(re.findall(r'"((?:JALON_[A-Z_]+)|DATABASE_URL)"', settings_text))
+    assert len(read) > 15
+    assert {name for name in read if name not in readme} == set()

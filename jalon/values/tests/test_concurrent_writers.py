@@ -17,6 +17,11 @@ from jalon.core import synthetic
 from jalon.core.tests.test_commands import JALON
 
 MEMBERS, INDICATORS = 20, 3
+TRACKS = (
+    "SELECT indicator_id, entity_id, period, count(*), max(revision),"
+    " sum(CASE WHEN superseded_at IS NULL THEN revision ELSE 0 END)"
+    " FROM values_value WHERE member_id IS NULL GROUP BY indicator_id, entity_id, period"
+)
 HOLD = 10  # seconds the database is held: well past SQLite's default wait of 5
 
 LOGIN = """
@@ -88,11 +93,7 @@ def _assert_both_landed(imports, login: str, query) -> None:
         assert process.returncode == 0, out + err
     assert "login 302 /" in login, login
     # Every figure: its first revision and both imports' after it, the last in force.
-    tracks = query(
-        "SELECT indicator_id, entity_id, period, count(*), max(revision),"
-        " sum(CASE WHEN superseded_at IS NULL THEN revision ELSE 0 END)"
-        " FROM values_value GROUP BY indicator_id, entity_id, period"
-    )
+    tracks = query(TRACKS)
     assert len(tracks) == MEMBERS * INDICATORS
     assert {track[3:] for track in tracks} == {(3, 3, 3)}
 
@@ -144,3 +145,67 @@ def test_a_second_figure_in_force_is_refused_as_the_database_error_django_knows(
     row = tuple(getattr(figure, name) for name in INSERTED)
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_rows([row])
+
+
+THREADS = """
+import threading
+from django.db import connection
+from django.test import Client
+from django.test.utils import setup_test_environment
+from jalon.values.valuefile import store_values
+
+setup_test_environment()
+rows = [line.split(",") for line in open({first!r}).read().splitlines()[1:]]
+errors = []
+
+def importer(n):
+    try:
+        text = "jalon: 1\\nplan: {plan}\\nsource: synthetic\\nstate: approved\\nvalues:\\n" + "".join(
+            f"  - {{{{indicator: {{i}}, entity: {{e}}, period: '{{p}}', value: {{int(v) + n}}}}}}\\n"
+            for i, e, p, v in rows
+        )
+        store_values(text, f"thread-{{n}}.yaml", actor_label=f"thread {{n}}")
+    except Exception as error:
+        errors.append(repr(error))
+    finally:
+        connection.close()
+
+def logins():
+    try:
+        for _ in range(3):
+            answer = Client().post("/login/", {{"username": "admin", "password": "a-long-admin-Pl4n-9"}})
+            if answer.status_code != 302:
+                errors.append(f"login answered {{answer.status_code}}")
+    except Exception as error:
+        errors.append(repr(error))
+    finally:
+        connection.close()
+
+threads = [threading.Thread(target=importer, args=(n,)) for n in range(1, 5)]
+threads += [threading.Thread(target=logins) for _ in range(3)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print("errors:", errors)
+"""
+
+
+def test_threads_importing_and_logging_in_at_once(tmp_path, own_database):
+    """Four threads import revisions of the same figures while three log in, in one
+    process: every import lands, one after the other, and every login succeeds."""
+    env = own_database
+    _prepare(env, tmp_path)
+    script = THREADS.format(first=str(tmp_path / "first.csv"), plan=synthetic.PLAN_CODE)
+    done = _run(env, "shell", "-c", script, check=False)
+    assert "errors: []" in done.stdout, done.stdout + done.stderr
+    if "DATABASE_URL" in env:
+        import psycopg
+
+        with psycopg.connect(env["DATABASE_URL"]) as c:
+            tracks = c.execute(TRACKS).fetchall()
+    else:
+        with sqlite3.connect(tmp_path / "jalon.sqlite3") as c:
+            tracks = c.execute(TRACKS).fetchall()
+    assert len(tracks) == MEMBERS * INDICATORS
+    assert {track[3:] for track in tracks} == {(5, 5, 5)}  # the first, then four in turn
