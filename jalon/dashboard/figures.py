@@ -636,9 +636,12 @@ def share_of_whole(part: Figure, whole: Figure | None, noun: str) -> tuple[float
 
 def status_counts(statuses) -> list[tuple[str, str, int]]:
     """Return (status, label, count) for each status present, best first: counts, never averages."""
-    statuses = list(statuses)
-    counts = rollup_counts(statuses, {"all": range(len(statuses))})["all"]
-    return [(s, STATUS_LABELS[s], n) for s, n in counts.items() if n]
+    statuses = [str(s) for s in statuses]
+    judged = [s for s in statuses if s != "suppressed"]  # withheld from the reader: apart
+    withheld = len(statuses) - len(judged)
+    counts = rollup_counts(judged, {"all": range(len(judged))})["all"]
+    out = [(s, STATUS_LABELS[s], n) for s, n in counts.items() if n]
+    return out + ([("suppressed", STATUS_LABELS["suppressed"], withheld)] if withheld else [])
 
 
 def sparkline(series, width: int = 120, height: int = 32) -> str:

@@ -12,11 +12,16 @@ class FiltersForm(forms.Form):
     )
     submitted = forms.BooleanField(label=_("With submitted figures"), required=False)
 
-    def __init__(self, *args, plan, **kwargs):
+    def __init__(self, *args, plan, whole=True, **kwargs):
         super().__init__(*args, **kwargs)
         # The plan's years, and a few before it for the history that explains the baseline.
         years = range(plan.horizon_start - 5, plan.horizon_end + 1)
         self.fields["year"].choices = [("", _("Latest figures"))] + [(y, str(y)) for y in years]
+        if not whole:
+            # A reader who may not see every member (a contributor) compares no two
+            # moments, nor totals with and without the proposals: the difference would be
+            # one member's figure, withheld or not (disclosure control).
+            del self.fields["as_of"], self.fields["submitted"]
 
 
 class SearchForm(forms.Form):

@@ -153,7 +153,8 @@ class Page:
 def open_page(request, plan_code: str) -> Page:
     """Return the page's plan, access, filters and evaluation; raise unless allowed."""
     plan, access = plan_access(request.user, plan_code)
-    filters = FiltersForm(request.GET or None, plan=plan)
+    restricted = access.role == Role.CONTRIBUTOR and access.entity_id != plan.organisation_id
+    filters = FiltersForm(request.GET or None, plan=plan, whole=not restricted)
     filters.is_valid()  # a bad field is said on the page; the valid ones still apply
     cleaned = getattr(filters, "cleaned_data", {})
     year, as_of = cleaned.get("year"), cleaned.get("as_of")
@@ -162,10 +163,13 @@ def open_page(request, plan_code: str) -> Page:
         plan, as_of=end_of_day(as_of) if as_of else None, include_submitted=submitted
     )
     root = pe.tree.codes.index(plan.organisation.code)
-    if access.role == Role.CONTRIBUTOR and access.entity_id != plan.organisation_id:
+    if restricted:
         # They see the organisation's totals, not every member's figures: a total of too
-        # few members would give those away (disclosure control).
-        pe = withheld(pe, (root,), plan.fewest_members)
+        # few members besides theirs would give those away (disclosure control).
+        tree = pe.tree
+        own = tree.codes.index(access.entity.code)
+        seen = (own, *sorted(int(r) for r in tree.descendants(own)))
+        pe = withheld(pe, (root,), plan.fewest_members, seen)
     return Page(request, plan, access, filters, year, as_of, submitted, pe, root)
 
 
@@ -345,18 +349,23 @@ def indicator_detail(request, plan, code):
     # The share of the gap is meaningful for additive amounts; others list members only.
     # It is computed over every member, then shown for those within the reader's scope.
     additive = indicator.kind == "amount" and indicator.across == "sum"
-    shares = [
-        share
-        for share in gap_shares(
-            page.pe,
-            indicator,
-            row,
-            fig.period,
-            baseline_period if additive else None,
-            members_with_figures,
-        )
-        if page.visible(share.row)
-    ]
+    # A total withheld from the reader has no shares: theirs would give the sum away.
+    shares = (
+        []
+        if fig.suppressed
+        else [
+            share
+            for share in gap_shares(
+                page.pe,
+                indicator,
+                row,
+                fig.period,
+                baseline_period if additive else None,
+                members_with_figures,
+            )
+            if page.visible(share.row)
+        ]
+    )
     # The members that drive the gap first; a share well above an even split stands out.
     shares.sort(key=lambda g: (g.share is None, -(g.share or 0), g.code))
     even = 1 / len(members_with_figures) if members_with_figures else 0

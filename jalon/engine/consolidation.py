@@ -211,17 +211,46 @@ def _count_children(present: np.ndarray, tree: Tree, active: np.ndarray) -> np.n
 
 
 def reporters_below(
-    value: np.ndarray, own: np.ndarray, tree: Tree, active: np.ndarray
+    value: np.ndarray,
+    own: np.ndarray,
+    tree: Tree,
+    active: np.ndarray,
+    *,
+    tops: np.ndarray | None = None,
+    seen: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Return (E, P): the members below each entity (not itself) whose figure is of their
-    own making, so that a total rests on them: a member without members of its own that
-    has a figure, or any member that reported its own figure (its total then stands in
-    for what is below it, counted there too: a count to err on the side of fewer)."""
+    """Return (E, P): the members below each entity (not itself) whose figure a total of
+    theirs rests on, and which the reader does not see.
+
+    A member counts if it has a figure of its own making — a member without members of
+    its own with a figure, or any member that reported its own total — unless a member
+    above it (``tops`` aside: the totals being judged) reported its own total, which then
+    stands in for its members' figures. ``seen`` (E,) bool: members the reader sees whole
+    (their own entity and below), which count for nothing — the total less what they see
+    must rest on enough others. ``weights``: for a weighted mean, a member weighing
+    nothing counts for nothing.
+    """
     leaf = _count_children(np.ones((1, *value.shape), bool), tree, active)[0] == 0
-    reporting = (~np.isnan(value) & active & (leaf | ~np.isnan(own))).astype(np.int32)
-    below = np.zeros(value.shape, dtype=np.int32)
+    has_own = ~np.isnan(own) & active
+    stands_in = has_own.copy()
+    if tops is not None:
+        stands_in[tops] = False
+    covered = np.zeros(value.shape, dtype=bool)  # a member above reported its own total
     depth = tree.depth
-    for level in range(int(depth.max(initial=0)), 0, -1):
+    deepest = int(depth.max(initial=0))
+    for level in range(1, deepest + 1):
+        rows = np.flatnonzero(depth == level)
+        up = tree.parent[rows]
+        covered[rows] = covered[up] | stands_in[up]
+    reporting = ~np.isnan(value) & active & (leaf | has_own) & ~covered
+    if weights is not None:
+        reporting &= np.nan_to_num(weights) > 0
+    if seen is not None:
+        reporting &= ~np.asarray(seen, dtype=bool)[:, None]
+    reporting = reporting.astype(np.int32)
+    below = np.zeros(value.shape, dtype=np.int32)
+    for level in range(deepest, 0, -1):
         rows = np.flatnonzero(depth == level)
         np.add.at(below, tree.parent[rows], reporting[rows] + below[rows])
     return below

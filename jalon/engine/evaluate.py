@@ -288,9 +288,13 @@ class IndicatorResult:
 
 @dataclass(frozen=True)
 class Withholding:
-    """Disclosure control: at the entities of `rows`, a total resting on fewer than
-    `fewest` members is withheld, as if it were not known, and marked `suppressed`; what
-    is worked out from it (statuses, forecasts, totals computed from it) follows.
+    """Disclosure control: at the entities of `rows`, a total that, less what the reader
+    sees whole (the entities of `seen`), rests on some but fewer than `fewest` members is
+    withheld,
+    as if it were not known, and marked `suppressed`; what is worked out from it
+    (statuses, forecasts, totals computed from it) follows. So is the consolidation of
+    the members beside an entity's own figure (its discrepancy would give it away), and
+    every total of a minimum or a maximum (always one member's figure).
 
     For a reader who may see these entities but not all the members below them: their
     figures could otherwise be read off a total of one or two.
@@ -298,36 +302,50 @@ class Withholding:
 
     rows: tuple[int, ...]
     fewest: int
+    seen: tuple[int, ...] = ()
 
 
-def _withheld(cons: Consolidated, tree, active, withhold, hidden) -> tuple:
+def _withheld(cons: Consolidated, tree, active, withhold, hidden, *, single=False, weights=None):
     """Return the consolidation with the totals withheld, and where they are (E, P).
 
     ``hidden``: for a figure computed from others (a ratio, a formula), where each of
-    them is withheld, on this axis; None for a total of members, counted here.
+    them is withheld, on this axis; None for a total of members, counted here. ``single``:
+    the total is one member's figure (a minimum, a maximum). ``weights``: a weighted
+    mean's weights, (E, P).
     """
     rows = np.asarray(withhold.rows, dtype=int)
-    hide = np.zeros(cons.value.shape, dtype=bool)
+    hide = np.zeros(cons.value.shape, dtype=bool)  # the figure of record
+    few = np.zeros(cons.value.shape, dtype=bool)  # the members' consolidation
     if rows.size:
         total = np.isnan(cons.own[rows])  # an entity's own figure is its own to publish
         if hidden is None:
-            below = reporters_below(cons.value, cons.own, tree, active)[rows]
-            hide[rows] = total & ~np.isnan(cons.value[rows]) & (below < withhold.fewest)
-        for operand in hidden or ():
-            if operand is not None:
-                hide[rows] |= total & operand[rows]
-    if not hide.any():
+            seen = np.zeros(len(tree), dtype=bool)
+            seen[list(withhold.seen)] = True
+            below = reporters_below(
+                cons.value, cons.own, tree, active, tops=rows, seen=seen, weights=weights
+            )[rows]
+            # None but the reader's own: nothing to give away; some, but too few: withheld.
+            few[rows] = (below > 0) & ((below < withhold.fewest) | single)
+            hide[rows] = total & few[rows] & ~np.isnan(cons.value[rows])
+        else:  # withheld with what it is computed from (its own figure is NaN there now)
+            for operand in hidden:
+                if operand is not None:
+                    few[rows] |= operand[rows]
+            hide[rows] = total & few[rows]
+    children = few & ~np.isnan(cons.children)
+    if not hide.any() and not children.any():
         return cons, hide
 
-    def masked(x):
-        return None if x is None else np.where(hide, np.nan, x)
+    def masked(x, where=hide):
+        return None if x is None else np.where(where, np.nan, x)
 
     return dataclasses.replace(
         cons,
         value=masked(cons.value),
-        children=masked(cons.children),
+        children=masked(cons.children, hide | children),
         numerator=masked(cons.numerator),
         denominator=masked(cons.denominator),
+        discrepancy=cons.discrepancy & ~(hide | children),
     ), hide
 
 
@@ -736,7 +754,12 @@ def _evaluate_indicator(
         hidden = (
             [_suppressed_on(lookup(results, name), periods) for name in names()] if names else None
         )
-        cons, suppressed = _withheld(cons, tree, active, withhold, hidden)
+        across = Across(spec.across)
+        weights = operand(spec.weight) if across is Across.WEIGHTED_MEAN and spec.weight else None
+        single = across in (Across.MIN, Across.MAX)
+        cons, suppressed = _withheld(
+            cons, tree, active, withhold, hidden, single=single, weights=weights
+        )
     figure = cons.value
     additive = spec.kind == "amount" and Across(spec.across) is Across.SUM
     series = pro_forma(figure, tree, inp.lineages, periods) if additive else figure.copy()

@@ -96,28 +96,45 @@ class PlanEvaluation:
         return self.outlooks[key]
 
 
-def withheld(pe: PlanEvaluation, rows: tuple[int, ...], fewest: int) -> PlanEvaluation:
-    """Return ``pe`` as a reader sees it who may see the entities of ``rows`` but not all
-    their members: there, a total resting on fewer than ``fewest`` members is withheld.
+WITHHELD_KEPT = 16  # evaluations withheld for distinct readers, kept beside one evaluation
 
-    Made once per evaluation (kept beside it); ``pe`` itself where nothing is withheld.
+
+def withheld(
+    pe: PlanEvaluation, rows: tuple[int, ...], fewest: int, seen: tuple[int, ...] = ()
+) -> PlanEvaluation:
+    """Return ``pe`` as a reader sees it who may see the entities of ``rows`` but not all
+    their members, and sees the entities of ``seen`` whole: there, a total that, less
+    what they see, rests on fewer than ``fewest`` members is withheld.
+
+    Made once per evaluation and reader's scope (the latest few kept beside it); ``pe``'s
+    own results where nothing is withheld.
     """
-    key = (rows, fewest)
-    if key not in pe.withheld:
-        structure, figures = pe.structure, pe.figures
-        if structure is None:
-            structure, figures = _read_all(pe.plan, pe.as_of, pe.include_submitted)
-        withholding = Withholding(rows, fewest)
-        evaluation = evaluate(assemble(structure, figures), at=pe.at, withhold=withholding)
-        if any(r.suppressed is not None and r.suppressed.any()
-               for r in evaluation.indicators.values()):  # fmt: skip
-            pe.withheld[key] = dataclasses.replace(
-                pe, evaluation=evaluation, withholding=withholding, withheld={},
-                derived={}, outlooks={}, base="", since_base=frozenset(evaluation.indicators),
-            )  # fmt: skip
-        else:
-            pe.withheld[key] = dataclasses.replace(pe, withholding=withholding, withheld={})
-    return pe.withheld[key]
+    key = (rows, fewest, seen)
+    if key in pe.withheld:
+        pe.withheld[key] = pe.withheld.pop(key)  # the most recent last
+        return pe.withheld[key]
+    structure, figures = pe.structure, pe.figures
+    if structure is None:
+        structure, figures = _read_all(pe.plan, pe.as_of, pe.include_submitted)
+    withholding = Withholding(rows, fewest, seen)
+    evaluation = evaluate(assemble(structure, figures), at=pe.at, withhold=withholding)
+    if any(r.suppressed is not None and r.suppressed.any()
+           for r in evaluation.indicators.values()) or any(
+        r.consolidated.discrepancy.sum() != pe.result(code).consolidated.discrepancy.sum()
+        or not np.array_equal(r.consolidated.children, pe.result(code).consolidated.children,
+                              equal_nan=True)
+        for code, r in evaluation.indicators.items()
+    ):  # fmt: skip
+        made = dataclasses.replace(
+            pe, evaluation=evaluation, withholding=withholding, withheld={},
+            derived={}, outlooks={}, base="", since_base=frozenset(evaluation.indicators),
+        )  # fmt: skip
+    else:
+        made = dataclasses.replace(pe, withholding=withholding, withheld={})
+    pe.withheld[key] = made
+    while len(pe.withheld) > WITHHELD_KEPT:
+        pe.withheld.pop(next(iter(pe.withheld)))
+    return made
 
 
 def spec_of(indicator: Indicator) -> IndicatorSpec:
@@ -854,24 +871,36 @@ def breakdowns(pe: PlanEvaluation, indicator: Indicator) -> list[Breakdown]:
             consolidated = _withhold_members(pe, result, made, consolidated)
         example = flagged_up(flags, pe.tree, result.periods)
         gaps = breakdown_gaps(result.figure, consolidated)
+        if pe.withholding is not None:  # no gap where the members are withheld
+            gone = np.isnan(consolidated).all(axis=0) & ~np.isnan(made.value).all(axis=0)
+            gaps = {
+                name: np.where(gone, np.nan if array.dtype.kind == "f" else False, array)
+                for name, array in gaps.items()
+            }
         out.append(Breakdown(dimension, members, consolidated, example, gaps))
     return out
 
 
 def _withhold_members(pe: PlanEvaluation, result, made, consolidated) -> np.ndarray:
-    """Return a breakdown's figures (M, E, P) less the totals the reader may not see: at
-    the withheld rows, a member's total resting on too few members, or the indicator's
-    own total withheld there."""
+    """Return a breakdown's figures (M, E, P) less what the reader may not see: at the
+    withheld rows, every member's total of a period where one of them rests on too few
+    members (the others and the whole would give it away), or where the indicator's own
+    total is withheld there."""
     w = pe.withholding
     rows = np.asarray(w.rows, dtype=int)
     active = pe.tree.active(result.periods)
-    hide = np.zeros(consolidated.shape, dtype=bool)
+    seen = np.zeros(len(pe.tree), dtype=bool)
+    seen[list(w.seen)] = True
+    hide = np.zeros(consolidated.shape[1:], dtype=bool)  # (E, P): the whole breakdown
     for k in range(consolidated.shape[0]):
-        below = reporters_below(made.value[k], made.own[k], pe.tree, active)[rows]
-        hide[k, rows] = np.isnan(made.own[k, rows]) & (below < w.fewest)
+        below = reporters_below(made.value[k], made.own[k], pe.tree, active, tops=rows, seen=seen)[
+            rows
+        ]
+        there = ~np.isnan(made.value[k, rows])
+        hide[rows] |= there & np.isnan(made.own[k, rows]) & (below > 0) & (below < w.fewest)
     if result.suppressed is not None:
-        hide[:, rows] |= result.suppressed[rows][None]
-    return np.where(hide, np.nan, consolidated)
+        hide[rows] |= result.suppressed[rows]
+    return np.where(hide[None], np.nan, consolidated)
 
 
 def _running_like(result, flows: np.ndarray, tree: Tree) -> np.ndarray:

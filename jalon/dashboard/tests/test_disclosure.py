@@ -41,7 +41,8 @@ def test_a_total_of_one_school_is_suppressed_for_another_schools_contributor(per
         assert any(SUPPRESSED in r for r in institute), shape
     # The overview's latest figure is not that total either.
     assert "4,321" not in get(personas["contributor"], f"{BASE}/").content.decode()
-    # Three schools behind the total: shown to all.
+    # Three schools behind the total, the reader's own and two others: still withheld,
+    # for the total less their own would be a total of two.
     figures(
         "approved",
         "  - {indicator: students, entity: imt-atlantique, period: 2022/23, value: 1000}\n"
@@ -49,7 +50,16 @@ def test_a_total_of_one_school_is_suppressed_for_another_schools_contributor(per
         "more.yaml",
     )
     page = get(personas["contributor"], year).content.decode()
-    assert "6,321" in page.split("</section>")[0] and SUPPRESSED not in page
+    assert "6,321" not in page and "Suppressed: this total" in page
+    assert "6,321" in get(personas["viewer"], year).content.decode()
+    # Three others beside theirs: shown.
+    figures(
+        "approved",
+        "  - {indicator: students, entity: imt-nord-europe, period: 2022/23, value: 1000}\n",
+        "more.yaml",
+    )
+    page = get(personas["contributor"], year).content.decode()
+    assert "7,321" in page.split("</section>")[0] and SUPPRESSED not in page
 
 
 def test_the_threshold_is_the_plans_and_a_viewer_reads_every_total(personas, imt_values):
@@ -60,3 +70,52 @@ def test_the_threshold_is_the_plans_and_a_viewer_reads_every_total(personas, imt
     imt_values.save()
     page = get(personas["contributor"], year).content.decode()
     assert "4,321" in page.split("</section>")[0] and SUPPRESSED not in page
+
+
+def test_no_page_gives_a_withheld_total_away_nor_fails(personas):
+    figures("approved", ONE_SCHOOL)
+    contributor = personas["contributor"]
+    for url in (
+        f"{BASE}/?year=2022",
+        f"{BASE}/axes/A1/?year=2022",
+        f"{BASE}/indicators/?year=2022",
+        f"{BASE}/indicators/students/?year=2022",
+        f"{BASE}/schools/imt-mines-ales/?year=2022",
+        f"{BASE}/search/?q=students&year=2022",
+    ):
+        page = contributor.get(url, HTTP_ACCEPT_LANGUAGE="en")
+        assert page.status_code == 200, url
+        assert "4,321" not in page.content.decode(), url
+    overview = contributor.get(f"{BASE}/?year=2022", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'badge-suppressed">suppressed</span>' in overview  # counted apart, said
+
+
+def test_a_contributor_compares_no_two_moments(personas):
+    # Between two "as of" dates, or with and without the proposals, the difference of two
+    # totals would be one member's figure: a contributor has neither filter.
+    contributor = personas["contributor"]
+    page = contributor.get(f"{STUDENTS}?as_of=2020-01-01&submitted=on").content.decode()
+    assert 'name="as_of"' not in page and 'name="submitted"' not in page
+    assert "As known on" not in page
+    assert 'name="as_of"' in personas["viewer"].get(STUDENTS).content.decode()
+
+
+def test_a_breakdown_member_of_one_school_is_withheld_with_its_gap(personas):
+    schools = ("telecom-paris", "imt-atlantique", "imt-nord-europe", "mines-saint-etienne")
+    rows = "".join(
+        f"  - {{indicator: students, entity: {s}, period: 2022/23, value: 1000}}\n"
+        f"  - {{indicator: students, entity: {s}, period: 2022/23, member: programme/engineering, value: 900}}\n"
+        for s in schools
+    )
+    rows += (
+        "  - {indicator: students, entity: telecom-paris, period: 2022/23,"
+        " member: programme/doctorate, value: 77}\n"
+    )
+    figures("approved", rows)
+    page = get(personas["contributor"], f"{STUDENTS}?year=2022").content.decode()
+    assert "4,000" in page.split("</section>")[0]  # four schools besides theirs: shown
+    # Doctorate rests on one school: the whole breakdown of that period is withheld (its
+    # other members and the total would give it away), and so is its gap.
+    assert "3,600" not in page and ">77<" not in page and "3,523" not in page
+    steward = get(personas["steward"], f"{STUDENTS}?year=2022").content.decode()
+    assert "3,600" in steward and "77" in steward

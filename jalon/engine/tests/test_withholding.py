@@ -115,3 +115,57 @@ def test_a_ratio_of_too_few_members_is_withheld_with_its_parts():
     assert np.isnan(ratio.figure[root, 1]) and ratio.suppressed[root, 1]
     assert np.isnan(ratio.consolidated.numerator[root, 1])
     assert np.isnan(ratio.consolidated.denominator[root, 1])
+
+
+def test_what_the_reader_sees_counts_for_nothing_and_a_total_stands_in_for_its_members():
+    tree = federation()
+    root, r1 = tree.index("root"), tree.index("r1")
+    own = figures(tree, {"m1": [10] * 4, "m2": [20] * 4, "m3": [30] * 4, "m4": [777] * 4})
+    students = IndicatorSpec("students", Frequency.YEAR)
+    seen = (r1, *[tree.index(c) for c in ("m1", "m2", "m3")])
+    # A contributor for r1 sees r1 whole: the root less r1 is m4 alone.
+    kept = run(tree, {"students": own}, [students], Withholding((root,), 3, seen))
+    assert kept["students"].suppressed[root].all()
+    # Their own members alone behind the total: nothing to give away.
+    alone = figures(tree, {"m1": [10] * 4, "m2": [20] * 4})
+    mine = run(tree, {"students": alone}, [students], Withholding((root,), 3, seen))
+    assert not mine["students"].suppressed.any()
+    # r2 reported its own total beside its members': it stands in for them (one, not three).
+    stands = figures(tree, {"r2": [100] * 4, "m4": [60] * 4, "m5": [40] * 4})
+    out = run(tree, {"students": stands}, [students], Withholding((root,), 3))
+    assert out["students"].suppressed[root].all()
+
+
+def test_the_members_consolidation_beside_an_own_figure_is_withheld_too():
+    tree = federation()
+    root = tree.index("root")
+    own = figures(tree, {"root": [500] * 4, "m1": [60] * 4})
+    students = IndicatorSpec("students", Frequency.YEAR)
+    plain = run(tree, {"students": own}, [students])["students"]
+    assert plain.consolidated.discrepancy[root].all() and plain.consolidated.children[root, 0] == 60
+    kept = run(tree, {"students": own}, [students], Withholding((root,), 3))["students"]
+    assert kept.figure[root, 0] == 500  # the root's own figure is its own to publish
+    assert np.isnan(kept.consolidated.children[root]).all()
+    assert not kept.consolidated.discrepancy[root].any()
+
+
+def test_weights_of_nothing_and_extremes_count_for_nothing():
+    tree = federation()
+    root = tree.index("root")
+    specs = [
+        IndicatorSpec("students", Frequency.YEAR),
+        IndicatorSpec(
+            "satisfaction", Frequency.YEAR, kind="weighted_average",
+            across=Across.WEIGHTED_MEAN, weight="students",
+        ),
+        IndicatorSpec("best", Frequency.YEAR, across=Across.MAX),
+    ]  # fmt: skip
+    values = {
+        "students": figures(tree, {"m1": [10] * 4, "m2": [0] * 4, "m3": [0] * 4, "m4": [5] * 4}),
+        "satisfaction": figures(tree, {"m1": [0.37] * 4, "m2": [0.5] * 4, "m3": [0.9] * 4}),
+        "best": figures(tree, {f"m{i}": [float(i)] * 4 for i in range(1, 6)}),
+    }
+    out = run(tree, values, specs, Withholding((root,), 3))
+    assert out["satisfaction"].suppressed[root].all()  # m1 alone weighs anything
+    assert out["best"].suppressed[root].all()  # a maximum is one member's figure
+    assert not out["students"].suppressed[root].any()  # four members: a zero is a figure
