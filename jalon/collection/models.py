@@ -11,6 +11,7 @@ from jalon.organisation.models import Entity
 from jalon.plans.models import Indicator, Plan
 from jalon.values.choices import ValueState
 from jalon.values.models import Value
+from jalon.values.sharing import sharing_plans
 from jalon.values.valuefile import Scope
 
 # What a figure of a round is, seen from the completeness page.
@@ -212,6 +213,10 @@ def scope_for(access) -> Scope:
         return Scope(entities=frozenset(), states=frozenset(), who=_("you read the plan"))
     mine = {access.entity.code} | {e.code for e in Entity.objects.within(access.entity)}
     locked = frozenset().union(*(r.locked() for r in access.plan.rounds.closed()))
+    # A figure shared with another plan is locked by that plan's closed rounds too.
+    for plan_id, codes in sharing_plans(access.plan).items():
+        for round_ in CollectionRound.objects.closed().filter(plan_id=plan_id):
+            locked |= {key for key in round_.locked() if key[0] in codes}
     return Scope(
         entities=frozenset(mine),
         states=frozenset({"draft", "submitted"}),

@@ -482,7 +482,8 @@ class PlanChecker:
         """Return every problem found."""
         plan = self.plan
         listed = self.codes("entities", plan.entities, "entity")
-        entities = dict.fromkeys(self.existing.entities) | listed
+        known = dict.fromkeys(self.existing.entities) | listed
+        entities = self.federation(known)  # what the plan's records may name
         sources = dict.fromkeys(self.existing.sources) | self.codes(
             "sources", plan.sources, "source"
         )
@@ -507,7 +508,15 @@ class PlanChecker:
                 f"the horizon spans {last - first + 1} years ({first} to {last}): a plan covers"
                 f" at most {LONGEST_HORIZON}",
             )
-        self.check_entities(entities)
+        self.check_entities(known)
+        if plan.plan.organisation in known:
+            for i, entity in enumerate(plan.entities):
+                if entity.code not in entities and entity.parent in known:
+                    self.say(
+                        ("entities", i, "parent"),
+                        f"'{entity.code}' is not in the federation of"
+                        f" '{plan.plan.organisation}': its parents do not lead there",
+                    )
         for g, grouping in enumerate(plan.groupings):
             for m, member in enumerate(grouping.members):
                 self.ref(
@@ -544,6 +553,23 @@ class PlanChecker:
         self.check_targets(indicators, entities, sources)
         self.check_projects(entities, axes, levers, indicators, sources)
         return self.found
+
+    def federation(self, known: dict) -> dict:
+        """Return the entities of ``known`` under the plan's organisation (itself included),
+        as the file and the database put them together."""
+        parents = dict(self.existing.entities) | {e.code: e.parent for e in self.plan.entities}
+        root = self.plan.plan.organisation
+
+        def under(code) -> bool:
+            seen = set()
+            while code is not None and code not in seen:
+                if code == root:
+                    return True
+                seen.add(code)
+                code = parents.get(code)
+            return False
+
+        return {code: item for code, item in known.items() if under(code)}
 
     def codes(self, section: str, items, what: str) -> dict:
         counts = Counter(item.code for item in items)

@@ -298,7 +298,7 @@ def _store(
         parent = entities[e.parent] if e.parent else None
         if entity.parent_id != (parent.pk if parent else None):
             user = sharing.entities.get(e.code)
-            if user and not sharing.change and entity.parent_id is not None:
+            if user and not sharing.change:
                 sharing.refuse(
                     "entity", e.code, user, ["parent"], located, ("entities", n, "parent"), problems
                 )
@@ -307,7 +307,18 @@ def _store(
             entity.save(update_fields=["parent"])
 
     root_user = sharing.entities.get(pf.plan.organisation)
+    organisation = entities[pf.plan.organisation]
     for n, g in enumerate(pf.groupings):
+        owner = Grouping.objects.filter(code=g.code).exclude(organisation=organisation).first()
+        if owner is not None:  # another federation's grouping (or everyone's): not this file's
+            problems.append(
+                located.problem(
+                    ("groupings", n, "code"),
+                    f"the grouping code '{g.code}' is taken by another federation's grouping:"
+                    " choose another code",
+                )
+            )
+            continue
         grouping = _upsert(
             Grouping,
             {"code": g.code},
@@ -344,6 +355,15 @@ def _store(
     kept = set()
     for n, link in enumerate(pf.lineage):
         user = sharing.entities.get(link.predecessor) or sharing.entities.get(link.successor)
+        new = not Lineage.objects.filter(
+            predecessor=entities[link.predecessor], successor=entities[link.successor]
+        ).exists()
+        if new and user and not sharing.change:
+            sharing.refuse(
+                "lineage of", f"{link.predecessor} → {link.successor}", user, ["links"],
+                located, ("lineage", n), problems,
+            )  # fmt: skip
+            continue
         obj = _upsert(
             Lineage,
             {
@@ -380,7 +400,7 @@ def _store(
             ],
         ) from None
     _remove_absent(
-        Grouping.objects.filter(Q(organisation=root) | Q(organisation__isnull=True))
+        Grouping.objects.filter(organisation=root)
         if root_user is None
         else Grouping.objects.none(),  # another plan's federation: its groupings stay
         {g.code for g in pf.groupings},
@@ -775,12 +795,32 @@ def _share_figures(pf: PlanFile, plan: Plan, indicators: dict, located, problems
         indicator = indicators[d.code]
         keeper = None
         where = ("indicators", i, "figures_from")
+        for sharer in indicator.sharers.select_related("plan"):
+            # Others take their figures from this one: it stays the same measure.
+            differ = [n for n in SAME_MEASURE if getattr(sharer, n) != getattr(indicator, n)]
+            if differ or _breakdown_codes(sharer) != _breakdown_codes(indicator):
+                problems.append(
+                    located.problem(
+                        ("indicators", i),
+                        f"plan '{sharer.plan.code}' shares the figures of '{d.code}': its"
+                        f" {', '.join(differ) or 'breakdowns'} must stay as they are there",
+                    )
+                )
+        if d.figures_from and indicator.sharers.exists():
+            problems.append(
+                located.problem(
+                    where,
+                    f"other plans take the figures of '{d.code}' from this one: it cannot"
+                    " take its own from another",
+                )
+            )
+            continue
         if d.figures_from:
             found = len(problems)
             other = (
                 Indicator.objects.filter(plan__code=d.figures_from, code=d.code)
                 .exclude(plan=plan)
-                .select_related("figures_from__plan", "plan")
+                .select_related("figures_from__plan", "plan__organisation")
                 .first()
             )
             if other is None:
@@ -792,7 +832,15 @@ def _share_figures(pf: PlanFile, plan: Plan, indicators: dict, located, problems
                 continue
             keeper = other.figures_from or other
             differ = [n for n in SAME_MEASURE if getattr(keeper, n) != getattr(indicator, n)]
-            if differ:
+            if keeper.plan.organisation_id != plan.organisation_id:
+                problems.append(
+                    located.problem(
+                        where,
+                        f"plan '{keeper.plan.code}' follows another federation: figures are"
+                        " shared within one",
+                    )
+                )
+            elif differ:
                 problems.append(
                     located.problem(
                         where,

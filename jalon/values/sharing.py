@@ -7,7 +7,7 @@ import dataclasses
 
 from django.db.models import Q
 
-from jalon.plans.models import DimensionMember, Indicator
+from jalon.plans.models import DimensionMember, Indicator, Plan
 from jalon.values.models import Value
 
 COPIED = [
@@ -51,6 +51,8 @@ def _in_force(indicator: Indicator) -> set[tuple]:
 def take_figures(sender, indicator: Indicator, keeper: Indicator, problem, **kwargs) -> None:
     """Copy ``keeper``'s figures, every revision, to ``indicator`` as it starts sharing
     them; refuse where ``indicator`` has figures of its own that say otherwise."""
+    # No figure of the keeper's recorded meanwhile and missed: its writers wait.
+    Plan.objects.select_for_update().filter(pk=keeper.plan_id).values_list("pk").first()
     theirs = Value.objects.filter(indicator=keeper)
     if Value.objects.filter(indicator=indicator).exists():
         if _in_force(indicator) != _in_force(keeper):
@@ -72,6 +74,21 @@ def take_figures(sender, indicator: Indicator, keeper: Indicator, problem, **kwa
         ),
         batch_size=2000,
     )
+
+
+def sharing_plans(plan) -> dict[int, set[str]]:
+    """Return the other plans (ids) that share figures with ``plan``, each with the codes
+    of the indicators shared."""
+    mine = Indicator.objects.filter(plan=plan)
+    heads = {i.figures_from_id or i.pk: i.code for i in mine}
+    out: dict[int, set[str]] = {}
+    for plan_id, code in (
+        Indicator.objects.filter(Q(pk__in=heads) | Q(figures_from__in=heads))
+        .exclude(plan=plan)
+        .values_list("plan_id", "code")
+    ):
+        out.setdefault(plan_id, set()).add(code)
+    return out
 
 
 def groups(ids: set[int]) -> dict[int, list[int]]:

@@ -577,6 +577,7 @@ def record_revisions(
         key = (value.indicator_id, value.entity_id, value.period, value.member_id)
         current.setdefault(key, {})[value.state in DECISIONS] = value
     new: list[tuple] = []
+    written: list[Entry] = []  # the entry of each new row
     superseded: dict[dt.datetime, list[int]] = {}
     said = report
     for entry in entries:
@@ -630,6 +631,7 @@ def record_revisions(
         report.note(outcome, entry.label, latest.number if latest else None, entry.number)
         report.counts[entry.state] += 1
         if not dry_run:
+            written.append(entry)
             new.append(
                 (
                     entry.key[0],
@@ -661,6 +663,15 @@ def record_revisions(
         touched.setdefault(plan_id, set()).add(pk)
     for plan_id, ids in touched.items():
         Plan(pk=plan_id).touch(indicators=ids)
+    # Another plan's figures changed through this one's: said in its trail too.
+    mirrored_to = Counter(row[0] for row, entry in zip(new, written, strict=True) if entry.mirror)
+    for other in Plan.objects.filter(indicators__pk__in=mirrored_to).exclude(pk=plan.pk).distinct():
+        AuditEvent.record(
+            "values.shared", "plan", other.code, actor=actor, label=via, plan=other.code,
+            via_plan=plan.code, figures=sum(
+                n for pk, n in mirrored_to.items() if pk in touched.get(other.pk, ())
+            ),
+        )  # fmt: skip
     return report, problems
 
 

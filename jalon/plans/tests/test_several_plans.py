@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from jalon.audit.models import AuditEvent
 from jalon.conftest import IMT_PLAN, load_plan_text
 from jalon.core.yamlsource import FileProblems
 from jalon.organisation.models import Entity, Lineage
@@ -168,3 +169,104 @@ def test_a_shared_indicator_must_be_the_same_measure(imt_values):
     with pytest.raises(FileProblems, match="no other plan 'imt-2010-2014' has an indicator"):
         load_plan_text(unknown, "second.yaml")
     assert not Plan.objects.filter(code="imt-2023-2027").exists()
+
+
+OTHER = """\
+jalon: 1
+plan:
+  code: other
+  name: Another federation
+  organisation: holding
+  horizon: [2020, 2024]
+entities:
+  - {code: holding, name: Holding, kind: institute}
+  - {code: branch, name: Branch, kind: school, parent: holding}
+"""
+
+
+def test_another_federation_cannot_take_or_name_what_is_not_its_own(imt_values):
+    before = federation()
+    # Putting the first plan's organisation under its own: refused, said.
+    taken = (
+        OTHER + "  - {code: imt, name: Institut Mines-Télécom, kind: institute, parent: holding}\n"
+    )
+    with pytest.raises(FileProblems, match="the entity 'imt' is used by plan 'imt-2018-2022'"):
+        load_plan_text(taken, "other.yaml")
+    # A target or a project naming an entity of another federation: no such entity here.
+    aimed = OTHER + (
+        "sources:\n  - {code: doc, title: A document}\n"
+        "indicators:\n  - {code: n, name: N, unit: n, frequency: year, polarity: up,"
+        " kind: amount, across: sum, over_time: stock}\n"
+        "targets:\n  - {indicator: n, entity: imt-mines-ales, document: doc, primary: true,"
+        " baseline: {period: 2020, value: 1}, target: {period: 2024, value: 2}}\n"
+    )
+    with pytest.raises(FileProblems, match="no entity has the code 'imt-mines-ales'"):
+        load_plan_text(aimed, "other.yaml")
+    # A grouping code another federation's grouping has: refused, not taken over.
+    grouped = (
+        OTHER + "groupings:\n  - {code: imt-grand-est, name: Taken, members: [{entity: branch}]}\n"
+    )
+    with pytest.raises(FileProblems, match="the grouping code 'imt-grand-est' is taken"):
+        load_plan_text(grouped, "other.yaml")
+    # An entity of the file whose parents lead elsewhere.
+    astray = OTHER + "  - {code: stray, name: Stray, kind: school, parent: imt-mines-ales}\n"
+    with pytest.raises(FileProblems, match="'stray' is not in the federation of 'holding'"):
+        load_plan_text(astray, "other.yaml")
+    assert federation() == before
+    load_plan_text(OTHER, "other.yaml")  # its own federation, beside: fine
+    assert federation()["entities"].keys() == before["entities"].keys() | {"holding", "branch"}
+
+
+def test_shared_figures_stay_one_measure_in_one_chain_and_each_plan_hears_of_them(imt_values):
+    import datetime as dt
+
+    from django.contrib.auth import get_user_model
+
+    from jalon.access.models import Access
+    from jalon.collection.models import CollectionRound, scope_for
+    from jalon.organisation.models import Entity as E
+
+    second = load_plan_text(SECOND, "second.yaml").plan
+    text = IMT_PLAN.read_text()
+    # The first plan's indicator may not become another measure, nor take its figures
+    # from elsewhere, while the second takes them from it.
+    with pytest.raises(FileProblems, match="plan 'imt-2023-2027' shares the figures of 'students'"):
+        load_plan_text(
+            text.replace(
+                "    over_time: stock\n    definition: Students enrolled",
+                "    over_time: flow\n    definition: Students enrolled",
+                1,
+            ),
+            str(IMT_PLAN),
+        )
+    chained = text.replace(
+        "    headline: true\n    axes: [A1]",
+        "    headline: true\n    figures_from: imt-2023-2027\n    axes: [A1]",
+        1,
+    )
+    with pytest.raises(
+        FileProblems, match="other plans take the figures of 'students' from this one"
+    ):
+        load_plan_text(chained, str(IMT_PLAN))
+    # A figure entered for the second plan is in the first plan's trail too.
+    store_values(
+        "jalon: 1\nplan: imt-2023-2027\nsource: plan-2023\nstate: approved\nvalues:\n"
+        "  - {indicator: students, entity: imt-mines-ales, period: 2023/24, value: 1234}\n",
+        "v.yaml",
+        actor_label="alice",
+    )
+    shared = AuditEvent.objects.get(action="values.shared")
+    assert (shared.plan_code, shared.detail["via_plan"], shared.detail["figures"]) == (
+        "imt-2018-2022", "imt-2023-2027", 1,
+    )  # fmt: skip
+    # The first plan's closed round locks the figure for the second plan's contributors.
+    round_ = CollectionRound.open(
+        imt_values, 2022, dt.date(2023, 1, 31),
+        imt_values.indicators.filter(code="students"), E.objects.filter(code="imt-mines-ales"),
+    )  # fmt: skip
+    round_.close()
+    user = get_user_model().objects.create_user("c2", password="c2-Pl4n-2026-x")
+    access = Access.objects.create(
+        user=user, plan=second, role="contributor", entity=E.objects.get(code="imt-mines-ales")
+    )
+    assert ("students", "imt-mines-ales", "2022/23") in scope_for(access).locked
