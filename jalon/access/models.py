@@ -89,6 +89,7 @@ class Access(models.Model):
                 raise AccessError(f"{user.get_username()} has no access to plan {plan.code}")
             if access.role == Role.STEWARD:
                 cls._keep_a_steward(plan, user)
+            access.said = True  # its own event below: no second one from `_gone`
             access.delete()
             AuditEvent.record(
                 "access.revoke",
@@ -151,3 +152,24 @@ def plan_access(user, code: str) -> tuple[Plan, Access]:
     if access is None:
         raise Http404
     return access.plan, access
+
+
+def _gone(sender, instance: Access, **kwargs) -> None:
+    """Record an access that goes with its account (deleted by an administrator)."""
+    if not getattr(instance, "said", False):
+        AuditEvent.record(
+            "access.revoke", "access", f"{instance.user.get_username()} @ {instance.plan.code}",
+            label="account deleted", plan=instance.plan.code, role=instance.role,
+        )  # fmt: skip
+
+
+def last_steward_of(user) -> list[str]:
+    """Return the codes of the plans whose only steward ``user`` is."""
+    mine = Access.objects.filter(user=user, role=Role.STEWARD).values_list("plan_id", flat=True)
+    return [
+        code
+        for code, others in Plan.objects.filter(pk__in=list(mine))
+        .annotate(n=models.Count("accesses", filter=Q(accesses__role=Role.STEWARD)))
+        .values_list("code", "n")
+        if others <= 1
+    ]

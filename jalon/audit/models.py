@@ -14,13 +14,25 @@ class AuditEventQuerySet(models.QuerySet):
     def delete(self):
         raise TrailIsFixed("the audit trail cannot be changed")
 
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise TrailIsFixed("the audit trail cannot be changed")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        if kwargs.get("update_conflicts") or kwargs.get("ignore_conflicts"):
+            raise TrailIsFixed("the audit trail cannot be changed")
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def update_or_create(self, *args, **kwargs):
+        raise TrailIsFixed("the audit trail cannot be changed")
+
     def for_plan(self, code: str):
         """Return the events of the plan ``code``: its loads, figures, rounds and access."""
         return self.filter(plan_code=code)
 
 
 class AuditEvent(models.Model):
-    """One change made to Jalon's data: who, when, what, and the details. Written once."""
+    """One change made to Jalon's data: who, when, what, and the details. Written once:
+    the model refuses any change, and on PostgreSQL so does the database (a trigger)."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # Who acted stays known: an account that acted cannot be deleted (deactivate it).
@@ -44,8 +56,14 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type} {self.object_key}"
 
     def save(self, *args, **kwargs):
-        if not self._state.adding:
+        if (
+            not self._state.adding
+            or kwargs.get("force_update")
+            or kwargs.get("update_fields") is not None
+            or (self.pk is not None and type(self).objects.filter(pk=self.pk).exists())
+        ):
             raise TrailIsFixed("the audit trail cannot be changed")
+        kwargs["force_insert"] = True  # a new event, never an update of another
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

@@ -10,6 +10,7 @@ from django.contrib.auth import admin as auth_admin  # registers the accounts fi
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from jalon.access.models import last_steward_of
 from jalon.audit.models import AuditEvent
 from jalon.people.accounts import acting
 
@@ -51,6 +52,18 @@ admin.site.unregister(Group)
 
 @admin.register(User)
 class UserAdmin(AuditedAdmin, auth_admin.UserAdmin):
+    def has_delete_permission(self, request, obj=None):
+        # A plan always keeps a steward: its last one is not deleted (deactivate them, or
+        # make someone else steward first). One by one, so never in bulk.
+        if obj is not None and last_steward_of(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
     def user_change_password(self, request, id, form_url=""):
         with acting(request.user.get_username()):
             return super().user_change_password(request, id, form_url)

@@ -81,3 +81,21 @@ def test_a_weak_password_is_refused_in_the_admin_too(administrator):
     assert page.status_code == 200 and "too short" in page.content.decode()
     assert not get_user_model().objects.filter(username="weak").exists()
     assert not AuditEvent.objects.filter(action__startswith="admin.").exists()
+
+
+def test_an_account_deleted_takes_its_access_said_and_never_a_plans_last_steward(
+    administrator, personas
+):
+    users = get_user_model()
+    viewer = users.objects.get(username="viewer")
+    assert (
+        administrator.post(f"/admin/auth/user/{viewer.pk}/delete/", {"post": "yes"}).status_code
+        == 302
+    )
+    gone = AuditEvent.objects.get(action="access.revoke", object_key="viewer @ imt-2018-2022")
+    assert (gone.actor_label, gone.plan_code) == ("account deleted", "imt-2018-2022")
+    steward = users.objects.get(username="steward")
+    refused = administrator.post(f"/admin/auth/user/{steward.pk}/delete/", {"post": "yes"})
+    assert refused.status_code == 403 and users.objects.filter(username="steward").exists()
+    page = administrator.get("/admin/auth/user/").content.decode()
+    assert "delete_selected" not in page

@@ -72,3 +72,35 @@ def test_nothing_changes_or_deletes_the_trail(personas):
     with pytest.raises(TrailIsFixed):
         AuditEvent.objects.all().delete()
     assert AuditEvent.objects.get(pk=event.pk).action != "forged"
+
+
+def test_the_database_refuses_a_change_of_the_trail_on_postgresql(personas):
+    from django.db import DatabaseError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's trigger; SQLite has the model's refusals (tested above)")
+    event = AuditEvent.objects.first()
+    for sql in ("UPDATE audit_auditevent SET action = 'forged' WHERE id = %s",
+                "DELETE FROM audit_auditevent WHERE id = %s"):  # fmt: skip
+        with (
+            pytest.raises(DatabaseError, match="the audit trail cannot be changed"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [event.pk])
+    assert AuditEvent.objects.get(pk=event.pk).action == event.action
+
+
+def test_an_event_is_never_written_over(personas):
+    event = AuditEvent.objects.first()
+    forged = AuditEvent(pk=event.pk, action="forged", object_type="x", object_key="y")
+    with pytest.raises(TrailIsFixed):
+        forged.save()
+    with pytest.raises(TrailIsFixed):
+        event.save(force_update=True)
+    with pytest.raises(TrailIsFixed):
+        AuditEvent.objects.bulk_create([forged], update_conflicts=True, unique_fields=["id"],
+                                       update_fields=["action"])  # fmt: skip
+    with pytest.raises(TrailIsFixed):
+        AuditEvent.objects.bulk_update([event], ["action"])
+    assert AuditEvent.objects.get(pk=event.pk).action == event.action
