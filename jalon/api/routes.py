@@ -486,6 +486,13 @@ def evaluation(request, plan: str, filters: Query[EvaluationFilters]):
     """Each indicator at an entity: figure, status, achievement, forecast and probability,
     as the pages show them (a total withheld from the reader is `suppressed`)."""
     page = open_page(request, plan)
+    if page.pe.withholding is not None and (filters.as_of or filters.submitted):
+        raise ApiError(
+            403,
+            "whole_readers_only",
+            "as_of and submitted are for readers who see every member: two totals compared"
+            " would give one member's figure away",
+        )
     code = filters.entity or page.plan.organisation.code
     if code not in page.pe.tree.codes or not page.visible(page.pe.tree.codes.index(code)):
         raise Http404

@@ -51,11 +51,19 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+        base_manager_name = "objects"  # Django's own updates and deletions refused too
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type} {self.object_key}"
 
     def save(self, *args, **kwargs):
+        if kwargs.get("force_update") or kwargs.get("update_fields") is not None:
+            raise TrailIsFixed("the audit trail cannot be changed")
+        kwargs["force_insert"] = True  # a new event, never an update of another
+        super().save(*args, **kwargs)
+
+    def save_base(self, *args, **kwargs):
+        # The way every save goes, fixtures' (loaddata) included.
         if (
             not self._state.adding
             or kwargs.get("force_update")
@@ -63,8 +71,7 @@ class AuditEvent(models.Model):
             or (self.pk is not None and type(self).objects.filter(pk=self.pk).exists())
         ):
             raise TrailIsFixed("the audit trail cannot be changed")
-        kwargs["force_insert"] = True  # a new event, never an update of another
-        super().save(*args, **kwargs)
+        super().save_base(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise TrailIsFixed("the audit trail cannot be changed")

@@ -204,19 +204,27 @@ class RoundEvent(models.Model):
         return f"{self.round} {self.action} {self.at:%Y-%m-%d}"
 
 
+def _shared_locks(plan) -> frozenset[tuple[str, str, str]]:
+    """Return the figures of ``plan`` that another plan sharing them locks (closed rounds)."""
+    locked: set = set()
+    for plan_id, codes in sharing_plans(plan).items():
+        for round_ in CollectionRound.objects.closed().filter(plan_id=plan_id):
+            locked |= {key for key in round_.locked() if key[0] in codes}
+    return frozenset(locked)
+
+
 def scope_for(access) -> Scope:
     """Return what a person's access lets them write: stewards anything, contributors their
     entity (and the entities below it) as drafts or submissions, never in a closed round."""
     if access.role == Role.STEWARD:
-        return Scope(who=_("you steward the plan"))
+        # Anything of their plan; a figure shared with another plan is locked by that
+        # plan's closed rounds even so: its stewards closed them.
+        return Scope(who=_("you steward the plan"), locked=_shared_locks(access.plan))
     if access.role != Role.CONTRIBUTOR:
         return Scope(entities=frozenset(), states=frozenset(), who=_("you read the plan"))
     mine = {access.entity.code} | {e.code for e in Entity.objects.within(access.entity)}
     locked = frozenset().union(*(r.locked() for r in access.plan.rounds.closed()))
-    # A figure shared with another plan is locked by that plan's closed rounds too.
-    for plan_id, codes in sharing_plans(access.plan).items():
-        for round_ in CollectionRound.objects.closed().filter(plan_id=plan_id):
-            locked |= {key for key in round_.locked() if key[0] in codes}
+    locked |= _shared_locks(access.plan)
     return Scope(
         entities=frozenset(mine),
         states=frozenset({"draft", "submitted"}),

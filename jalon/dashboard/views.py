@@ -5,6 +5,7 @@ form (the filters), evaluation (cached), render. Nothing here computes a figure:
 engine did; `figures` only picks and words them.
 """
 
+import dataclasses
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass
@@ -146,6 +147,8 @@ class Page:
         if self.access.role != "contributor":
             return True
         tree = self.pe.tree
+        if self.access.entity.code not in tree.codes:  # gone from the tree: the whole only
+            return row == self.root
         own = tree.codes.index(self.access.entity.code)
         return row in (self.root, own) or own in set(tree.ancestors(row).tolist())
 
@@ -167,8 +170,8 @@ def open_page(request, plan_code: str) -> Page:
         # They see the organisation's totals, not every member's figures: a total of too
         # few members besides theirs would give those away (disclosure control).
         tree = pe.tree
-        own = tree.codes.index(access.entity.code)
-        seen = (own, *sorted(int(r) for r in tree.descendants(own)))
+        own = tree.codes.index(access.entity.code) if access.entity.code in tree.codes else None
+        seen = () if own is None else (own, *sorted(int(r) for r in tree.descendants(own)))
         pe = withheld(pe, (root,), plan.fewest_members, seen)
     return Page(request, plan, access, filters, year, as_of, submitted, pe, root)
 
@@ -349,23 +352,22 @@ def indicator_detail(request, plan, code):
     # The share of the gap is meaningful for additive amounts; others list members only.
     # It is computed over every member, then shown for those within the reader's scope.
     additive = indicator.kind == "amount" and indicator.across == "sum"
-    # A total withheld from the reader has no shares: theirs would give the sum away.
-    shares = (
-        []
-        if fig.suppressed
-        else [
-            share
-            for share in gap_shares(
-                page.pe,
-                indicator,
-                row,
-                fig.period,
-                baseline_period if additive else None,
-                members_with_figures,
-            )
-            if page.visible(share.row)
-        ]
-    )
+    shares = [
+        share
+        for share in gap_shares(
+            page.pe,
+            indicator,
+            row,
+            fig.period,
+            baseline_period if additive else None,
+            members_with_figures,
+        )
+        if page.visible(share.row)
+    ]
+    if page.pe.withholding is not None:
+        # A reader who may not see every member has no share of the gap: theirs, over two
+        # periods, would give the others' sum away.
+        shares = [dataclasses.replace(share, share=None) for share in shares]
     # The members that drive the gap first; a share well above an even split stands out.
     shares.sort(key=lambda g: (g.share is None, -(g.share or 0), g.code))
     even = 1 / len(members_with_figures) if members_with_figures else 0

@@ -219,6 +219,7 @@ def reporters_below(
     tops: np.ndarray | None = None,
     seen: np.ndarray | None = None,
     weights: np.ndarray | None = None,
+    fresh: np.ndarray | None = None,
 ) -> np.ndarray:
     """Return (E, P): the members below each entity (not itself) whose figure a total of
     theirs rests on, and which the reader does not see.
@@ -229,7 +230,10 @@ def reporters_below(
     stands in for its members' figures. ``seen`` (E,) bool: members the reader sees whole
     (their own entity and below), which count for nothing — the total less what they see
     must rest on enough others. ``weights``: for a weighted mean, a member weighing
-    nothing counts for nothing.
+    nothing counts for nothing. ``fresh`` (E, P) bool: figures reported for the period,
+    not carried forward from an earlier one (a carried figure is known already: a total of
+    it and one new figure gives the new one away). A member counts only while the members
+    above it are active, as a consolidation leaves out what lies below an inactive one.
     """
     leaf = _count_children(np.ones((1, *value.shape), bool), tree, active)[0] == 0
     has_own = ~np.isnan(own) & active
@@ -248,11 +252,14 @@ def reporters_below(
         reporting &= np.nan_to_num(weights) > 0
     if seen is not None:
         reporting &= ~np.asarray(seen, dtype=bool)[:, None]
+    if fresh is not None:
+        reporting &= fresh
     reporting = reporting.astype(np.int32)
     below = np.zeros(value.shape, dtype=np.int32)
     for level in range(deepest, 0, -1):
         rows = np.flatnonzero(depth == level)
-        np.add.at(below, tree.parent[rows], reporting[rows] + below[rows])
+        counted = (reporting[rows] + below[rows]) * active[rows]
+        np.add.at(below, tree.parent[rows], counted)
     return below
 
 

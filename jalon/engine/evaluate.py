@@ -305,13 +305,18 @@ class Withholding:
     seen: tuple[int, ...] = ()
 
 
-def _withheld(cons: Consolidated, tree, active, withhold, hidden, *, single=False, weights=None):
-    """Return the consolidation with the totals withheld, and where they are (E, P).
+def _withheld_where(
+    cons: Consolidated, tree, active, withhold, hidden, *, single=False, weights=None, carried=None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return where the figure of record is withheld, and where the members' consolidation
+    is, (E, P) each.
 
     ``hidden``: for a figure computed from others (a ratio, a formula), where each of
     them is withheld, on this axis; None for a total of members, counted here. ``single``:
     the total is one member's figure (a minimum, a maximum). ``weights``: a weighted
-    mean's weights, (E, P).
+    mean's weights, (E, P). ``carried``: the age of each member's carried figure (E, P).
+    A total still missing some members' figures (a round under way) is withheld too while
+    others than the reader's are behind it: each figure arriving would show in it.
     """
     rows = np.asarray(withhold.rows, dtype=int)
     hide = np.zeros(cons.value.shape, dtype=bool)  # the figure of record
@@ -321,18 +326,26 @@ def _withheld(cons: Consolidated, tree, active, withhold, hidden, *, single=Fals
         if hidden is None:
             seen = np.zeros(len(tree), dtype=bool)
             seen[list(withhold.seen)] = True
+            fresh = None if carried is None else carried == 0
             below = reporters_below(
-                cons.value, cons.own, tree, active, tops=rows, seen=seen, weights=weights
-            )[rows]
-            # None but the reader's own: nothing to give away; some, but too few: withheld.
-            few[rows] = (below > 0) & ((below < withhold.fewest) | single)
+                cons.value, cons.own, tree, active,
+                tops=rows, seen=seen, weights=weights, fresh=fresh,
+            )[rows]  # fmt: skip
+            strict = withhold.fewest > 1  # 1: the plan shows every total
+            partial = cons.partial[rows]
+            few[rows] = (below > 0) & ((below < withhold.fewest) | (strict & (single | partial)))
             hide[rows] = total & few[rows] & ~np.isnan(cons.value[rows])
         else:  # withheld with what it is computed from (its own figure is NaN there now)
             for operand in hidden:
                 if operand is not None:
                     few[rows] |= operand[rows]
             hide[rows] = total & few[rows]
-    children = few & ~np.isnan(cons.children)
+    return hide, few & ~np.isnan(cons.children)
+
+
+def _withheld(cons: Consolidated, tree, active, withhold, hidden, **how) -> tuple:
+    """Return the consolidation with what is withheld masked, and where the figure is."""
+    hide, children = _withheld_where(cons, tree, active, withhold, hidden, **how)
     if not hide.any() and not children.any():
         return cons, hide
 
@@ -347,6 +360,40 @@ def _withheld(cons: Consolidated, tree, active, withhold, hidden, *, single=Fals
         denominator=masked(cons.denominator),
         discrepancy=cons.discrepancy & ~(hide | children),
     ), hide
+
+
+def _withholding_how(spec, operand) -> dict:
+    """Return how an indicator's totals are judged for withholding (see `_withheld_where`)."""
+    across = Across(spec.across)
+    weighted = across is Across.WEIGHTED_MEAN and spec.weight
+    return {
+        "single": across in (Across.MIN, Across.MAX),
+        "weights": operand(spec.weight) if weighted else None,
+    }
+
+
+def withheld_indicators(evaluation: Evaluation, tree: Tree, withhold: Withholding) -> set[str]:
+    """Return the indicators of an evaluation made without ``withhold`` that it would
+    withhold something of: to evaluate again with it, they and what is computed from them
+    (a ratio, a formula) only."""
+    found = set()
+    for code, r in evaluation.indicators.items():
+        spec = r.spec
+        if spec.kind in ("formula", "ratio", "qualitative"):
+            continue  # withheld with what they are computed from, evaluated again with it
+
+        def operand(name: str, r=r) -> np.ndarray:
+            done = evaluation.indicators[name]
+            return _align(done.figure, done.periods, r.periods)
+
+        active = tree.active(r.periods)
+        hide, children = _withheld_where(
+            r.consolidated, tree, active, withhold, None,
+            carried=r.carried, **_withholding_how(spec, operand),
+        )  # fmt: skip
+        if hide.any() or children.any():
+            found.add(code)
+    return found
 
 
 @dataclass
@@ -754,12 +801,10 @@ def _evaluate_indicator(
         hidden = (
             [_suppressed_on(lookup(results, name), periods) for name in names()] if names else None
         )
-        across = Across(spec.across)
-        weights = operand(spec.weight) if across is Across.WEIGHTED_MEAN and spec.weight else None
-        single = across in (Across.MIN, Across.MAX)
         cons, suppressed = _withheld(
-            cons, tree, active, withhold, hidden, single=single, weights=weights
-        )
+            cons, tree, active, withhold, hidden,
+            carried=carried, **_withholding_how(spec, operand),
+        )  # fmt: skip
     figure = cons.value
     additive = spec.kind == "amount" and Across(spec.across) is Across.SUM
     series = pro_forma(figure, tree, inp.lineages, periods) if additive else figure.copy()

@@ -309,7 +309,11 @@ def _store(
     root_user = sharing.entities.get(pf.plan.organisation)
     organisation = entities[pf.plan.organisation]
     for n, g in enumerate(pf.groupings):
-        owner = Grouping.objects.filter(code=g.code).exclude(organisation=organisation).first()
+        owner = (
+            Grouping.objects.filter(code=g.code, organisation__isnull=False)
+            .exclude(organisation=organisation)
+            .first()
+        )
         if owner is not None:  # another federation's grouping (or everyone's): not this file's
             problems.append(
                 located.problem(

@@ -33,6 +33,7 @@ from jalon.engine.evaluate import (
     affected,
     evaluate,
     outlook,
+    withheld_indicators,
 )
 from jalon.engine.periods import Frequency, Period, period_range
 from jalon.engine.status import Thresholds
@@ -97,6 +98,7 @@ class PlanEvaluation:
 
 
 WITHHELD_KEPT = 16  # evaluations withheld for distinct readers, kept beside one evaluation
+_withheld_lock = threading.Lock()
 
 
 def withheld(
@@ -104,36 +106,39 @@ def withheld(
 ) -> PlanEvaluation:
     """Return ``pe`` as a reader sees it who may see the entities of ``rows`` but not all
     their members, and sees the entities of ``seen`` whole: there, a total that, less
-    what they see, rests on fewer than ``fewest`` members is withheld.
+    what they see, rests on too few members is withheld (see `Withholding`).
 
-    Made once per evaluation and reader's scope (the latest few kept beside it); ``pe``'s
-    own results where nothing is withheld.
+    Only the indicators with something withheld, and those computed from them, are
+    evaluated again; the others' results are ``pe``'s own. Kept beside ``pe`` for the
+    latest few readers' scopes.
     """
     key = (rows, fewest, seen)
-    if key in pe.withheld:
-        pe.withheld[key] = pe.withheld.pop(key)  # the most recent last
-        return pe.withheld[key]
-    structure, figures = pe.structure, pe.figures
-    if structure is None:
-        structure, figures = _read_all(pe.plan, pe.as_of, pe.include_submitted)
+    with _withheld_lock:
+        if key in pe.withheld:
+            pe.withheld[key] = pe.withheld.pop(key)  # the most recent last
+            return pe.withheld[key]
     withholding = Withholding(rows, fewest, seen)
-    evaluation = evaluate(assemble(structure, figures), at=pe.at, withhold=withholding)
-    if any(r.suppressed is not None and r.suppressed.any()
-           for r in evaluation.indicators.values()) or any(
-        r.consolidated.discrepancy.sum() != pe.result(code).consolidated.discrepancy.sum()
-        or not np.array_equal(r.consolidated.children, pe.result(code).consolidated.children,
-                              equal_nan=True)
-        for code, r in evaluation.indicators.items()
-    ):  # fmt: skip
+    changed = withheld_indicators(pe.evaluation, pe.tree, withholding)
+    if changed:
+        structure, figures = pe.structure, pe.figures
+        if structure is None:
+            structure, figures = _read_all(pe.plan, pe.as_of, pe.include_submitted)
+        evaluation = evaluate(
+            assemble(structure, figures), at=pe.at, previous=pe.evaluation,
+            changed=changed, withhold=withholding,
+        )  # fmt: skip
+        anew = affected(structure.specs, changed)
         made = dataclasses.replace(
             pe, evaluation=evaluation, withholding=withholding, withheld={},
-            derived={}, outlooks={}, base="", since_base=frozenset(evaluation.indicators),
+            derived={k: v for k, v in pe.derived.items() if k[0] not in anew},
+            outlooks={k: v for k, v in pe.outlooks.items() if k[0] not in anew},
         )  # fmt: skip
-    else:
+    else:  # nothing withheld but, perhaps, a breakdown's (`breakdowns` sees to it)
         made = dataclasses.replace(pe, withholding=withholding, withheld={})
-    pe.withheld[key] = made
-    while len(pe.withheld) > WITHHELD_KEPT:
-        pe.withheld.pop(next(iter(pe.withheld)))
+    with _withheld_lock:
+        pe.withheld[key] = made
+        while len(pe.withheld) > WITHHELD_KEPT:
+            pe.withheld.pop(next(iter(pe.withheld)))
     return made
 
 
@@ -865,10 +870,11 @@ def breakdowns(pe: PlanEvaluation, indicator: Indicator) -> list[Breakdown]:
                 flags[index[member_id], row_of[entity], column[period]] = 1.0 if is_example else 0.0
         made = consolidate(own, pe.tree, result.periods, across)
         consolidated = made.value
-        if indicator.over_time == OverTime.CUMULATIVE:
-            consolidated = _running_like(result, consolidated, pe.tree)
         if pe.withholding is not None:  # a member's total rests on its own members
-            consolidated = _withhold_members(pe, result, made, consolidated)
+            single = across in (Across.MIN, Across.MAX)
+            consolidated = _withhold_members(pe, result, made, consolidated, single)
+        if indicator.over_time == OverTime.CUMULATIVE:  # no running total past a withheld flow
+            consolidated = _running_like(result, consolidated, pe.tree)
         example = flagged_up(flags, pe.tree, result.periods)
         gaps = breakdown_gaps(result.figure, consolidated)
         if pe.withholding is not None:  # no gap where the members are withheld
@@ -881,7 +887,7 @@ def breakdowns(pe: PlanEvaluation, indicator: Indicator) -> list[Breakdown]:
     return out
 
 
-def _withhold_members(pe: PlanEvaluation, result, made, consolidated) -> np.ndarray:
+def _withhold_members(pe: PlanEvaluation, result, made, consolidated, single) -> np.ndarray:
     """Return a breakdown's figures (M, E, P) less what the reader may not see: at the
     withheld rows, every member's total of a period where one of them rests on too few
     members (the others and the whole would give it away), or where the indicator's own
@@ -897,7 +903,8 @@ def _withhold_members(pe: PlanEvaluation, result, made, consolidated) -> np.ndar
             rows
         ]
         there = ~np.isnan(made.value[k, rows])
-        hide[rows] |= there & np.isnan(made.own[k, rows]) & (below > 0) & (below < w.fewest)
+        few = (below < w.fewest) | (single & (w.fewest > 1))  # an extreme: one member's
+        hide[rows] |= there & np.isnan(made.own[k, rows]) & (below > 0) & few
     if result.suppressed is not None:
         hide[rows] |= result.suppressed[rows]
     return np.where(hide[None], np.nan, consolidated)

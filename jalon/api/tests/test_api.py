@@ -111,6 +111,10 @@ def test_the_evaluation_withholds_what_the_pages_withhold(personas):
     mine = contributor.get(url).json()["items"][0]
     assert mine["value"] is None and mine["suppressed"] and mine["status"] == "suppressed"
     assert "4321" not in contributor.get(f"{PLAN}/evaluation?year=2022").content.decode()
+    # No two moments to compare for a reader who may not see every member.
+    compared = contributor.get(f"{PLAN}/evaluation?as_of=2020-01-01")
+    assert error_of(compared)["code"] == "whole_readers_only"
+    assert steward.get(f"{PLAN}/evaluation?as_of=2020-01-01").status_code == 200
 
 
 def test_figures_are_written_with_the_imports_checks_all_or_nothing(personas):

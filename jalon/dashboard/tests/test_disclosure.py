@@ -14,6 +14,29 @@ ONE_SCHOOL = "  - {indicator: students, entity: telecom-paris, period: 2022/23, 
 SUPPRESSED = "suppressed (fewer than 3 members)"
 
 
+def schools_but(*codes: str) -> list[str]:
+    """Return the codes of the institute's schools in 2022/23 but ``codes``."""
+    import datetime as dt
+
+    from django.db.models import Q
+
+    from jalon.organisation.models import Entity
+
+    return sorted(
+        Entity.objects.filter(parent__code="imt")
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=dt.date(2023, 8, 31)))
+        .exclude(code__in=codes)
+        .values_list("code", flat=True)
+    )
+
+
+def row(school: str, value: int, member: str = "") -> str:
+    member = f", member: {member}" if member else ""
+    return (
+        f"  - {{indicator: students, entity: {school}, period: 2022/23{member}, value: {value}}}\n"
+    )
+
+
 def chart_values(page: str) -> list:
     raw = page.split('<script id="chart-main" type="application/json">')[1].split("</script>")[0]
     return [row for layer in json.loads(raw)["layer"] for row in layer["data"]["values"]]
@@ -52,14 +75,15 @@ def test_a_total_of_one_school_is_suppressed_for_another_schools_contributor(per
     page = get(personas["contributor"], year).content.decode()
     assert "6,321" not in page and "Suppressed: this total" in page
     assert "6,321" in get(personas["viewer"], year).content.decode()
-    # Three others beside theirs: shown.
-    figures(
-        "approved",
-        "  - {indicator: students, entity: imt-nord-europe, period: 2022/23, value: 1000}\n",
-        "more.yaml",
-    )
+    # A round under way is a partial total: each figure arriving would show in it, so a
+    # contributor reads the total once every school has reported.
+    more = schools_but("telecom-paris", "imt-atlantique", "imt-mines-ales")
+    figures("approved", "".join(row(school, 1000) for school in more[:-1]), "more.yaml")
+    assert "Suppressed: this total" in get(personas["contributor"], year).content.decode()
+    figures("approved", row(more[-1], 1000), "last.yaml")
     page = get(personas["contributor"], year).content.decode()
-    assert "7,321" in page.split("</section>")[0] and SUPPRESSED not in page
+    total = f"{4321 + 1000 * (len(more) + 2):,}"
+    assert total in page.split("</section>")[0] and SUPPRESSED not in page
 
 
 def test_the_threshold_is_the_plans_and_a_viewer_reads_every_total(personas, imt_values):
@@ -101,21 +125,16 @@ def test_a_contributor_compares_no_two_moments(personas):
 
 
 def test_a_breakdown_member_of_one_school_is_withheld_with_its_gap(personas):
-    schools = ("telecom-paris", "imt-atlantique", "imt-nord-europe", "mines-saint-etienne")
-    rows = "".join(
-        f"  - {{indicator: students, entity: {s}, period: 2022/23, value: 1000}}\n"
-        f"  - {{indicator: students, entity: {s}, period: 2022/23, member: programme/engineering, value: 900}}\n"
-        for s in schools
-    )
-    rows += (
-        "  - {indicator: students, entity: telecom-paris, period: 2022/23,"
-        " member: programme/doctorate, value: 77}\n"
-    )
+    schools = schools_but()
+    rows = "".join(row(s, 1000) + row(s, 900, "programme/engineering") for s in schools)
+    rows += row("telecom-paris", 77, "programme/doctorate")
     figures("approved", rows)
+    total = f"{1000 * len(schools):,}"
     page = get(personas["contributor"], f"{STUDENTS}?year=2022").content.decode()
-    assert "4,000" in page.split("</section>")[0]  # four schools besides theirs: shown
+    assert total in page.split("</section>")[0]  # every school reported: shown
     # Doctorate rests on one school: the whole breakdown of that period is withheld (its
     # other members and the total would give it away), and so is its gap.
-    assert "3,600" not in page and ">77<" not in page and "3,523" not in page
+    engineering = f"{900 * len(schools):,}"
+    assert engineering not in page and ">77<" not in page
     steward = get(personas["steward"], f"{STUDENTS}?year=2022").content.decode()
-    assert "3,600" in steward and "77" in steward
+    assert engineering in steward and "77" in steward

@@ -106,12 +106,17 @@ def test_a_ratio_of_too_few_members_is_withheld_with_its_parts():
         ),
     ]  # fmt: skip
     values = {
-        "students": figures(tree, {"m1": [100] * 4, "m2": [200, nan, nan, nan], "m3": [50] * 4}),
-        "staff": figures(tree, {"m1": [10] * 4, "m2": [20, nan, nan, nan], "m3": [5] * 4}),
+        "students": figures(
+            tree,
+            {"m1": [100] * 4, "m2": [200, nan, nan, nan], "m3": [50] * 4, "m4": [50] + [nan] * 3},
+        ),
+        "staff": figures(
+            tree, {"m1": [10] * 4, "m2": [20, nan, nan, nan], "m3": [5] * 4, "m4": [5] + [nan] * 3}
+        ),
     }
     out = run(tree, values, specs, Withholding((root,), 3))
     ratio = out["per_staff"]
-    assert ratio.figure[root, 0] == pytest.approx(350 / 35)
+    assert ratio.figure[root, 0] == pytest.approx(400 / 40)
     assert np.isnan(ratio.figure[root, 1]) and ratio.suppressed[root, 1]
     assert np.isnan(ratio.consolidated.numerator[root, 1])
     assert np.isnan(ratio.consolidated.denominator[root, 1])
@@ -169,3 +174,30 @@ def test_weights_of_nothing_and_extremes_count_for_nothing():
     assert out["satisfaction"].suppressed[root].all()  # m1 alone weighs anything
     assert out["best"].suppressed[root].all()  # a maximum is one member's figure
     assert not out["students"].suppressed[root].any()  # four members: a zero is a figure
+
+
+def test_carried_figures_and_members_below_an_inactive_one_count_for_nothing():
+    import datetime as dt
+
+    # Carried: every member reported in 2018; in 2019 m7 alone reports, the others' carried.
+    rows = [("root", None, None, None)] + [(f"m{i}", "root", None, None) for i in range(1, 8)]
+    tree = Tree.build(rows)
+    root = tree.index("root")
+    stock = IndicatorSpec("students", Frequency.YEAR, carry_forward=2)
+    own = figures(tree, {f"m{i}": [100, nan, nan, nan] for i in range(1, 7)})
+    own[tree.index("m7")] = [42, 4242, nan, nan]
+    out = run(tree, {"students": own}, [stock], Withholding((root,), 3))["students"]
+    assert not out.suppressed[root, 0] and out.suppressed[root, 1]
+    # Below an inactive region: its members are left out of the total, and of the count.
+    rows = [
+        ("root", None, None, None),
+        ("r2", "root", None, dt.date(2017, 12, 31)),
+        ("r3", "root", None, None),
+    ]
+    rows += [(f"m{i}", "r2", None, None) for i in (4, 5, 6)] + [("m7", "r3", None, None)]
+    tree = Tree.build(rows)
+    root = tree.index("root")
+    own = figures(tree, {"m4": [1] * 4, "m5": [1] * 4, "m6": [1] * 4, "m7": [777] * 4})
+    flat = IndicatorSpec("students", Frequency.YEAR)
+    out = run(tree, {"students": own}, [flat], Withholding((root,), 3))["students"]
+    assert out.suppressed[root].all()

@@ -270,3 +270,6 @@ def test_shared_figures_stay_one_measure_in_one_chain_and_each_plan_hears_of_the
         user=user, plan=second, role="contributor", entity=E.objects.get(code="imt-mines-ales")
     )
     assert ("students", "imt-mines-ales", "2022/23") in scope_for(access).locked
+    # Its stewards' too: the first plan's stewards closed that round.
+    access.role, access.entity = "steward", None
+    assert ("students", "imt-mines-ales", "2022/23") in scope_for(access).locked
