@@ -309,3 +309,23 @@ def test_the_readme_names_every_setting():
     read = set(re.findall(r'"((?:JALON_[A-Z_]+)|DATABASE_URL)"', settings_text))
     assert len(read) > 15
     assert {name for name in read if name not in readme} == set()
+
+
+def test_the_command_explains_itself_and_a_database_not_set_up(tmp_path):
+    env = isolated_env(tmp_path)
+    listing = subprocess.run([*JALON], env=env, capture_output=True, text=True, timeout=120)
+    lines = listing.stdout.splitlines()
+    commands = [line.split()[0] for line in lines if line.startswith("  ") and "--help" not in line]
+    assert commands[:3] == ["demo", "serve", "worker"] and "plan" in commands
+    assert all(len(line) <= 100 for line in lines), listing.stdout
+    assert "jalon django --help" in listing.stdout
+    version = subprocess.run([*JALON, "--version"], env=env, capture_output=True, text=True)
+    assert version.stdout.startswith("jalon ") and version.returncode == 0
+    django_list = subprocess.run([*JALON, "django", "--help"], env=env, capture_output=True,
+                                 text=True, timeout=120)  # fmt: skip
+    assert "collectstatic" in django_list.stdout
+    for args in (["status"], ["plan", "load", "plans/imt-2018-2022.yaml"]):
+        done = subprocess.run([*JALON, *args], env=env, capture_output=True, text=True,
+                              timeout=120, cwd=Path(__file__).resolve().parents[3])  # fmt: skip
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        assert "is not set up yet: run `jalon migrate` first" in done.stderr

@@ -6,9 +6,9 @@ from jalon.plans.models import Plan
 
 class Command(BaseCommand):
     help = (
-        "Time a full evaluation of a synthetic federation of about a million figures, the"
-        " pages, and the imports of 1M figures from CSV and 100k from XLSX against a bare"
-        " bulk insert."
+        "Measure Jalon against references on a synthetic federation of a million figures."
+        " Times a full evaluation, the pages, and the imports of 1M figures from CSV and"
+        " 100k from XLSX against a bare bulk insert."
     )
 
     def add_arguments(self, parser):
