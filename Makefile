@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+PORT ?= 8000
 export JALON_DATA_DIR ?= $(CURDIR)/var
 
 .PHONY: demo test lint test-sqlite test-postgres bench clean
@@ -13,7 +14,8 @@ $(BIN)/python:
 
 # Runtime install; the dev extra brings the test and lint tools.
 $(VENV)/.installed: pyproject.toml jalon/locale/fr/LC_MESSAGES/django.po | $(BIN)/python
-	$(BIN)/pip install -q -e .
+	@echo "Installing Jalon and what it needs into $(VENV) (a minute or two the first time)…"
+	$(BIN)/pip install --progress-bar on -e .
 	$(BIN)/pybabel compile -d jalon/locale -D django
 	touch $@
 
@@ -22,7 +24,7 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	touch $@
 
 demo: $(VENV)/.installed
-	$(BIN)/jalon demo
+	$(BIN)/jalon demo --port $(PORT)
 
 test: $(VENV)/.installed-dev lint test-sqlite test-postgres
 

@@ -431,6 +431,8 @@ def _pydantic_problem(located: Located, error: dict) -> Problem:
     given = error.get("input")
     shown = f" (got {given!r})" if not isinstance(given, dict | list) else ""
     message = error["msg"].removeprefix("Value error, ")  # our own validators' sentences
+    if kind.startswith(("date_", "datetime_")) and isinstance(given, str):
+        message = "write a date as YYYY-MM-DD, e.g. 2023-01-31"
     return located.problem(path, f"{where}: {message}{shown}")
 
 

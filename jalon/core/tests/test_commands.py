@@ -329,3 +329,38 @@ def test_the_command_explains_itself_and_a_database_not_set_up(tmp_path):
                               timeout=120, cwd=Path(__file__).resolve().parents[3])  # fmt: skip
         assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
         assert "is not set up yet: run `jalon migrate` first" in done.stderr
+
+
+def test_a_port_in_use_is_said_before_anything_else(tmp_path):
+    env = isolated_env(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for command in (["serve"], ["demo"]):
+            done = subprocess.run([*JALON, *command, "--port", str(port)], env=env,
+                                  capture_output=True, text=True, timeout=120)  # fmt: skip
+            assert done.returncode == 1, done.stderr
+            assert f"cannot listen on 127.0.0.1:{port}: in use" in done.stderr
+            assert "http://" not in done.stdout and "Demo account" not in done.stdout
+    with sqlite3.connect(tmp_path / "jalon.sqlite3") as db:  # the demo stopped before it
+        assert db.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
+
+
+def test_a_spreadsheet_given_as_a_value_file_and_a_date_not_iso_are_said(
+    tmp_path, imt_plan, capsys
+):
+    sheet = tmp_path / "figures.csv"
+    sheet.write_text("indicator,entity,period,value\nstudents,imt,2022/23,5\n")
+    with pytest.raises(
+        CommandError, match="a spreadsheet, not a value file .*`jalon values import"
+    ):
+        call_command("values", "load", str(sheet))
+    dated = tmp_path / "v.yaml"
+    dated.write_text(
+        "jalon: 1\nplan: imt-2018-2022\nsource: examples\nstate: approved\npublished: 12/01/2022\n"
+        "values:\n  - {indicator: students, entity: imt, period: 2022/23, value: 5}\n"
+    )
+    with pytest.raises(CommandError):
+        call_command("values", "load", str(dated))
+    assert "published: write a date as YYYY-MM-DD" in capsys.readouterr().err

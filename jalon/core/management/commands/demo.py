@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from jalon.core import demo
+from jalon.core.management.commands.serve import ensure_free
 
 
 class Command(BaseCommand):
@@ -18,10 +19,12 @@ class Command(BaseCommand):
             help=f"The demo plan to load (default: {demo.DEFAULT}); one of plans/CODE.yaml.",
         )
         parser.add_argument("--no-serve", action="store_true", help="Prepare only.")
-        parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--host", default="127.0.0.1", help="The address to listen on.")
+        parser.add_argument("--port", type=int, default=8000, help="The port to listen on.")
 
     def handle(self, *args, plan, no_serve, host, port, **options):
+        if not no_serve:  # before the passwords change: a demo that cannot serve says so
+            ensure_free(host, port)
         try:
             accounts = demo.prepare(self.stdout, plan)
         except FileNotFoundError as error:

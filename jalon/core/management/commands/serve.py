@@ -1,7 +1,9 @@
 import contextlib
 import ctypes
+import errno
 import os
 import signal
+import socket
 import subprocess
 import sys
 
@@ -38,6 +40,7 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, workers, threads, no_worker=False, **options):
         if workers < 1 or threads < 1:
             raise CommandError("--workers and --threads take a whole number of 1 or more.")
+        ensure_free(host, port)
         executor = MigrationExecutor(connection)
         if executor.migration_plan(executor.loader.graph.leaf_nodes()):
             raise CommandError(
@@ -128,3 +131,18 @@ def _cores() -> int:
         return len(os.sched_getaffinity(0)) or 1
     except (AttributeError, OSError):
         return os.cpu_count() or 1
+
+
+def ensure_free(host: str, port: int) -> None:
+    """Raise a CommandError saying so if ``host:port`` cannot be listened on (in use)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            reason = "in use" if error.errno == errno.EADDRINUSE else error.strerror
+            raise CommandError(
+                f"cannot listen on {host}:{port}: {reason}. Choose another port with"
+                " --port (make demo PORT=…)."
+            ) from None

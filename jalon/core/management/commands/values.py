@@ -78,6 +78,12 @@ class Command(BaseCommand):
         if action == "import":
             return self.import_file(**options)
         file = options["file"]
+        if Path(file).suffix.lower() in (".csv", ".xlsx", ".ods", ".tsv"):
+            raise CommandError(
+                f"{file}: a spreadsheet, not a value file (YAML): import it with"
+                f" `jalon values import {file}`",
+                returncode=1,
+            )
         text = read_text(file)
         try:
             report = store_values(text, file, actor_label=actor())
