@@ -4,6 +4,8 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from jalon.people.views import Logout
+
 urlpatterns = [
     path("", include("jalon.dashboard.urls")),
     path("", include("jalon.people.urls")),
@@ -14,7 +16,7 @@ urlpatterns = [
     path(
         "login/", auth_views.LoginView.as_view(template_name="dashboard/login.html"), name="login"
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", Logout.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # Browsers ask for it on pages that name no icon (the admin's).
@@ -25,3 +27,7 @@ urlpatterns = [
         ),
     ),
 ]
+
+handler403 = "jalon.dashboard.errors.forbidden"
+handler404 = "jalon.dashboard.errors.not_found"
+handler500 = "jalon.dashboard.errors.server_error"

@@ -5,6 +5,7 @@ every change goes through Access.grant / Access.revoke, which audit it.
 """
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
@@ -83,3 +84,14 @@ def access_page(request, plan):
             "search_query": "",
         },
     )
+
+
+class Logout(auth_views.LogoutView):
+    """Log out on POST (the header's button); a link (GET) shows a page that asks, so a
+    link elsewhere can never log anyone out unasked."""
+
+    http_method_names = ["get", "post", "options"]
+    template_name = "people/logout.html"
+
+    def get(self, request, *args, **kwargs):
+        return render(request, self.template_name, {})

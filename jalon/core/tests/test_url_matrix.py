@@ -80,7 +80,7 @@ RULES = {
     "trail/": {"GET": (302, 403, 403, 403, 403, 200), "POST": NOT_ALLOWED},
     "tokens/": {"GET": LOGGED_IN, "POST": LOGGED_IN},
     "login/": {"GET": ANYONE, "POST": ANYONE},
-    "logout/": {"GET": NOT_ALLOWED, "POST": (302,) * 6},
+    "logout/": {"GET": ANYONE, "POST": (302,) * 6},  # a link asks; the button logs out
     "i18n/setlang/": {"GET": (302,) * 6, "POST": (302,) * 6},
     "favicon.ico": {"GET": (301,) * 6, "POST": NOT_ALLOWED},
     "api/v1/openapi.json": {"GET": ANYONE, "POST": NOT_ALLOWED},
