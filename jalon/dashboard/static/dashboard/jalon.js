@@ -50,8 +50,33 @@ function checkAll() {
   });
 }
 
+function phoneMenu() {
+  // At phone width the menu and the search fold behind one button (the CSS hides them
+  // only once this script runs: without it, everything stays shown). Escape closes the
+  // menu and any open list in it.
+  const header = document.querySelector("header.top");
+  const button = document.querySelector("button.menu-toggle");
+  if (!header || !button) return;
+  document.documentElement.classList.add("js");
+  button.hidden = false;
+  button.addEventListener("click", () => {
+    const open = header.classList.toggle("open");
+    button.setAttribute("aria-expanded", String(open));
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("details.dropdown[open]").forEach((menu) => { menu.open = false; });
+    if (header.classList.contains("open")) {
+      header.classList.remove("open");
+      button.setAttribute("aria-expanded", "false");
+      button.focus();
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   drawCharts();
   oneMenuOpen();
   checkAll();
+  phoneMenu();
 });

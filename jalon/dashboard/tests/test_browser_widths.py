@@ -1,0 +1,88 @@
+"""Every page type at a phone's width (390 px) and a desktop's (1440 px), in both
+languages: nothing scrolls sideways — wide tables scroll inside their own frame."""
+
+import pytest
+
+from jalon.dashboard.tests.test_browser import browser, demo  # noqa: F401 - fixtures
+from jalon.dashboard.tests.test_browser_csp import PAGES, _steward_with_a_round
+
+# Where the page is wider than the window, what sticks out (the widest first).
+OVERFLOW = """
+() => {
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= width) return [];
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const r = el.getBoundingClientRect();
+    if (el.closest('details:not([open]) > :not(summary)')) continue;  // closed: not shown
+    if (r.right > width + 1 && getComputedStyle(el).position !== 'fixed') {
+      let inFrame = false;
+      for (let p = el.parentElement; p; p = p.parentElement) {
+        const s = getComputedStyle(p);
+        if (['auto', 'scroll', 'hidden'].includes(s.overflowX) && p.getBoundingClientRect().right <= width + 1) { inFrame = true; break; }
+      }
+      if (!inFrame) out.push(`${el.tagName.toLowerCase()}.${el.className} ${Math.round(r.right)}px ${el.parentElement.tagName}.${el.parentElement.className} ${(el.textContent||'').slice(0,40)}`);
+    }
+  }
+  return [document.documentElement.scrollWidth + ' > ' + width, ...out.slice(0, 5)];
+}
+"""
+
+
+@pytest.mark.parametrize("language", ["fr-FR", "en-GB"])
+@pytest.mark.parametrize("width", [390, 1440])
+def test_no_page_scrolls_sideways(demo, browser, language, width):  # noqa: F811
+    _steward_with_a_round(demo)
+    page = browser.new_page(viewport={"width": width, "height": 844}, locale=language)
+    page.goto(demo + "/login/")
+    page.fill("input[name=username]", "steward")
+    page.fill("input[name=password]", "a-long-steward-password")
+    page.click(".login button[type=submit]")
+    page.wait_for_load_state()
+    wide = {}
+    for path in PAGES:
+        if path.startswith("/admin/"):
+            continue  # Django's admin has its own layout
+        page.goto(demo + path)
+        page.wait_for_load_state("networkidle")
+        found = page.evaluate(OVERFLOW)
+        if found:
+            wide[path] = found
+    assert wide == {}, "\n".join(f"{p}: {v}" for p, v in wide.items())
+
+
+TOP = """
+() => {
+  const first = document.querySelector('main > :not(.messages):not(.crumbs):not(.filters)');
+  return first ? first.getBoundingClientRect().top : 0;
+}
+"""
+
+
+@pytest.mark.parametrize("language", ["fr-FR", "en-GB"])
+def test_at_phone_width_menus_open_inside_and_the_header_leaves_room(
+    demo,  # noqa: F811 - the fixture imported above
+    browser,  # noqa: F811
+    language,
+):
+    _steward_with_a_round(demo)
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale=language)
+    page.goto(demo + "/login/")
+    page.fill("input[name=username]", "steward")
+    page.fill("input[name=password]", "a-long-steward-password")
+    page.click(".login button[type=submit]")
+    for path in ("/plans/imt-2018-2022/", "/plans/imt-2018-2022/indicators/students/"):
+        page.goto(demo + path)
+        page.wait_for_load_state("networkidle")
+        # The header, the example banner and the filters: at most a quarter of the screen.
+        assert page.evaluate(TOP) <= 844 / 4, path
+    toggle = page.locator("button.menu-toggle")
+    assert page.locator("nav.menu").is_hidden()
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    page.click(".dropdown > summary >> nth=0")
+    assert page.locator(".dropdown[open] a").first.is_visible()
+    assert page.evaluate(OVERFLOW) == []  # the open list stays inside the screen
+    page.keyboard.press("Escape")  # closes the list and the menu
+    assert page.locator(".dropdown[open]").count() == 0
+    assert page.locator("nav.menu").is_hidden() and toggle.get_attribute("aria-expanded") == "false"
