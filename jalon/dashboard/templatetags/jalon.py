@@ -1,4 +1,5 @@
 from django import template
+from django.utils.safestring import mark_safe
 
 from jalon.dashboard.figures import (
     PROJECT_STATUS_LABELS,
@@ -57,3 +58,16 @@ def status_badge(status, label=None):
 @register.filter
 def project_status_label(status):
     return PROJECT_STATUS_LABELS.get(str(status), status)
+
+
+@register.simple_tag(takes_context=True)
+def here(context, url: str, exact: bool = False) -> str:
+    """Return ` aria-current="page"` where ``url`` is the page shown (or, unless ``exact``,
+    the section it belongs to): the menu marks where the reader is."""
+    request = context.get("request")
+    if request is None:
+        return ""
+    path = request.path
+    if path == url or (not exact and path.startswith(url)):
+        return mark_safe(' aria-current="page"')  # a fixed attribute, nothing of the reader's
+    return ""

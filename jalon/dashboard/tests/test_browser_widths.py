@@ -86,3 +86,49 @@ def test_at_phone_width_menus_open_inside_and_the_header_leaves_room(
     page.keyboard.press("Escape")  # closes the list and the menu
     assert page.locator(".dropdown[open]").count() == 0
     assert page.locator("nav.menu").is_hidden() and toggle.get_attribute("aria-expanded") == "false"
+
+
+def test_a_page_prints_on_a4_with_the_plan_the_day_and_the_datas_date(
+    demo,  # noqa: F811 - the fixture imported above
+    browser,  # noqa: F811
+):
+    _steward_with_a_round(demo)
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page.goto(demo + "/login/")
+    page.fill("input[name=username]", "steward")
+    page.fill("input[name=password]", "a-long-steward-password")
+    page.click(".login button[type=submit]")
+    page.goto(demo + "/plans/imt-2018-2022/indicators/students/")
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".print-head").is_hidden()
+    page.emulate_media(media="print")
+    head = page.locator(".print-head")
+    assert head.is_visible()
+    assert "Overall strategy 2018-2022" in head.inner_text() and "data as of" in head.inner_text()
+    for hidden in ("header.top", "form.filters", "nav.crumbs", "button"):
+        assert all(not e.is_visible() for e in page.locator(hidden).all()), hidden
+    page.set_viewport_size({"width": 700, "height": 990})  # A4's printable width, near enough
+    found = page.evaluate(OVERFLOW)
+    assert found == [], "\n".join(found)
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+
+
+def test_the_menu_marks_where_the_reader_is_and_a_skip_link_leads_past_it(
+    demo,  # noqa: F811 - the fixture imported above
+    browser,  # noqa: F811
+):
+    _steward_with_a_round(demo)
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page.goto(demo + "/login/")
+    page.fill("input[name=username]", "steward")
+    page.fill("input[name=password]", "a-long-steward-password")
+    page.click(".login button[type=submit]")
+    page.goto(demo + "/plans/imt-2018-2022/indicators/students/")
+    current = page.locator('nav.menu a[aria-current="page"]')
+    assert current.count() == 1 and current.inner_text() == "Indicators"
+    page.keyboard.press("Tab")
+    skip = page.locator("a.skip")
+    assert skip.evaluate("e => e === document.activeElement") and skip.is_visible()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "content"
