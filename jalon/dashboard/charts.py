@@ -7,7 +7,7 @@ specification renders to SVG for reports. Every chart has its data as a table to
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from jalon.dashboard.figures import Figure, missing
+from jalon.dashboard.figures import STATUS_LABELS, Figure, format_figure, missing
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # the version vl-convert bundles
 COLOURS = {
@@ -80,16 +80,32 @@ def chart_targets(fig: Figure, versions) -> list[dict]:
     return marks
 
 
+def shown(value, indicator) -> str:
+    """Return a figure as the page writes it, with its unit: 13 361 étudiants, 20,4 %."""
+    text = format_figure(value, indicator)
+    return text if indicator.is_share or missing(value) else f"{text} {indicator.unit_label}"
+
+
 def indicator_chart(
-    fig: Figure, trajectory: list, targets: list[dict], *, selected=None, breaks=()
+    fig: Figure,
+    trajectory: list,
+    targets: list[dict],
+    *,
+    selected=None,
+    breaks=(),
+    statuses: dict | None = None,
 ) -> dict:
     """Return the chart of an indicator at an entity: actuals, trajectory, targets, forecast.
 
     ``trajectory`` is [(period code, expected)], ``targets`` [{period, value, document,
     primary}] for every target at the entity. The ``selected`` period and the breaks in
-    series ([{period, note}]) are marked by vertical rules.
+    series ([{period, note}]) are marked by vertical rules. ``statuses`` {period code:
+    status} name each actual's status in its tooltip. Tooltips write figures as the page
+    does, with their unit, and say "example" in words.
     """
     scale = fig.indicator.percent_factor
+    indicator = fig.indicator
+    statuses = statuses or {}
     periods = [p.code for p, _, _ in fig.series]
     names = {
         "actual": _("Actual"),
@@ -101,17 +117,28 @@ def indicator_chart(
     rows = []
     for period, value, example in fig.series:
         if value is not None:
+            status = statuses.get(period.code, "")
             rows.append(
                 {
                     "period": period.code,
                     "value": value * scale,
+                    "shown": shown(value, indicator),
                     "series": names["actual"],
                     "example": example,
+                    "about": _("example") if example else "",
+                    "status": str(STATUS_LABELS.get(status, "")),
                 }
             )
     for code, value in trajectory:
         if not missing(value):
-            rows.append({"period": code, "value": value * scale, "series": names["trajectory"]})
+            rows.append(
+                {
+                    "period": code,
+                    "value": value * scale,
+                    "shown": shown(value, indicator),
+                    "series": names["trajectory"],
+                }
+            )
     forecast_rows = []
     if fig.forecast is not None and fig.forecast_period is not None:
         # From the last figure known at the period shown, to the forecast.
@@ -125,21 +152,29 @@ def indicator_chart(
                 {
                     "period": last[-1][0].code,
                     "value": last[-1][1] * scale,
+                    "shown": shown(last[-1][1], indicator),
                     "series": names["forecast"],
                 }
             )
         point = {
             "period": fig.forecast_period.code,
             "value": fig.forecast * scale,
+            "shown": shown(fig.forecast, indicator),
             "series": names["forecast"],
         }
         if fig.forecast_low is not None:
-            point |= {"low": fig.forecast_low * scale, "high": fig.forecast_high * scale}
+            point |= {
+                "low": fig.forecast_low * scale,
+                "high": fig.forecast_high * scale,
+                "low_shown": shown(fig.forecast_low, indicator),
+                "high_shown": shown(fig.forecast_high, indicator),
+            }
         forecast_rows.append(point)
     target_rows = [
         {
             "period": t["period"],
             "value": t["value"] * scale,
+            "shown": shown(t["value"], indicator),
             "series": names["target"],
             "document": t["document"],
             "primary": t["primary"],
@@ -156,7 +191,7 @@ def indicator_chart(
     tooltip = [
         {"field": "series", "title": " "},
         {"field": "period", "title": _("Period")},
-        {"field": "value", "title": _("Value"), "format": ",.4~g"},
+        {"field": "shown", "title": _("Value")},
     ]
     english = (get_language() or "").startswith("en")
     rules = [
@@ -214,8 +249,8 @@ def indicator_chart(
                 "y2": {"field": "high"},
                 "tooltip": [
                     {"field": "period", "title": _("Period")},
-                    {"field": "low", "title": _("Low (80 %)"), "format": ",.4~g"},
-                    {"field": "high", "title": _("High (80 %)"), "format": ",.4~g"},
+                    {"field": "low_shown", "title": _("Low (80 %)")},
+                    {"field": "high_shown", "title": _("High (80 %)")},
                 ],
             },
         },
@@ -235,7 +270,11 @@ def indicator_chart(
                 "y": y,
                 "color": {"field": "series", "type": "nominal", "scale": colour, "title": None},
                 "opacity": {"condition": {"test": "datum.example", "value": 0.55}, "value": 1},
-                "tooltip": [*tooltip, {"field": "example", "title": _("Example data")}],
+                "tooltip": [
+                    *tooltip,
+                    {"field": "status", "title": _("Status")},
+                    {"field": "about", "title": " "},
+                ],
             },
         },
         {
@@ -258,7 +297,11 @@ def breakdown_chart(title: str, periods: list[str], rows: list[dict], indicator)
     spec.pop("_unit")
     spec["height"] = 220
     scale = indicator.percent_factor
-    spec["data"] = {"values": [r | {"value": r["value"] * scale} for r in rows]}
+    spec["data"] = {
+        "values": [
+            r | {"value": r["value"] * scale, "shown": shown(r["value"], indicator)} for r in rows
+        ]  # fmt: skip
+    }
     unit = "%" if indicator.is_share else indicator.unit_label
     spec["mark"] = {"type": "bar"}
     spec["encoding"] |= {
@@ -272,7 +315,7 @@ def breakdown_chart(title: str, periods: list[str], rows: list[dict], indicator)
         "tooltip": [
             {"field": "member", "title": " "},
             {"field": "period", "title": _("Period")},
-            {"field": "value", "title": _("Value"), "format": ",.4~g"},
+            {"field": "shown", "title": _("Value")},
         ],
     }
     return spec

@@ -334,9 +334,11 @@ def indicator_detail(request, plan, code):
     ]
     current = [t for t in versions if t.superseded_at is None]
     trajectory = [(p.code, result.expected[row, j]) for j, p in enumerate(result.periods)]
+    statuses = {p.code: str(result.status[row, j]) for j, p in enumerate(result.periods)}
     chart = indicator_chart(
-        fig, trajectory, chart_targets(fig, current), selected=period, breaks=indicator.breaks
-    )
+        fig, trajectory, chart_targets(fig, current), selected=period, breaks=indicator.breaks,
+        statuses=statuses,
+    )  # fmt: skip
 
     primary = next((t for t in current if t.primary), None)
     baseline_period = (

@@ -313,7 +313,10 @@ def test_target_milestones_shape_the_trajectory_and_show_on_the_chart(personas):
     )
     load_plan_text(text, "milestones.yaml")
     page = get(personas["steward"], f"{BASE}/indicators/students/?year=2020").content.decode()
-    assert '"period": "2020/21", "value": 16000.0, "series": "Target"' in page
+    assert (
+        '"period": "2020/21", "value": 16000.0, "shown": "16,000 students", "series": "Target"'
+        in page
+    )
     # Through the milestone: 13,115 (examples) against 16,000 expected at 2020/21.
     assert "against 16,000 expected" in page
 

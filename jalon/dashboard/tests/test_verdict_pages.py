@@ -179,3 +179,20 @@ def test_a_period_before_the_figures_knows_nothing_of_them(personas):
     assert "Forecast for" not in head and "Estimate of the figure" not in head
     overview = get(personas["viewer"], f"{BASE}/?year=2013").content.decode()
     assert "Probability of reaching it" not in overview
+
+
+def test_chart_tooltips_write_figures_as_the_page_does_with_units_and_words(personas):
+    page = get(personas["viewer"], STUDENTS).content.decode()
+    chart = chart_of(page)
+    rows = [row for layer in chart["layer"] for row in layer["data"]["values"]]
+    actual = next(r for r in rows if r.get("series") == "Actual" and r["period"] == "2021/22")
+    assert actual["shown"] == "13,000 students" and actual["status"] == "off track"
+    assert actual["about"] == ""
+    tips = [t for layer in chart["layer"] for t in layer["encoding"].get("tooltip", [])]
+    assert all("format" not in t for t in tips)  # never 1.3e+4
+    assert {"example", "primary"}.isdisjoint(t["field"] for t in tips)  # never true/false
+    french = personas["viewer"].get(STUDENTS, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    rows = [row for layer in chart_of(french)["layer"] for row in layer["data"]["values"]]
+    actual = next(r for r in rows if r.get("period") == "2021/22" and "status" in r)
+    assert actual["shown"].replace("\u202f", " ").replace("\xa0", " ") == "13 000 étudiants"
+    assert actual["status"] == "en retard"
