@@ -414,3 +414,20 @@ def test_a_project_s_milestones_are_drawn_without_inline_styles(personas):
         assert 'style="' not in page  # the Content-Security-Policy allows no inline style
         assert '<circle role="listitem" class="dot done" cx="33.3%"' in page  # never "33,3%"
         assert 'class="dot late" cx="64.1%"' in page and "<title>Bilan" in page
+
+
+def test_every_table_has_a_caption_and_the_chart_its_sentence(personas):
+    from jalon.dashboard.tests.test_browser_csp import PAGES
+
+    tables = 0
+    for path in PAGES:
+        if path.startswith("/admin/") or "/rounds/2022" in path or path in ("/", "/trail/"):
+            continue  # the admin's; a round not opened here; a redirect; administrators'
+        answer = get(personas["steward"], path)
+        assert answer.status_code == 200, path
+        page = answer.content.decode()
+        assert page.count("<table") == page.count("<caption"), path
+        tables += page.count("<table")
+    assert tables > 10
+    page = get(personas["viewer"], f"{BASE}/indicators/students/").content.decode()
+    assert 'aria-describedby="status-sentence"' in page and 'id="status-sentence"' in page
