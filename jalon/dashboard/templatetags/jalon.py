@@ -35,6 +35,14 @@ def figure(value, indicator):
 
 
 @register.filter
+def with_unit(value, indicator):
+    """Return a figure with its unit, for a table of several indicators: 13,000 students."""
+    from jalon.dashboard.charts import shown
+
+    return shown(value, indicator)
+
+
+@register.filter
 def percent(value, digits=0):
     """Return a fraction as a percentage, rounded (0.38 → 38 %)."""
     return format_percent(value, int(digits))

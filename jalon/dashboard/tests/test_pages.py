@@ -431,3 +431,12 @@ def test_every_table_has_a_caption_and_the_chart_its_sentence(personas):
     assert tables > 10
     page = get(personas["viewer"], f"{BASE}/indicators/students/").content.decode()
     assert 'aria-describedby="status-sentence"' in page and 'id="status-sentence"' in page
+
+
+def test_figures_in_tables_of_several_indicators_carry_their_unit(personas):
+    listing = get(personas["viewer"], f"{BASE}/indicators/").content.decode()
+    assert "13,000 students" in listing and "200.4 M€" in listing and "20,000 students" in listing
+    french = (
+        personas["viewer"].get(f"{BASE}/indicators/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    )
+    assert "13\u202f000 étudiants" in french or "13\xa0000 étudiants" in french
