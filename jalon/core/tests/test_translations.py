@@ -50,3 +50,19 @@ def test_every_interface_string_is_translated_into_french():
         "Add these to the French catalogue (jalon makemessages -l fr):\n" + "\n".join(missing)
     )
     assert len(used) > 150
+
+
+def test_french_typography_keeps_its_spaces_unbroken():
+    """Before « : » a no-break space, before « ; ! ? » a narrow one, and « 80 % » whole: a
+    line never starts with a colon or a per cent sign."""
+    import re
+
+    with PO.open("rb") as source:
+        catalog = read_po(source)
+    loose = []
+    for message in catalog:
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for text in strings:
+            if text and (re.search(r" [:;!?]", text) or re.search(r"\d %(?![(a-z%])", text)):
+                loose.append(text)
+    assert loose == []
