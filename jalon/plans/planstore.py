@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import yaml
 from django.db import transaction
@@ -232,7 +233,7 @@ def store_plan(
             plan.code,
             label=actor_label,
             plan=plan.code,
-            file=filename,
+            file=Path(filename).name,  # never a path of the server's
             revision=report.revision,
             counts=dict(report.counts),
             target_changes=report.target_changes,

@@ -287,7 +287,7 @@ def _record(plan, entries, located, filename, actor, actor_label, action, dry_ru
             actor=actor,
             label=actor_label,
             plan=plan.code,
-            file=filename,
+            file=Path(filename).name,  # never a path of the server's
             note=note,  # the file's own word on its figures, kept with the import
             counts=dict(report.counts),
             rows=[

@@ -31,6 +31,7 @@ def test_every_figure_says_who_stored_it_and_how_and_the_files_note_is_kept(pers
     event = AuditEvent.objects.filter(action="values.import").first()  # the latest
     assert event.detail["note"] == "Census of 1 December, checked by the registrar."
     assert event.plan_code == "imt-2018-2022" and event.actor_label == "alice"
+    assert event.detail["file"] == "census.yaml"  # never a path of the server's
 
 
 def test_stewards_read_their_plans_trail_with_filters(personas):
