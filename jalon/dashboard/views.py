@@ -532,7 +532,8 @@ def entity_detail(request, plan, code):
         fig = figure_at(page.pe, indicator, row, period_for_year(page.year, indicator))
         whole = figure_at(page.pe, indicator, page.root, fig.period) if row != page.root else None
         share, why = share_of_whole(fig, whole, noun)
-        lines.append({"figure": fig, "share": share, "why": why, "whole": whole})
+        spark = sparkline(fig.series) if indicator.headline else ""
+        lines.append({"figure": fig, "share": share, "why": why, "whole": whole, "spark": spark})
     projects = list(
         plan.projects.filter(Q(lead=entity) | Q(participants=entity))
         .distinct()
@@ -562,6 +563,7 @@ def entity_detail(request, plan, code):
         page.context(
             entity=entity,
             lines=lines,
+            counts=status_counts(line["figure"].status for line in lines),
             projects=[(p, p.status_on(page.today())) for p in projects],
             completeness=completeness,
             memberships=list(entity.memberships.select_related("grouping")),

@@ -440,3 +440,10 @@ def test_figures_in_tables_of_several_indicators_carry_their_unit(personas):
         personas["viewer"].get(f"{BASE}/indicators/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     )
     assert "13\u202f000 étudiants" in french or "13\xa0000 étudiants" in french
+
+
+def test_a_schools_page_counts_its_statuses_and_draws_its_headline_trends(personas):
+    page = get(personas["viewer"], f"{BASE}/schools/imt-mines-ales/").content.decode()
+    counts = page.split('<p class="counts">')[1].split("</p>")[0]
+    assert "badge-" in counts and any(ch.isdigit() for ch in counts)
+    assert page.count('<svg class="spark"') >= 2  # students, own resources…
