@@ -3,7 +3,7 @@ languages: nothing scrolls sideways — wide tables scroll inside their own fram
 
 import pytest
 
-from jalon.dashboard.tests.test_browser import browser, demo  # noqa: F401 - fixtures
+from jalon.dashboard.tests.test_browser import browser, demo, shoot  # noqa: F401 - fixtures
 from jalon.dashboard.tests.test_browser_csp import PAGES, _steward_with_a_round
 
 # Where the page is wider than the window, what sticks out (the widest first).
@@ -64,6 +64,7 @@ def test_at_phone_width_menus_open_inside_and_the_header_leaves_room(
     demo,  # noqa: F811 - the fixture imported above
     browser,  # noqa: F811
     language,
+    tmp_path,
 ):
     _steward_with_a_round(demo)
     page = browser.new_page(viewport={"width": 390, "height": 844}, locale=language)
@@ -74,6 +75,9 @@ def test_at_phone_width_menus_open_inside_and_the_header_leaves_room(
     for path in ("/plans/imt-2018-2022/", "/plans/imt-2018-2022/indicators/students/"):
         page.goto(demo + path)
         page.wait_for_load_state("networkidle")
+        if path.endswith("/students/"):
+            page.locator('.chart[data-spec="chart-main"] svg').first.wait_for(timeout=15_000)
+            shoot(page, f"indicator-phone-{language[:2]}", tmp_path)
         # The header, the example banner and the filters: at most a quarter of the screen.
         assert page.evaluate(TOP) <= 844 / 4, path
     toggle = page.locator("button.menu-toggle")
