@@ -36,6 +36,7 @@ from jalon.dashboard.figures import (
     share_of_whole,
     sparkline,
     status_counts,
+    statuses_by_entity,
 )
 from jalon.dashboard.forms import FiltersForm, SearchForm
 from jalon.dashboard.pagecache import cached_page
@@ -495,6 +496,12 @@ def entity_list(request, plan):
         key=lambda e: (depth[e.code], e.name.casefold()),
     )
     today = page.today()
+    indicators = list(page.plan.indicators.all())  # as each one's page counts them
+    rows = [page.pe.tree.codes.index(e.code) for e in entities]
+    for entity, counts in zip(
+        entities, statuses_by_entity(page.pe, indicators, rows, page.year), strict=True
+    ):
+        entity.counts = counts
     current = [e for e in entities if e.valid_to is None or e.valid_to >= today]
     former = [e for e in entities if e.valid_to is not None and e.valid_to < today]
     groupings = list(

@@ -447,3 +447,24 @@ def test_a_schools_page_counts_its_statuses_and_draws_its_headline_trends(person
     counts = page.split('<p class="counts">')[1].split("</p>")[0]
     assert "badge-" in counts and any(ch.isdigit() for ch in counts)
     assert page.count('<svg class="spark"') >= 2  # students, own resources…
+
+
+def test_the_schools_list_counts_each_schools_statuses(personas):
+    page = get(personas["viewer"], f"{BASE}/schools/").content.decode()
+    ales = page.split(">IMT Mines Alès<")[1].split("</li>")[0]
+    assert '<span class="counts">' in ales and "badge-" in ales
+    institute = page.split(">Institut Mines-Télécom<")[1].split("</li>")[0]
+    assert "badge-off_track" in institute  # students, own resources…: off track there
+
+
+def test_the_schools_list_agrees_with_each_schools_page(personas):
+    import re
+
+    for year in ("", "?year=2020"):
+        listing = get(personas["viewer"], f"{BASE}/schools/{year}").content.decode()
+        for code in ("imt", "imt-mines-ales", "telecom-paris"):
+            line = listing.split(f"/schools/{code}/")[1].split("</li>")[0]
+            listed = re.findall(r'badge-(\w+)">[^<]*</span>\s*(\d+)', line)
+            page = get(personas["viewer"], f"{BASE}/schools/{code}/{year}").content.decode()
+            counted = page.split('<p class="counts">')[1].split("</p>")[0]
+            assert listed == re.findall(r'badge-(\w+)">[^<]*</span>\s*(\d+)', counted), code
