@@ -2,7 +2,7 @@
 of reach and a missing one are both 404; an entity out of scope is 404 too."""
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -25,6 +25,7 @@ from jalon.values.models import Value
 from jalon.values.valuefile import store_data
 
 LONGEST = 500  # items a page holds at most
+Item = TypeVar("Item")
 
 
 class Paging(Schema):
@@ -32,15 +33,17 @@ class Paging(Schema):
     offset: int = Field(0, ge=0, le=10**9, description="Items to skip.")
 
 
+class Page(Schema, Generic[Item]):
+    """One page of a list: the items, and how many there are in all."""
+
+    count: int
+    items: list[Item]
+
+
 def _page(items, paging: Paging) -> dict:
     """Return one page of ``items`` (a queryset or a list) with the total count."""
     count = items.count() if hasattr(items, "count") and not isinstance(items, list) else len(items)
     return {"count": count, "items": list(items[paging.offset : paging.offset + paging.limit])}
-
-
-def _plan(request, code: str):
-    plan, access = plan_access(request.user, code)
-    return plan, access
 
 
 def _visible_entities(plan: Plan, access) -> list[Entity]:
@@ -79,12 +82,7 @@ def _plan_out(plan: Plan, access) -> dict:
     }
 
 
-class PlansPage(Schema):
-    count: int
-    items: list[PlanOut]
-
-
-@api.get("/plans", response={200: PlansPage, **ERRORS}, tags=["plans"])
+@api.get("/plans", response={200: Page[PlanOut], **ERRORS}, tags=["plans"])
 def plans(request, paging: Query[Paging]):
     """The plans the token's owner has access to, with their role."""
     accesses = request.user.accesses.select_related("plan__organisation", "entity").order_by(
@@ -96,7 +94,7 @@ def plans(request, paging: Query[Paging]):
 @api.get("/plans/{plan}", response={200: PlanOut, **ERRORS}, tags=["plans"])
 def plan_detail(request, plan: str):
     """One plan."""
-    found, access = _plan(request, plan)
+    found, access = plan_access(request.user, plan)
     return _plan_out(found, access)
 
 
@@ -110,15 +108,10 @@ class EntityOut(Schema):
     valid_to: dt.date | None
 
 
-class EntitiesPage(Schema):
-    count: int
-    items: list[EntityOut]
-
-
-@api.get("/plans/{plan}/entities", response={200: EntitiesPage, **ERRORS}, tags=["plans"])
+@api.get("/plans/{plan}/entities", response={200: Page[EntityOut], **ERRORS}, tags=["plans"])
 def entities(request, plan: str, paging: Query[Paging]):
     """The plan's organisation and the members the token's owner may see."""
-    found, access = _plan(request, plan)
+    found, access = plan_access(request.user, plan)
     rows = [
         {
             "code": e.code,
@@ -142,11 +135,6 @@ class PartOut(Schema):
     projects: list[str]
 
 
-class PartsPage(Schema):
-    count: int
-    items: list[PartOut]
-
-
 def _parts(model_set, paging):
     rows = [
         {
@@ -161,16 +149,16 @@ def _parts(model_set, paging):
     return _page(rows, paging)
 
 
-@api.get("/plans/{plan}/axes", response={200: PartsPage, **ERRORS}, tags=["plans"])
+@api.get("/plans/{plan}/axes", response={200: Page[PartOut], **ERRORS}, tags=["plans"])
 def axes(request, plan: str, paging: Query[Paging]):
     """The plan's strategic axes, with what serves each."""
-    return _parts(_plan(request, plan)[0].axes, paging)
+    return _parts(plan_access(request.user, plan)[0].axes, paging)
 
 
-@api.get("/plans/{plan}/levers", response={200: PartsPage, **ERRORS}, tags=["plans"])
+@api.get("/plans/{plan}/levers", response={200: Page[PartOut], **ERRORS}, tags=["plans"])
 def levers(request, plan: str, paging: Query[Paging]):
     """The plan's levers, with what serves each."""
-    return _parts(_plan(request, plan)[0].levers, paging)
+    return _parts(plan_access(request.user, plan)[0].levers, paging)
 
 
 class MilestoneOut(Schema):
@@ -189,15 +177,10 @@ class ProjectOut(Schema):
     milestones: list[MilestoneOut]
 
 
-class ProjectsPage(Schema):
-    count: int
-    items: list[ProjectOut]
-
-
-@api.get("/plans/{plan}/projects", response={200: ProjectsPage, **ERRORS}, tags=["plans"])
+@api.get("/plans/{plan}/projects", response={200: Page[ProjectOut], **ERRORS}, tags=["plans"])
 def projects(request, plan: str, paging: Query[Paging]):
     """The plan's flagship projects, their status and milestones."""
-    found, _ = _plan(request, plan)
+    found, _ = plan_access(request.user, plan)
     rows = []
     projects = found.projects.select_related("lead").prefetch_related("milestones")
     for p in projects.order_by("order"):
@@ -233,15 +216,10 @@ class IndicatorOut(Schema):
     figures_from: str | None = Field(None, description="The plan whose figures it shares.")
 
 
-class IndicatorsPage(Schema):
-    count: int
-    items: list[IndicatorOut]
-
-
-@api.get("/plans/{plan}/indicators", response={200: IndicatorsPage, **ERRORS}, tags=["plans"])
+@api.get("/plans/{plan}/indicators", response={200: Page[IndicatorOut], **ERRORS}, tags=["plans"])
 def indicators(request, plan: str, paging: Query[Paging]):
     """The plan's indicators and their rules."""
-    found, _ = _plan(request, plan)
+    found, _ = plan_access(request.user, plan)
     rows = [
         {
             "code": i.code,
@@ -277,15 +255,10 @@ class TargetOut(Schema):
     target_relative: float | None
 
 
-class TargetsPage(Schema):
-    count: int
-    items: list[TargetOut]
-
-
-@api.get("/plans/{plan}/targets", response={200: TargetsPage, **ERRORS}, tags=["plans"])
+@api.get("/plans/{plan}/targets", response={200: Page[TargetOut], **ERRORS}, tags=["plans"])
 def targets(request, plan: str, paging: Query[Paging]):
     """The targets in force, for the entities the token's owner may see."""
-    found, access = _plan(request, plan)
+    found, access = plan_access(request.user, plan)
     seen = {e.pk for e in _visible_entities(found, access)}
     rows = [
         {
@@ -326,11 +299,6 @@ class FigureOut(Schema):
     recorded_by: str
 
 
-class FiguresPage(Schema):
-    count: int
-    items: list[FigureOut]
-
-
 class FigureFilters(Paging):
     indicator: str | None = Field(None, max_length=64)
     entity: str | None = Field(None, max_length=64)
@@ -338,11 +306,11 @@ class FigureFilters(Paging):
     state: str | None = Field(None, description="approved, submitted, draft, returned, withdrawn")
 
 
-@api.get("/plans/{plan}/figures", response={200: FiguresPage, **ERRORS}, tags=["figures"])
+@api.get("/plans/{plan}/figures", response={200: Page[FigureOut], **ERRORS}, tags=["figures"])
 def figures(request, plan: str, filters: Query[FigureFilters]):
     """The figures in force (every state the token's owner may see: another's drafts not),
     for the entities they may see."""
-    found, access = _plan(request, plan)
+    found, access = plan_access(request.user, plan)
     seen = {e.pk for e in _visible_entities(found, access)}
     values = Value.objects.current().filter(indicator__plan=found, entity_id__in=seen)
     if access.role == Role.VIEWER:
@@ -414,7 +382,7 @@ class _Located(Located):
 def import_figures(request, plan: str, body: FiguresIn, dry_run: bool = False):
     """Record figures, all or nothing, with exactly the checks of an imported file, in the
     states the token's owner may give. `dry_run=true` says what it would do."""
-    found, access = _plan(request, plan)
+    found, access = plan_access(request.user, plan)
     with translation.override("en"):  # the API speaks English, as files' problems do
         scope = scope_for(access)
     if not scope.states:
@@ -465,11 +433,6 @@ class EvaluationOut(Schema):
     outcome: float | None
 
 
-class EvaluationPage(Schema):
-    count: int
-    items: list[EvaluationOut]
-
-
 class EvaluationFilters(Paging):
     entity: str | None = Field(None, max_length=64, description="Default: the organisation.")
     year: int | None = Field(None, ge=1900, le=2200, description="That year's period.")
@@ -481,7 +444,9 @@ def _num(value):
     return None if value is None or value != value else float(value)
 
 
-@api.get("/plans/{plan}/evaluation", response={200: EvaluationPage, **ERRORS}, tags=["evaluations"])
+@api.get(
+    "/plans/{plan}/evaluation", response={200: Page[EvaluationOut], **ERRORS}, tags=["evaluations"]
+)
 def evaluation(request, plan: str, filters: Query[EvaluationFilters]):
     """Each indicator at an entity: figure, status, achievement, forecast and probability,
     as the pages show them (a total withheld from the reader is `suppressed`)."""
@@ -494,9 +459,9 @@ def evaluation(request, plan: str, filters: Query[EvaluationFilters]):
             " would give one member's figure away",
         )
     code = filters.entity or page.plan.organisation.code
-    if code not in page.pe.tree.codes or not page.visible(page.pe.tree.codes.index(code)):
+    row = page.pe.tree.find(code)
+    if row is None or not page.visible(row):
         raise Http404
-    row = page.pe.tree.codes.index(code)
     rows = []
     for indicator in page.plan.indicators.exclude(kind="qualitative").order_by("order", "code"):
         f = figure_at(page.pe, indicator, row, period_for_year(filters.year, indicator))
@@ -542,16 +507,11 @@ class RoundOut(Schema):
     completeness: list[CompletenessOut]
 
 
-class RoundsPage(Schema):
-    count: int
-    items: list[RoundOut]
-
-
-@api.get("/plans/{plan}/rounds", response={200: RoundsPage, **ERRORS}, tags=["rounds"])
+@api.get("/plans/{plan}/rounds", response={200: Page[RoundOut], **ERRORS}, tags=["rounds"])
 def rounds(request, plan: str, paging: Query[Paging]):
     """The collection rounds and, entity by entity, how complete each is (stewards, and
     contributors for their own entities)."""
-    found, access = _plan(request, plan)
+    found, access = plan_access(request.user, plan)
     if access.role not in (Role.STEWARD, Role.CONTRIBUTOR):
         raise PermissionDenied
     rows = []
@@ -586,17 +546,12 @@ class EventOut(Schema):
     detail: dict[str, Any]
 
 
-class EventsPage(Schema):
-    count: int
-    items: list[EventOut]
-
-
 class EventFilters(Paging):
     action: str | None = Field(None, max_length=40)
     plan: str | None = Field(None, max_length=64)
 
 
-@api.get("/audit", response={200: EventsPage, **ERRORS}, tags=["audit"])
+@api.get("/audit", response={200: Page[EventOut], **ERRORS}, tags=["audit"])
 def audit(request, filters: Query[EventFilters]):
     """The audit trail (administrators)."""
     if not request.user.is_superuser:

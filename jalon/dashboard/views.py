@@ -148,9 +148,9 @@ class Page:
         if self.access.role != "contributor":
             return True
         tree = self.pe.tree
-        if self.access.entity.code not in tree.codes:  # gone from the tree: the whole only
+        own = tree.find(self.access.entity.code)
+        if own is None:  # gone from the tree: the whole only
             return row == self.root
-        own = tree.codes.index(self.access.entity.code)
         return row in (self.root, own) or own in set(tree.ancestors(row).tolist())
 
 
@@ -171,7 +171,7 @@ def open_page(request, plan_code: str) -> Page:
         # They see the organisation's totals, not every member's figures: a total of too
         # few members besides theirs would give those away (disclosure control).
         tree = pe.tree
-        own = tree.codes.index(access.entity.code) if access.entity.code in tree.codes else None
+        own = tree.find(access.entity.code)
         seen = () if own is None else (own, *sorted(int(r) for r in tree.descendants(own)))
         pe = withheld(pe, (root,), plan.fewest_members, seen)
     return Page(request, plan, access, filters, year, as_of, submitted, pe, root)
@@ -497,7 +497,7 @@ def entity_list(request, plan):
     )
     today = page.today()
     indicators = list(page.plan.indicators.all())  # as each one's page counts them
-    rows = [page.pe.tree.codes.index(e.code) for e in entities]
+    rows = [page.pe.tree.index(e.code) for e in entities]
     for entity, counts in zip(
         entities, statuses_by_entity(page.pe, indicators, rows, page.year), strict=True
     ):

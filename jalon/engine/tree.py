@@ -99,6 +99,10 @@ class Tree:
     def _position(self) -> dict[str, int]:
         return {code: i for i, code in enumerate(self.codes)}
 
+    def find(self, code: str) -> int | None:
+        """Return the row of entity `code`, or None if the tree has no such entity."""
+        return self._position.get(code)
+
     def index(self, code: str) -> int:
         """Return the row of entity `code`."""
         try:

@@ -6,6 +6,18 @@ import pytest
 from jalon.dashboard.tests.test_browser import browser, demo, shoot  # noqa: F401 - fixtures
 from jalon.dashboard.tests.test_browser_csp import PAGES, _steward_with_a_round
 
+
+def steward_page(demo, browser, width: int, height: int, language: str):  # noqa: F811
+    """Return a page of a window of that size, the steward logged in (a round open)."""
+    _steward_with_a_round(demo)
+    page = browser.new_page(viewport={"width": width, "height": height}, locale=language)
+    page.goto(demo + "/login/")
+    page.fill("input[name=username]", "steward")
+    page.fill("input[name=password]", "a-long-steward-password")
+    page.click(".login button[type=submit]")
+    return page
+
+
 # Where the page is wider than the window, what sticks out (the widest first).
 OVERFLOW = """
 () => {
@@ -32,12 +44,7 @@ OVERFLOW = """
 @pytest.mark.parametrize("language", ["fr-FR", "en-GB"])
 @pytest.mark.parametrize("width", [390, 1440])
 def test_no_page_scrolls_sideways(demo, browser, language, width):  # noqa: F811
-    _steward_with_a_round(demo)
-    page = browser.new_page(viewport={"width": width, "height": 844}, locale=language)
-    page.goto(demo + "/login/")
-    page.fill("input[name=username]", "steward")
-    page.fill("input[name=password]", "a-long-steward-password")
-    page.click(".login button[type=submit]")
+    page = steward_page(demo, browser, width, 844, language)
     page.wait_for_load_state()
     wide = {}
     for path in PAGES:
@@ -66,12 +73,7 @@ def test_at_phone_width_menus_open_inside_and_the_header_leaves_room(
     language,
     tmp_path,
 ):
-    _steward_with_a_round(demo)
-    page = browser.new_page(viewport={"width": 390, "height": 844}, locale=language)
-    page.goto(demo + "/login/")
-    page.fill("input[name=username]", "steward")
-    page.fill("input[name=password]", "a-long-steward-password")
-    page.click(".login button[type=submit]")
+    page = steward_page(demo, browser, 390, 844, language)
     for path in ("/plans/imt-2018-2022/", "/plans/imt-2018-2022/indicators/students/"):
         page.goto(demo + path)
         page.wait_for_load_state("networkidle")
@@ -96,12 +98,7 @@ def test_a_page_prints_on_a4_with_the_plan_the_day_and_the_datas_date(
     demo,  # noqa: F811 - the fixture imported above
     browser,  # noqa: F811
 ):
-    _steward_with_a_round(demo)
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB")
-    page.goto(demo + "/login/")
-    page.fill("input[name=username]", "steward")
-    page.fill("input[name=password]", "a-long-steward-password")
-    page.click(".login button[type=submit]")
+    page = steward_page(demo, browser, 1280, 900, "en-GB")
     page.goto(demo + "/plans/imt-2018-2022/indicators/students/")
     page.wait_for_load_state("networkidle")
     assert page.locator(".print-head").is_hidden()
@@ -122,12 +119,7 @@ def test_the_menu_marks_where_the_reader_is_and_a_skip_link_leads_past_it(
     demo,  # noqa: F811 - the fixture imported above
     browser,  # noqa: F811
 ):
-    _steward_with_a_round(demo)
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB")
-    page.goto(demo + "/login/")
-    page.fill("input[name=username]", "steward")
-    page.fill("input[name=password]", "a-long-steward-password")
-    page.click(".login button[type=submit]")
+    page = steward_page(demo, browser, 1280, 900, "en-GB")
     page.goto(demo + "/plans/imt-2018-2022/indicators/students/")
     current = page.locator('nav.menu a[aria-current="page"]')
     assert current.count() == 1 and current.inner_text() == "Indicators"
