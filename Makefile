@@ -26,7 +26,16 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(BIN)/jalon demo --port $(PORT)
 
-test: $(VENV)/.installed-dev lint test-sqlite test-postgres
+test: $(VENV)/.installed-dev node_modules/axe-core/axe.min.js lint test-sqlite test-postgres
+
+# The accessibility test takes axe-core from the npm registry (package.json, pinned by
+# package-lock.json); without npm it is skipped loudly, unless JALON_REQUIRE_BROWSER=1.
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --no-audit --no-fund && touch $@; \
+	else \
+	  echo "!! The accessibility test will be SKIPPED: no npm to install axe-core (apt-get install npm)."; \
+	fi
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
@@ -84,4 +93,4 @@ else
 endif
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var node_modules

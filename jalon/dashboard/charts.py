@@ -26,6 +26,10 @@ def _base(title: str, periods: list[str], unit: str) -> dict:
         "width": "container",
         "height": 260,
         "config": {
+            # The chart speaks through its label, its status sentence and its table; its
+            # marks, which a screen reader could only list, are hidden from it.
+            "aria": False,
+            "mark": {"aria": False},
             "font": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
             "axis": {"labelColor": "#374151", "titleColor": "#374151", "gridColor": "#e5e7eb"},
             "view": {"stroke": None},

@@ -63,6 +63,18 @@ def browser():
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
+# The page has loaded and its charts are drawn (or have said why not).
+DRAWN = """
+() => [...document.querySelectorAll('.chart[data-spec]')]
+  .every(c => c.classList.contains('drawn') || c.classList.contains('failed'))
+"""
+
+
+def settled(page) -> None:
+    """Wait until the page's charts are drawn: sooner than waiting for the network to rest."""
+    page.wait_for_function(DRAWN)
+
+
 def shoot(page, name: str, tmp_path: Path) -> Path:
     """Save a screenshot in the test's folder, and in JALON_SCREENSHOT_DIR when set."""
     path = tmp_path / f"{name}.png"

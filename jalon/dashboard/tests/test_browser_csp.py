@@ -100,7 +100,7 @@ def test_no_page_breaks_the_content_security_policy(demo, browser, language):
     for path in PAGES:
         answer = page.goto(demo + path)
         assert answer.status == 200, path
-        page.wait_for_load_state("networkidle")
+        test_browser.settled(page)
         if path.endswith("/students/"):  # the charts are drawn, under the policy
             page.locator('.chart[data-spec="chart-main"] svg').first.wait_for(timeout=15_000)
         if "/grid/" in path:  # the grid checks a cell as one types (htmx)

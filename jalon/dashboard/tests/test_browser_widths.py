@@ -3,7 +3,7 @@ languages: nothing scrolls sideways — wide tables scroll inside their own fram
 
 import pytest
 
-from jalon.dashboard.tests.test_browser import browser, demo, shoot  # noqa: F401 - fixtures
+from jalon.dashboard.tests.test_browser import browser, demo, settled, shoot  # noqa: F401 - fixtures
 from jalon.dashboard.tests.test_browser_csp import PAGES, _steward_with_a_round
 
 
@@ -51,7 +51,7 @@ def test_no_page_scrolls_sideways(demo, browser, language, width):  # noqa: F811
         if path.startswith("/admin/"):
             continue  # Django's admin has its own layout
         page.goto(demo + path)
-        page.wait_for_load_state("networkidle")
+        settled(page)
         found = page.evaluate(OVERFLOW)
         if found:
             wide[path] = found
@@ -76,7 +76,7 @@ def test_at_phone_width_menus_open_inside_and_the_header_leaves_room(
     page = steward_page(demo, browser, 390, 844, language)
     for path in ("/plans/imt-2018-2022/", "/plans/imt-2018-2022/indicators/students/"):
         page.goto(demo + path)
-        page.wait_for_load_state("networkidle")
+        settled(page)
         if path.endswith("/students/"):
             page.locator('.chart[data-spec="chart-main"] svg').first.wait_for(timeout=15_000)
             shoot(page, f"indicator-phone-{language[:2]}", tmp_path)
@@ -100,7 +100,7 @@ def test_a_page_prints_on_a4_with_the_plan_the_day_and_the_datas_date(
 ):
     page = steward_page(demo, browser, 1280, 900, "en-GB")
     page.goto(demo + "/plans/imt-2018-2022/indicators/students/")
-    page.wait_for_load_state("networkidle")
+    settled(page)
     assert page.locator(".print-head").is_hidden()
     page.emulate_media(media="print")
     head = page.locator(".print-head")
