@@ -7,16 +7,33 @@ specification renders to SVG for reports. Every chart has its data as a table to
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from jalon.core.cells import as_csv_text
 from jalon.dashboard.figures import STATUS_LABELS, Figure, format_figure, missing
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # the version vl-convert bundles
+# The series of an indicator's chart. None takes a status's colour (red, amber, green):
+# on a chart, colour names a series, never a verdict.
 COLOURS = {
-    "actual": "#1d4e89",
+    "actual": "#0072b2",
     "trajectory": "#8a8f98",
-    "forecast": "#c2410c",
-    "target": "#0f766e",
-    "rule": "#6b7280",
+    "forecast": "#a64d79",
+    "target": "#1f2937",
+    "rule": "#4b5563",
 }
+# The categories of a breakdown (programmes, levels…): Okabe and Ito's and Tol's
+# colour-blind-safe colours without their reds, oranges and greens, which mean a status.
+# A category takes the colour of its place in its dimension, so it keeps it in every
+# chart and in both languages; past eight categories the colours come round again.
+CATEGORIES = (
+    "#0072b2",
+    "#cc79a7",
+    "#56b4e9",
+    "#332288",
+    "#f0e442",
+    "#44aa99",
+    "#aa4499",
+    "#ddcc77",
+)
 
 
 def _base(title: str, periods: list[str], unit: str) -> dict:
@@ -82,6 +99,11 @@ def chart_targets(fig: Figure, versions) -> list[dict]:
                 }
             )
     return marks
+
+
+def _value_title(indicator) -> str:
+    unit = "%" if indicator.is_share else indicator.unit_label
+    return _("Value (%(unit)s)") % {"unit": unit}
 
 
 def shown(value, indicator) -> str:
@@ -292,11 +314,52 @@ def indicator_chart(
             },
         },
     ]
+    # The chart's data, for its "data (CSV)" download: numbers as the chart draws them.
+    spec["usermeta"] = {
+        "csv": as_csv_text(
+            [
+                _("Period"),
+                _("Series"),
+                _value_title(indicator),
+                _("Low (80 %)"),
+                _("High (80 %)"),
+                _("Status"),
+                _("Example"),
+                _("Source document"),
+            ],
+            [
+                [
+                    r["period"],
+                    r["series"],
+                    r["value"],
+                    r.get("low"),
+                    r.get("high"),
+                    r.get("status"),
+                    r.get("example"),
+                    r.get("document"),
+                ]
+                for r in [*rows, *forecast_rows[-1:], *target_rows]
+            ],
+        )
+    }
     return spec
 
 
-def breakdown_chart(title: str, periods: list[str], rows: list[dict], indicator) -> dict:
-    """Return a stacked bar chart of a breakdown: rows are {period, member, value}."""
+def category_colours(labels: list[str]) -> dict:
+    """Return the colour scale of a dimension's members, ``labels`` in the dimension's order."""
+    return {
+        "domain": labels,
+        "range": [CATEGORIES[k % len(CATEGORIES)] for k in range(len(labels))],
+    }
+
+
+def breakdown_chart(
+    title: str, periods: list[str], rows: list[dict], indicator, members: list[str]
+) -> dict:
+    """Return a stacked bar chart of a breakdown: rows are {period, member, value}.
+
+    ``members`` are the dimension's members' labels, in its order: each keeps its colour.
+    """
     spec = _base(title, periods, indicator.unit)
     spec.pop("_unit")
     spec["height"] = 220
@@ -314,12 +377,18 @@ def breakdown_chart(title: str, periods: list[str], rows: list[dict], indicator)
             "field": "member",
             "type": "nominal",
             "title": None,
-            "scale": {"scheme": "tableau10"},
+            "scale": category_colours(members),
         },
         "tooltip": [
             {"field": "member", "title": " "},
             {"field": "period", "title": _("Period")},
             {"field": "shown", "title": _("Value")},
         ],
+    }
+    spec["usermeta"] = {
+        "csv": as_csv_text(
+            [_("Period"), _("Member"), _value_title(indicator)],
+            [[r["period"], r["member"], r["value"]] for r in spec["data"]["values"]],
+        )
     }
     return spec

@@ -449,7 +449,11 @@ def _breakdowns(page, indicator, result, row: int, fig) -> list[dict]:
                 "incomplete": incomplete,
                 # No member figures here at all: nothing to draw (an empty chart is no chart).
                 "chart": breakdown_chart(
-                    b.dimension.label, [p.code for p in result.periods], rows, indicator
+                    b.dimension.label,
+                    [p.code for p in result.periods],
+                    rows,
+                    indicator,
+                    [m.label for m in b.members],
                 )
                 if rows
                 else None,

@@ -4,25 +4,18 @@ Cells that would run as formulas when opened (text starting with =, +, -, @) are
 as text: a name typed by someone else never becomes a formula on a reader's machine.
 """
 
-import csv
 import io
 
-from django.utils.formats import get_format
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from jalon.core.cells import FORMULA_START, csv_cell, xlsx_value
+from jalon.core.cells import FORMULA_START, as_csv_text, xlsx_value
 
 
 def as_csv(header: list[str], rows: list[list]) -> bytes:
-    """Return the table as CSV: ',' and decimal points in English, ';' and commas in French."""
-    comma = get_format("DECIMAL_SEPARATOR") == ","
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";" if comma else ",", lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([csv_cell(v, comma) for v in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # the mark makes Excel read UTF-8
+    """Return the table as CSV in UTF-8: ',' and decimal points in English, ';' and commas
+    in French."""
+    return as_csv_text(header, rows).encode("utf-8")
 
 
 def as_xlsx(header: list[str], rows: list[list], sheet_name: str) -> bytes:

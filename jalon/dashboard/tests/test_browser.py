@@ -129,3 +129,34 @@ def test_log_in_see_the_plan_draw_a_chart_and_switch_language(demo, browser, tmp
     page.wait_for_load_state()
     assert page.locator("h2#headline").inner_text() == "Indicateurs phares"
     assert errors == []
+
+
+@pytest.mark.parametrize("language", ["fr-FR", "en-GB"])
+def test_a_chart_downloads_as_svg_png_and_its_data_as_csv(demo, browser, tmp_path, language):
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale=language)
+    page.goto(demo + "/login/")
+    page.fill("input[name=username]", "viewer")
+    page.fill("input[name=password]", "a-long-demo-password")
+    page.click(".login button[type=submit]")
+    page.goto(demo + "/plans/imt-2018-2022/indicators/students/")
+    settled(page)
+    box = page.locator("figure.chart-box").first
+    got = {}
+    for kind in ("svg", "png", "csv"):
+        with page.expect_download() as download:
+            box.locator(f"button[data-download={kind}]").click()
+        assert download.value.suggested_filename == f"imt-2018-2022-students-imt.{kind}"
+        path = tmp_path / f"chart.{kind}"
+        download.value.save_as(path)
+        got[kind] = path.read_bytes()
+    assert got["svg"].startswith(b"<svg") and b"</svg>" in got["svg"]
+    assert got["png"].startswith(b"\x89PNG") and len(got["png"]) > 10_000
+    csv = got["csv"].decode("utf-8-sig").splitlines()
+    french = language.startswith("fr")
+    assert csv[0] == (
+        "Période;Série;Valeur (étudiants);Bas (80\xa0%);Haut (80\xa0%);Statut;Exemple;Document source"
+        if french
+        else "Period,Series,Value (students),Low (80 %),High (80 %),Status,Example,Source document"
+    )
+    # The figures the chart draws, as numbers: 13,400 students in 2017/18 (press release).
+    assert ("2017/18;Réalisé;13400;" if french else "2017/18,Actual,13400,") in got["csv"].decode()

@@ -23,12 +23,48 @@ function drawCharts() {
     if (french) options.formatLocale = FRENCH;
     element.replaceChildren();
     window.vegaEmbed(element, spec, options)
-      .then(() => element.classList.add("drawn"))
+      .then((result) => {
+        element.classList.add("drawn");
+        offerDownloads(element, result.view, spec);
+      })
       .catch((error) => {
         element.textContent = error.message;
         element.classList.add("failed");
       });
   });
+}
+
+function offerDownloads(element, view, spec) {
+  // The chart as SVG or PNG, drawn again by Vega; its data as CSV, written by the server.
+  const bar = element.closest("figure")?.querySelector(".chart-downloads");
+  if (!bar) return;
+  const name = element.dataset.name || element.dataset.spec;
+  const save = (href, extension) => {
+    const link = document.createElement("a");
+    link.href = href;
+    link.download = `${name}.${extension}`;
+    document.body.append(link);
+    link.click();
+    link.remove();
+  };
+  const saveBlob = (blob, extension) => {
+    const address = URL.createObjectURL(blob);
+    save(address, extension);
+    setTimeout(() => URL.revokeObjectURL(address), 10_000);
+  };
+  bar.querySelectorAll("button[data-download]").forEach((button) => {
+    button.addEventListener("click", async () => {
+      const kind = button.dataset.download;
+      if (kind === "csv") {
+        saveBlob(new Blob([spec.usermeta.csv], { type: "text/csv;charset=utf-8" }), "csv");
+      } else if (kind === "svg") {
+        saveBlob(new Blob([await view.toSVG()], { type: "image/svg+xml" }), "svg");
+      } else {
+        save(await view.toImageURL("png", 2), "png");
+      }
+    });
+  });
+  bar.hidden = false;
 }
 
 function oneMenuOpen() {
