@@ -8,7 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from jalon.core.cells import as_csv_text
-from jalon.dashboard.figures import STATUS_LABELS, Figure, format_figure, missing
+from jalon.dashboard.figures import STATUS_LABELS, Figure, format_with_unit, missing
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # the version vl-convert bundles
 # The series of an indicator's chart. None takes a status's colour (red, amber, green):
@@ -77,7 +77,7 @@ def chart_targets(fig: Figure, versions) -> list[dict]:
         {
             "period": v.target_period.code,
             "value": v.target,
-            "document": v.source.title if v.source else v.document,
+            "document": v.source.label if v.source else v.document,
             "primary": v.primary,
         }
         for v in fig.verdicts
@@ -94,7 +94,7 @@ def chart_targets(fig: Figure, versions) -> list[dict]:
                 {
                     "period": m["period"],
                     "value": value,
-                    "document": f"{t.document.title} — {_('milestone')}",
+                    "document": f"{t.document.label} — {_('milestone')}",
                     "primary": False,
                 }
             )
@@ -108,8 +108,7 @@ def _value_title(indicator) -> str:
 
 def shown(value, indicator) -> str:
     """Return a figure as the page writes it, with its unit: 13 361 étudiants, 20,4 %."""
-    text = format_figure(value, indicator)
-    return text if indicator.is_share or missing(value) else f"{text} {indicator.unit_label}"
+    return format_with_unit(value, indicator)
 
 
 def indicator_chart(

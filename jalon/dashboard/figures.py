@@ -81,6 +81,14 @@ def format_figure(value, indicator, *, digits: int | None = None) -> str:
     return f"{text} %" if indicator.is_share else text
 
 
+def format_with_unit(value, indicator) -> str:
+    """Return a figure with its unit, as a sentence or a tooltip writes it: 13 361 étudiants."""
+    text = format_figure(value, indicator)
+    if indicator.is_share or missing(value) or isinstance(value, Suppressed):
+        return text
+    return f"{text}\u00a0{indicator.unit_label}"
+
+
 def format_difference(value, indicator) -> str:
     """Return a difference of two figures: 7,000; for shares, in percentage points."""
     if missing(value) or not indicator.is_share:
@@ -276,6 +284,7 @@ class Figure:
     def sentence(self) -> str:
         """Return the status and the arithmetic behind it, in one sentence."""
         f = lambda v: format_figure(v, self.indicator)  # noqa: E731 - a local shorthand
+        actual = format_with_unit(self.value, self.indicator)  # the first figure says the unit
         if self.status == "no_target":
             return _("No target applies here.")
         if self.suppressed:
@@ -292,7 +301,7 @@ class Figure:
         polarity = self.indicator.polarity
         if self.status in ("achieved", "missed") and self.target_period is not None:
             parts = {
-                "actual": f(self.value),
+                "actual": actual,
                 "target": f(self.target),
                 "status": label,
                 "period": self.period.code,
@@ -315,7 +324,7 @@ class Figure:
                 )
         if self.status == "achieved":
             return _("%(actual)s meets the target of %(target)s → %(status)s.") % {
-                "actual": f(self.value),
+                "actual": actual,
                 "target": f(self.target),
                 "status": label,
             }
@@ -326,22 +335,22 @@ class Figure:
                 else _("a level to keep below")
             )
             return _("%(actual)s against %(level)s, %(kind)s → %(status)s.") % {
-                "actual": f(self.value),
+                "actual": actual,
                 "level": f(self.target),
                 "kind": key,
                 "status": label,
             }
         if polarity == "band":
             return _("%(actual)s against a band to keep within → %(status)s.") % {
-                "actual": f(self.value),
+                "actual": actual,
                 "status": label,
             }
         if missing(self.progress):
-            return _("%(actual)s → %(status)s.") % {"actual": f(self.value), "status": label}
+            return _("%(actual)s → %(status)s.") % {"actual": actual, "status": label}
         return _(
             "%(actual)s against %(expected)s expected: %(progress)s %% of the expected progress → %(status)s."
         ) % {
-            "actual": f(self.value),
+            "actual": actual,
             "expected": f(self.expected),
             "progress": _number(self.progress * 100, 0).replace("-", "−"),
             "status": label,
@@ -354,7 +363,7 @@ class Figure:
         parts = {
             "share": format_percent(self.achievement),
             "baseline": format_figure(self.baseline, self.indicator),
-            "target": format_figure(self.target, self.indicator),
+            "target": format_with_unit(self.target, self.indicator),
             "period": self.target_period.code,
         }
         if self.achievement < 0:
@@ -401,7 +410,7 @@ class Figure:
         if missing(self.target) or self.target_period is None or missing(self.required_rate):
             return ""
         parts = {
-            "target": format_figure(self.target, self.indicator),
+            "target": format_with_unit(self.target, self.indicator),
             "period": self.target_period.code,
             "rate": format_rate(self.required_rate),
             "per_year": format_difference(self.required_per_year, self.indicator),
@@ -432,7 +441,7 @@ def outcome_sentence(indicator, outcome: float, target: float, period: Period, m
     gap = outcome - target
     parts = {
         "period": period.code,
-        "actual": format_figure(outcome, indicator),
+        "actual": format_with_unit(outcome, indicator),
         "target": format_figure(target, indicator),
         "gap": format_difference(abs(gap), indicator),
         "relative": format_rate(gap / abs(target)) if target else "—",

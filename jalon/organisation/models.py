@@ -47,6 +47,7 @@ class Entity(models.Model):
     valid_from = models.DateField(null=True, blank=True)
     valid_to = models.DateField(null=True, blank=True)
     note = models.TextField(blank=True)
+    note_en = models.TextField(blank=True)
 
     objects = EntityQuerySet.as_manager()
 
@@ -75,6 +76,7 @@ class Grouping(models.Model):
     name = models.CharField(max_length=200)
     name_en = models.CharField(max_length=200, blank=True)
     note = models.TextField(blank=True)
+    note_en = models.TextField(blank=True)
     # The root of the federation whose plan file declares the grouping.
     organisation = models.ForeignKey(
         Entity, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -119,6 +121,7 @@ class Lineage(models.Model):
     date = models.DateField()
     share = models.FloatField(default=1.0)
     note = models.TextField(blank=True)
+    note_en = models.TextField(blank=True)
 
     class Meta:
         ordering = ["date", "successor", "predecessor"]

@@ -38,6 +38,28 @@ def new_stamp() -> str:
 figures_shared = Signal()
 
 
+LANGUAGES = (("fr", "français"), ("en", "English"))
+
+
+def in_reader_language(record, field: str, original: str = "fr") -> tuple[str, str | None]:
+    """Return a text of ``record`` in the reader's language, and the language it falls
+    back to when the record does not give it in the reader's (else None).
+
+    ``field`` holds the text in the plan's language, ``original``; ``field_en``, when the
+    record has it, the English. A blank text is blank in every language.
+    """
+    reader = "en" if (get_language() or "").startswith("en") else "fr"
+    text = getattr(record, field) or ""
+    english = getattr(record, f"{field}_en", "") or ""
+    if reader == "en" and english:
+        return english, None
+    if text:
+        return text, None if original == reader else original
+    if english:  # only the English was given
+        return english, None if reader == "en" else "en"
+    return "", None
+
+
 class Bilingual(models.Model):
     """A record with a name in the plan's language and, optionally, in English."""
 
@@ -63,10 +85,12 @@ class Source(models.Model):
 
     code = models.SlugField(max_length=64, unique=True)
     title = models.CharField(max_length=300)
+    title_en = models.CharField(max_length=300, blank=True)
     publisher = models.CharField(max_length=200, blank=True)
     url = models.URLField(max_length=500, blank=True, validators=[validate_web_address])
     published = models.CharField(max_length=120, blank=True)
     note = models.TextField(blank=True)
+    note_en = models.TextField(blank=True)
     is_example = models.BooleanField(default=False)
     # The plans whose files list it: sources are shared, and a source goes only when no
     # plan lists it any more and nothing refers to it.
@@ -78,6 +102,11 @@ class Source(models.Model):
     def __str__(self):
         return self.title
 
+    @property
+    def label(self) -> str:
+        """Return the title in the reader's language where the file gives it, else as written."""
+        return in_reader_language(self, "title")[0]
+
 
 class Plan(Bilingual):
     """A strategic plan of an organisation over a horizon."""
@@ -88,10 +117,16 @@ class Plan(Bilingual):
     horizon_end = models.PositiveIntegerField()
     adopted_on = models.DateField(null=True, blank=True)
     adopted_by = models.CharField(max_length=200, blank=True)
+    adopted_by_en = models.CharField(max_length=200, blank=True)
     adoption_note = models.TextField(blank=True)
+    adoption_note_en = models.TextField(blank=True)
+    # The language the plan's texts are written in; `…_en` fields give them in English.
+    language = models.CharField(max_length=2, choices=LANGUAGES, default="fr")
     status = models.CharField(max_length=8, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
     description = models.TextField(blank=True)
+    description_en = models.TextField(blank=True)
     projects_note = models.TextField(blank=True)
+    projects_note_en = models.TextField(blank=True)
     announced_projects = models.PositiveIntegerField(null=True, blank=True)
     on_track_threshold = models.FloatField(default=0.95)
     at_risk_threshold = models.FloatField(default=0.85)
@@ -117,6 +152,11 @@ class Plan(Bilingual):
 
     class Meta:
         ordering = ["code"]
+
+    @property
+    def adopted_by_text(self) -> str:
+        """Return who adopted the plan in the reader's language where the file gives it."""
+        return in_reader_language(self, "adopted_by", self.language)[0]
 
     def member_noun(self, count: int = 2) -> str:
         """Return the plan's word for its members in the reader's language, by count.
@@ -181,6 +221,7 @@ class PlanPart(Bilingual):
     code = models.SlugField(max_length=64)
     order = models.PositiveIntegerField(default=0)
     description = models.TextField(blank=True)
+    description_en = models.TextField(blank=True)
 
     class Meta:
         abstract = True
@@ -224,10 +265,13 @@ class Indicator(Bilingual):
     code = models.SlugField(max_length=64)
     order = models.PositiveIntegerField(default=0)
     definition = models.TextField(blank=True)
+    definition_en = models.TextField(blank=True)
     unit = models.CharField(max_length=40)
     unit_en = models.CharField(max_length=40, blank=True)
     data_source = models.CharField(max_length=300, blank=True)
+    data_source_en = models.CharField(max_length=300, blank=True)
     owner = models.CharField(max_length=200, blank=True)
+    owner_en = models.CharField(max_length=200, blank=True)
     frequency = models.CharField(max_length=16, choices=Frequency.choices)
     start_month = models.PositiveSmallIntegerField(default=1)
     polarity = models.CharField(max_length=12, choices=Polarity.choices)
@@ -406,8 +450,10 @@ class Target(models.Model):
     shape = models.CharField(max_length=12, choices=Shape.choices, default=Shape.LINEAR)
     milestones = models.JSONField(default=list, blank=True)
     note = models.TextField(blank=True)
+    note_en = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1)
     reason = models.TextField(blank=True)
+    reason_en = models.TextField(blank=True)
     # When the target became known: the file's date, else the plan's adoption for a first
     # version; none: the moment it was stored.
     published_at = models.DateTimeField(null=True, blank=True)
@@ -461,6 +507,7 @@ class Project(Bilingual):
     code = models.SlugField(max_length=64)
     order = models.PositiveIntegerField(default=0)
     description = models.TextField(blank=True)
+    description_en = models.TextField(blank=True)
     axes = models.ManyToManyField(Axis, blank=True, related_name="projects")
     levers = models.ManyToManyField(Lever, blank=True, related_name="projects")
     lead = models.ForeignKey(
@@ -469,10 +516,12 @@ class Project(Bilingual):
     participants = models.ManyToManyField(Entity, blank=True, related_name="projects")
     indicators = models.ManyToManyField(Indicator, blank=True, related_name="projects")
     owner = models.CharField(max_length=200, blank=True)
+    owner_en = models.CharField(max_length=200, blank=True)
     start = models.DateField(null=True, blank=True)
     end = models.DateField(null=True, blank=True)
     status_override = models.CharField(max_length=12, choices=ProjectStatus.choices, blank=True)
     override_comment = models.TextField(blank=True)
+    override_comment_en = models.TextField(blank=True)
     source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.PROTECT)
 
     class Meta:

@@ -149,12 +149,25 @@ class PlanInfo(Bilingual):
     organisation: Code = Field(description="The root entity of the plan.")
     horizon: tuple[int, int] = Field(description="First and last year, e.g. [2018, 2022].")
     adopted_on: dt.date | None = None
-    adopted_by: _text(200) | None = None
+    language: Literal["fr", "en"] = Field(
+        "fr",
+        description="The language of the plan's texts; each text's `…_en` field, when"
+        " given, is the same text in English.",
+    )
+    adopted_by: _text(200) | None = Field(
+        None,
+        description="Who adopted the plan, as it reads after 'adopted by', article included:"
+        " le Conseil d'administration de l'IMT (adopted_by_en: the IMT Board of Directors).",
+    )
+    adopted_by_en: _text(200) | None = None
     adoption_note: str | None = None
+    adoption_note_en: str | None = None
     status: _enum(choices.PlanStatus) = "draft"
     description: str | None = None
+    description_en: str | None = None
     announced_projects: int | None = Field(None, ge=0)
     projects_note: str | None = None
+    projects_note_en: str | None = None
     thresholds: Thresholds = Thresholds()
     collection: Collection = Collection()
     disclosure: Disclosure = Disclosure()
@@ -168,10 +181,12 @@ class PlanInfo(Bilingual):
 class SourceDoc(Strict):
     code: Code
     title: Name
+    title_en: Name | None = None
     publisher: _text(200) | None = None
     url: WebAddress | None = None
     published: _text(120) | None = Field(None, description="Date or approximate date, as text.")
     note: str | None = None
+    note_en: str | None = None
     example: bool = Field(False, description="Generated example data, not a real source.")
 
 
@@ -184,6 +199,7 @@ class EntityDef(Bilingual):
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
     note: str | None = None
+    note_en: str | None = None
 
 
 class MembershipDef(Strict):
@@ -198,6 +214,7 @@ class GroupingDef(Bilingual):
     code: Code
     members: list[MembershipDef] = []
     note: str | None = None
+    note_en: str | None = None
 
 
 class LineageDef(Strict):
@@ -207,11 +224,13 @@ class LineageDef(Strict):
     date: dt.date
     share: float = Field(1.0, gt=0, le=1)
     note: str | None = None
+    note_en: str | None = None
 
 
 class AxisDef(Bilingual):
     code: Code
     description: str | None = None
+    description_en: str | None = None
 
 
 class MemberDef(Bilingual):
@@ -270,8 +289,11 @@ class IndicatorDef(Bilingual):
     weight: Code | None = None
     formula: _text(500) | None = None
     definition: str | None = None
+    definition_en: str | None = None
     data_source: _text(300) | None = None
+    data_source_en: _text(300) | None = None
     owner: _text(200) | None = None
+    owner_en: _text(200) | None = None
     headline: bool = False
     figures_from: Code | None = Field(
         None,
@@ -306,7 +328,9 @@ class TargetDef(Strict):
     shape: _enum(choices.Shape) = "linear"
     milestones: list[TargetPointDef] = []
     note: str | None = None
+    note_en: str | None = None
     reason: str | None = Field(None, description="Why this version differs from the last.")
+    reason_en: str | None = None
     published: dt.date | None = Field(
         None,
         description="When the target was made public (default: the plan's adoption for a first"
@@ -323,17 +347,20 @@ class MilestoneDef(Bilingual):
 class ProjectDef(Bilingual):
     code: Code
     description: str | None = None
+    description_en: str | None = None
     axes: list[Code] = []
     levers: list[Code] = []
     lead: Code | None = None
     participants: list[Code] = []
     indicators: list[Code] = []
     owner: _text(200) | None = None
+    owner_en: _text(200) | None = None
     start: dt.date | None = None
     end: dt.date | None = None
     milestones: list[MilestoneDef] = []
     status_override: _enum(choices.ProjectStatus) | None = None
     override_comment: str | None = None
+    override_comment_en: str | None = None
     source: Code | None = None
 
 

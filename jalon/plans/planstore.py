@@ -266,10 +266,12 @@ def _store(
             {"code": s.code},
             {
                 "title": s.title,
+                "title_en": _none_to_blank(s.title_en),
                 "publisher": _none_to_blank(s.publisher),
                 "url": _none_to_blank(s.url),
                 "published": _none_to_blank(s.published),
                 "note": _none_to_blank(s.note),
+                "note_en": _none_to_blank(s.note_en),
                 "is_example": s.example,
             },
             report,
@@ -289,6 +291,7 @@ def _store(
                 "valid_from": e.valid_from,
                 "valid_to": e.valid_to,
                 "note": _none_to_blank(e.note),
+                "note_en": _none_to_blank(e.note_en),
             },
             report,
             "entities",
@@ -331,6 +334,7 @@ def _store(
                 "name": g.name,
                 "name_en": _none_to_blank(g.name_en),
                 "note": _none_to_blank(g.note),
+                "note_en": _none_to_blank(g.note_en),
                 "organisation": entities[pf.plan.organisation],
             },
             report,
@@ -380,6 +384,7 @@ def _store(
                 "date": link.date,
                 "share": link.share,
                 "note": _none_to_blank(link.note),
+                "note_en": _none_to_blank(link.note_en),
             },
             report,
             "lineage links",
@@ -421,16 +426,21 @@ def _store(
         {
             "name": info.name,
             "name_en": _none_to_blank(info.name_en),
+            "language": info.language,
             "organisation": entities[info.organisation],
             "horizon_start": info.horizon[0],
             "horizon_end": info.horizon[1],
             "adopted_on": info.adopted_on,
             "adopted_by": _none_to_blank(info.adopted_by),
+            "adopted_by_en": _none_to_blank(info.adopted_by_en),
             "adoption_note": _none_to_blank(info.adoption_note),
+            "adoption_note_en": _none_to_blank(info.adoption_note_en),
             "status": info.status,
             "description": _none_to_blank(info.description),
+            "description_en": _none_to_blank(info.description_en),
             "announced_projects": info.announced_projects,
             "projects_note": _none_to_blank(info.projects_note),
+            "projects_note_en": _none_to_blank(info.projects_note_en),
             "on_track_threshold": info.thresholds.on_track,
             "at_risk_threshold": info.thresholds.at_risk,
             "explain_change_above": info.collection.explain_change_above,
@@ -453,6 +463,7 @@ def _store(
                     "name_en": _none_to_blank(item.name_en),
                     "order": order,
                     "description": _none_to_blank(item.description),
+                    "description_en": _none_to_blank(item.description_en),
                 },
                 report,
                 kind,
@@ -493,10 +504,13 @@ def _store(
                 "name_en": _none_to_blank(d.name_en),
                 "order": order,
                 "definition": _none_to_blank(d.definition),
+                "definition_en": _none_to_blank(d.definition_en),
                 "unit": d.unit,
                 "unit_en": _none_to_blank(d.unit_en),
                 "data_source": _none_to_blank(d.data_source),
+                "data_source_en": _none_to_blank(d.data_source_en),
                 "owner": _none_to_blank(d.owner),
+                "owner_en": _none_to_blank(d.owner_en),
                 "frequency": d.frequency,
                 "start_month": (d.start_month or 9) if d.frequency == "academic_year" else 1,
                 "polarity": d.polarity,
@@ -615,13 +629,18 @@ def _store(
         )
         if current is not None:
             seen.add(current.pk)
+        english = {"note_en": _none_to_blank(t.note_en), "reason_en": _none_to_blank(t.reason_en)}
         if current is not None and current.content() == content:
-            # When it became known is a date about the target, not a new target.
+            # When it became known, and its texts in English, are about the target, not a
+            # new target.
             published = _published(t, info, current.version)
-            if current.published_at != published:
+            retold = {k: v for k, v in english.items() if getattr(current, k) != v}
+            if current.published_at != published or retold:
                 current.published_at = published
-                current.save(update_fields=["published_at"])
-                report.count("targets", "dated")
+                for field, text in retold.items():
+                    setattr(current, field, text)
+                current.save(update_fields=["published_at", *retold])
+                report.count("targets", "updated" if retold else "dated")
             else:
                 report.count("targets", "unchanged")
             continue
@@ -665,6 +684,7 @@ def _store(
             published_at=_published(t, info, version),
             recorded_at=now,
             **content,
+            **english,
         )
         seen.add(created.pk)
         AuditEvent.record(
@@ -693,12 +713,15 @@ def _store(
                 "name_en": _none_to_blank(p.name_en),
                 "order": order,
                 "description": _none_to_blank(p.description),
+                "description_en": _none_to_blank(p.description_en),
                 "lead": entities[p.lead] if p.lead else None,
                 "owner": _none_to_blank(p.owner),
+                "owner_en": _none_to_blank(p.owner_en),
                 "start": p.start,
                 "end": p.end,
                 "status_override": _none_to_blank(p.status_override),
                 "override_comment": _none_to_blank(p.override_comment),
+                "override_comment_en": _none_to_blank(p.override_comment_en),
                 "source": sources[p.source] if p.source else None,
             },
             report,
@@ -909,14 +932,19 @@ def export_plan(plan: Plan) -> dict:
                 "code": plan.code,
                 **_names(plan),
                 "organisation": plan.organisation.code,
+                "language": plan.language if plan.language != "fr" else None,
                 "horizon": [plan.horizon_start, plan.horizon_end],
                 "adopted_on": plan.adopted_on,
                 "adopted_by": plan.adopted_by,
+                "adopted_by_en": plan.adopted_by_en,
                 "adoption_note": plan.adoption_note,
+                "adoption_note_en": plan.adoption_note_en,
                 "status": plan.status,
                 "description": plan.description,
+                "description_en": plan.description_en,
                 "announced_projects": plan.announced_projects,
                 "projects_note": plan.projects_note,
+                "projects_note_en": plan.projects_note_en,
                 "thresholds": {
                     "on_track": plan.on_track_threshold,
                     "at_risk": plan.at_risk_threshold,
@@ -936,10 +964,12 @@ def export_plan(plan: Plan) -> dict:
                 {
                     "code": s.code,
                     "title": s.title,
+                    "title_en": s.title_en,
                     "publisher": s.publisher,
                     "url": s.url,
                     "published": s.published,
                     "note": s.note,
+                    "note_en": s.note_en,
                     "example": s.is_example or None,
                 }
             )
@@ -956,6 +986,7 @@ def export_plan(plan: Plan) -> dict:
                     "valid_from": e.valid_from,
                     "valid_to": e.valid_to,
                     "note": e.note,
+                    "note_en": e.note_en,
                 }
             )
             for e in entities
@@ -966,6 +997,7 @@ def export_plan(plan: Plan) -> dict:
                     "code": g.code,
                     **_names(g),
                     "note": g.note,
+                    "note_en": g.note_en,
                     "members": [
                         _clean(
                             {
@@ -993,6 +1025,7 @@ def export_plan(plan: Plan) -> dict:
                     "date": link.date,
                     "share": link.share if link.share != 1.0 else None,
                     "note": link.note,
+                    "note_en": link.note_en,
                 }
             )
             for link in Lineage.objects.filter(successor__in=entities, predecessor__in=entities)
@@ -1000,11 +1033,25 @@ def export_plan(plan: Plan) -> dict:
             .order_by("date", "successor__code", "predecessor__code")
         ],
         "axes": [
-            _clean({"code": a.code, **_names(a), "description": a.description})
+            _clean(
+                {
+                    "code": a.code,
+                    **_names(a),
+                    "description": a.description,
+                    "description_en": a.description_en,
+                }
+            )
             for a in plan.axes.all()
         ],
         "levers": [
-            _clean({"code": a.code, **_names(a), "description": a.description})
+            _clean(
+                {
+                    "code": a.code,
+                    **_names(a),
+                    "description": a.description,
+                    "description_en": a.description_en,
+                }
+            )
             for a in plan.levers.all()
         ],
         "indicators": [_export_indicator(i) for i in indicators],
@@ -1060,8 +1107,11 @@ def _export_indicator(i: Indicator) -> dict:
             "formula": i.formula,
             "figures_from": i.figures_from.plan.code if i.figures_from else None,
             "definition": i.definition,
+            "definition_en": i.definition_en,
             "data_source": i.data_source,
+            "data_source_en": i.data_source_en,
             "owner": i.owner,
+            "owner_en": i.owner_en,
             "headline": i.headline or None,
             "thresholds": thresholds,
             "axes": [a.code for a in i.axes.all()],
@@ -1097,7 +1147,9 @@ def _export_target(t: Target, plan: Plan) -> dict:
             "shape": t.shape if t.shape != "linear" else None,
             "milestones": t.milestones,
             "note": t.note,
+            "note_en": t.note_en,
             "reason": t.reason,
+            "reason_en": t.reason_en,
             "published": _exported_date(t, plan),
         }
     )
@@ -1119,12 +1171,14 @@ def _export_project(p: Project) -> dict:
             "code": p.code,
             **_names(p),
             "description": p.description,
+            "description_en": p.description_en,
             "axes": [a.code for a in p.axes.all()],
             "levers": [a.code for a in p.levers.all()],
             "lead": p.lead.code if p.lead else None,
             "participants": sorted(e.code for e in p.participants.all()),
             "indicators": [i.code for i in p.indicators.all()],
             "owner": p.owner,
+            "owner_en": p.owner_en,
             "start": p.start,
             "end": p.end,
             "milestones": [
@@ -1133,6 +1187,7 @@ def _export_project(p: Project) -> dict:
             ],
             "status_override": p.status_override,
             "override_comment": p.override_comment,
+            "override_comment_en": p.override_comment_en,
             "source": p.source.code if p.source else None,
         }
     )

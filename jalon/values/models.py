@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jalon.core.revisions import RevisionQuerySet
 from jalon.organisation.models import Entity
@@ -93,6 +94,28 @@ class Value(models.Model):
 
     def __str__(self):
         return f"{self.indicator.code} {self.entity.code} {self.period} = {self.number}"
+
+    @property
+    def origin(self) -> str:
+        """Return where the figure came from, in words: who, and which way (the grid, a
+        file by its name, the review, the command line); never a path of the server's."""
+        via, _sep, label = self.recorded_via.partition(" · ")
+        ways = {
+            "grid": _("the entry grid"),
+            "review": _("the review"),
+            "command line": _("the command line"),
+        }
+        how = ways.get(via) or (_("file %(name)s") % {"name": via} if via else "")
+        who = self.recorded_by.get_username() if self.recorded_by_id else label
+        if who.startswith("cli:"):  # a command run on the server by that account
+            who = who.removeprefix("cli:")
+            if via != "command line":
+                how = (
+                    _("%(way)s, by the command line") % {"way": how}
+                    if how
+                    else ways["command line"]
+                )
+        return " · ".join(part for part in (who, how) if part) or "—"
 
     @property
     def known_at(self):

@@ -269,9 +269,9 @@ def test_status_says_why_a_broken_series_has_no_forecast(imt_values, capsys):
     from jalon.conftest import IMT_PLAN, load_plan_text
 
     text = IMT_PLAN.read_text().replace(
-        "    definition: Students enrolled in the institute's schools",
+        "    definition: >-\n      Étudiants inscrits dans les écoles",
         "    breaks: [{period: 2022/23, note: new census}]\n"
-        "    definition: Students enrolled in the institute's schools",
+        "    definition: >-\n      Étudiants inscrits dans les écoles",
     )
     load_plan_text(text, "break.yaml")
     call_command("status", "--period", "2022")  # 2022/23: the break, and no figure since
@@ -364,3 +364,34 @@ def test_a_spreadsheet_given_as_a_value_file_and_a_date_not_iso_are_said(
     with pytest.raises(CommandError):
         call_command("values", "load", str(dated))
     assert "published: write a date as YYYY-MM-DD" in capsys.readouterr().err
+
+
+def _options_without_help(parser, path: str) -> list[str]:
+    """Return the options and arguments of ``parser`` and its sub-commands without help."""
+    import argparse
+
+    missing = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helped = {a.dest for a in action._choices_actions if a.help}
+            for name, sub in action.choices.items():
+                if name not in helped:
+                    missing.append(f"{path} {name}")
+                missing += _options_without_help(sub, f"{path} {name}")
+        elif not isinstance(action, argparse._HelpAction) and not action.help:
+            missing.append(f"{path} {'/'.join(action.option_strings) or action.dest}")
+    return missing
+
+
+def test_every_option_of_jalons_commands_has_help():
+    from django.core.management import get_commands, load_command_class
+
+    from jalon.cli import OWN
+
+    commands = get_commands()
+    missing = []
+    for name in OWN:
+        command = load_command_class(commands[name], name)
+        assert command.help.strip(), name
+        missing += _options_without_help(command.create_parser("jalon", name), name)
+    assert missing == []

@@ -1,5 +1,9 @@
 from django import template
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jalon.dashboard.figures import (
     PROJECT_STATUS_LABELS,
@@ -9,6 +13,7 @@ from jalon.dashboard.figures import (
     format_rate,
 )
 from jalon.plans.links import web_address
+from jalon.plans.models import in_reader_language
 
 register = template.Library()
 
@@ -79,3 +84,32 @@ def here(context, url: str, exact: bool = False) -> str:
     if path == url or (not exact and path.startswith(url)):
         return mark_safe(' aria-current="page"')  # a fixed attribute, nothing of the reader's
     return ""
+
+
+LANGUAGE_NAMES = {"fr": gettext_lazy("in French"), "en": gettext_lazy("in English")}
+
+
+@register.simple_tag(takes_context=True)
+def text(context, record, field: str, limit: int = 0) -> str:
+    """Write a plan text in the reader's language, or say that it falls back to the other.
+
+    The text is in the plan's language; its `…_en` field, where the file gives it, in
+    English. A fallback keeps its language (`lang`) and a mark that says which it is.
+    ``limit`` cuts a long text to that many characters.
+    """
+    plan = context.get("plan")
+    original = getattr(plan, "language", None) or getattr(
+        getattr(record, "plan", None), "language", "fr"
+    )
+    words, fallback = in_reader_language(record, field, original)
+    if limit:
+        words = Truncator(words).chars(limit)
+    if fallback is None:
+        return words  # escaped by simple_tag
+    return format_html(
+        '<span lang="{}">{}</span> <small class="other-language" title="{}">({})</small>',
+        fallback,
+        words,
+        _("Not given in your language: shown as the plan writes it."),
+        LANGUAGE_NAMES[fallback],
+    )

@@ -72,8 +72,8 @@ def test_indicator_page_explains_the_status(personas):
     then = get(personas["steward"], f"{BASE}/indicators/students/?year=2021").content.decode()
     assert "Reaching 20,000 in 2022/23 takes" in then
     # Both targets with their sources, the primary one marked.
-    assert "Primary" in page and "communiqué de presse" in page
-    assert "Signature du contrat d" in page and "15,600" in page
+    assert "Primary" in page and "(press release)" in page
+    assert "Signing of the contract of objectives" in page and "15,600" in page
     assert "Share of the gap" in page and "IMT Atlantique" in page
     assert "By Programme" in page and "Incomplete breakdown" not in page.split("By Programme")[0]
     assert 'id="chart-main"' in page and "vega-bundle.js" in page

@@ -51,7 +51,7 @@ def test_every_target_has_its_own_verdict_and_the_share_of_the_way(personas):
     targets = page.split('id="targets-h"')[1].split("</table>")[0]
     rows = targets.split("<tr")[2:]
     assert "Primary" in rows[0] and "20,000 · 2022/23" in rows[0] and "−6 %" in rows[0]
-    assert "Signature du contrat" in rows[1] and "15,600 · 2022/23" in rows[1]
+    assert "Signing of the contract" in rows[1] and "15,600 · 2022/23" in rows[1]
     assert "badge-off_track" in rows[1] and "−18 %" in rows[1]
     assert "Achievement −6 %: moving away from the target, from 13,400 towards 20,000" in page
     overview = get(personas["viewer"], f"{BASE}/").content.decode()
@@ -122,9 +122,9 @@ def test_the_plans_own_word_for_its_members(personas):
 
 def test_a_break_in_series_is_marked_and_the_trend_restarts(personas):
     text = IMT_PLAN.read_text().replace(
-        "    definition: Students enrolled in the institute's schools",
+        "    definition: >-\n      Étudiants inscrits dans les écoles",
         "    breaks: [{period: 2020/21, note: counted at census day}]\n"
-        "    definition: Students enrolled in the institute's schools",
+        "    definition: >-\n      Étudiants inscrits dans les écoles",
     )
     load_plan_text(text, "break.yaml")
     page = get(personas["viewer"], STUDENTS).content.decode()
@@ -142,8 +142,8 @@ def test_a_break_in_series_is_marked_and_the_trend_restarts(personas):
 
 def test_carried_figures_are_marked_and_counted_apart(personas, capsys):
     text = IMT_PLAN.read_text().replace(
-        "    definition: Students enrolled in the institute's schools",
-        "    carry_forward: 1\n    definition: Students enrolled in the institute's schools",
+        "    definition: >-\n      Étudiants inscrits dans les écoles",
+        "    carry_forward: 1\n    definition: >-\n      Étudiants inscrits dans les écoles",
     )
     load_plan_text(text, "carry.yaml")
     withdraw_figure(PLAN, "students", "eurecom", "2021/22", "not reported yet")

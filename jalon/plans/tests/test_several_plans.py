@@ -233,8 +233,8 @@ def test_shared_figures_stay_one_measure_in_one_chain_and_each_plan_hears_of_the
     with pytest.raises(FileProblems, match="plan 'imt-2023-2027' shares the figures of 'students'"):
         load_plan_text(
             text.replace(
-                "    over_time: stock\n    definition: Students enrolled",
-                "    over_time: flow\n    definition: Students enrolled",
+                "    over_time: stock\n    definition: >-\n      Étudiants inscrits",
+                "    over_time: flow\n    definition: >-\n      Étudiants inscrits",
                 1,
             ),
             str(IMT_PLAN),

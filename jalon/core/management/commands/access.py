@@ -17,12 +17,17 @@ class Command(BaseCommand):
             "grant", help="Give a user a role on a plan (a contributor reports for an entity)."
         )
         grant.add_argument("user", help="The user's username.")
-        grant.add_argument("--plan", required=True)
-        grant.add_argument("--role", required=True, choices=Role.values)
+        grant.add_argument("--plan", required=True, help="The plan's code.")
+        grant.add_argument(
+            "--role",
+            required=True,
+            choices=Role.values,
+            help="steward (everything), viewer (reads all), contributor (reports for --entity).",
+        )
         grant.add_argument("--entity", help="The entity a contributor reports for.")
         revoke = sub.add_parser("revoke", help="Take a user's access to a plan away.")
-        revoke.add_argument("user")
-        revoke.add_argument("--plan", required=True)
+        revoke.add_argument("user", help="The user's username.")
+        revoke.add_argument("--plan", required=True, help="The plan's code.")
         listing = sub.add_parser("list", help="List who has access, plan by plan.")
         listing.add_argument("--plan", help="Only this plan.")
 

@@ -32,10 +32,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
         check = sub.add_parser("check", help="Validate a plan file; list every problem.")
-        check.add_argument("file")
+        check.add_argument("file", help="The plan file (YAML).")
         sub.add_parser("schema", help="Print the JSON Schema of plan files.")
         load = sub.add_parser("load", help="Store a plan file (updates in place by code).")
-        load.add_argument("file")
+        load.add_argument("file", help="The plan file (YAML).")
         load.add_argument("--reason", default="", help="Why this version of the plan.")
         load.add_argument(
             "--change-shared",

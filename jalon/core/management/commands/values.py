@@ -43,13 +43,13 @@ class Command(BaseCommand):
         load = sub.add_parser(
             "load", help="Import the figures of a value file: all or nothing, in their states."
         )
-        load.add_argument("file")
+        load.add_argument("file", help="A YAML value file (a CSV or XLSX file: values import).")
         imported = sub.add_parser(
             "import",
             help="Import figures from a CSV, XLSX or YAML value file: all or nothing, every"
             " problem found in one pass, with its row and column.",
         )
-        imported.add_argument("file")
+        imported.add_argument("file", help="The CSV, XLSX or YAML file.")
         imported.add_argument("--plan", help="The plan (default: the only one; YAML names it).")
         imported.add_argument(
             "--state",
@@ -65,10 +65,10 @@ class Command(BaseCommand):
             help="Withdraw a figure (entered by mistake, or a reporter that should not count):"
             " it stops counting and stays in the history with who, when and why.",
         )
-        withdraw.add_argument("--plan", required=True)
-        withdraw.add_argument("--indicator", required=True)
-        withdraw.add_argument("--entity", required=True)
-        withdraw.add_argument("--period", required=True)
+        withdraw.add_argument("--plan", required=True, help="The plan's code.")
+        withdraw.add_argument("--indicator", required=True, help="The indicator's code.")
+        withdraw.add_argument("--entity", required=True, help="The entity's code.")
+        withdraw.add_argument("--period", required=True, help="The period, e.g. 2021/22 or 2021.")
         withdraw.add_argument("--member", help="A breakdown member, e.g. programme/engineering.")
         withdraw.add_argument("--reason", required=True, help="Why the figure is withdrawn.")
 
