@@ -144,7 +144,7 @@ def test_the_steward_approves_and_the_verdict_follows(personas):
     )
     assert "1 figure approved." in done.content.decode()
     after = get(personas["viewer"], school).content.decode()
-    assert "1,400 at the target period, against a target of 1,400 → achieved." in after
+    assert "1,400\xa0students at the target period, against a target of 1,400 → achieved." in after
     record = Value.objects.current().get(period="2022/23")
     assert (record.state, record.number, record.recorded_by.username) == (
         "approved",

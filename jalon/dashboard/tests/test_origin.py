@@ -29,9 +29,11 @@ def test_the_origin_in_words(db, via, user, said):
 
 
 def test_the_history_names_the_file_never_a_path(personas):
-    page = personas["viewer"].get(
-        f"{BASE}/indicators/students/", HTTP_ACCEPT_LANGUAGE="fr"
-    ).content.decode()
+    page = (
+        personas["viewer"]
+        .get(f"{BASE}/indicators/students/", HTTP_ACCEPT_LANGUAGE="fr")
+        .content.decode()
+    )
     history = page.split('id="history-h"')[1].split("</table>")[0]
     assert "test · fichier imt-2018-2022.values.yaml" in history
     assert str(IMT_VALUES.parent) not in page  # the file was loaded from there

@@ -28,10 +28,10 @@ def chart_of(page: str) -> dict:
 def test_submitted_figures_count_only_when_asked_and_are_marked(personas):
     figures("submitted", "  - {indicator: students, entity: imt, period: 2021/22, value: 13500}\n")
     page = get(personas["viewer"], STUDENTS).content.decode()
-    assert "13,000 against 18,680 expected" in page  # the approved figure counts
+    assert "13,000\xa0students against 18,680 expected" in page  # the approved figure counts
     assert "Waiting beside it: 13,500 (Submitted), which counts once approved." in page
     asked = get(personas["viewer"], STUDENTS + "?submitted=on").content.decode()
-    assert "13,500 against 18,680 expected" in asked
+    assert "13,500\xa0students against 18,680 expected" in asked
     assert '<span class="unapproved"' in asked.split("</section>")[0]
     assert "Submitted figures count here beside approved ones" in asked
     assert 'name="submitted" checked' in asked.replace(' id="id_submitted"', "")
@@ -40,10 +40,10 @@ def test_submitted_figures_count_only_when_asked_and_are_marked(personas):
 def test_a_draft_correction_waits_beside_the_approved_figure(personas):
     figures("draft", "  - {indicator: students, entity: imt, period: 2021/22, value: 12000}\n")
     steward = get(personas["steward"], STUDENTS).content.decode()
-    assert "13,000 against 18,680 expected" in steward  # never hidden by its successor
+    assert "13,000\xa0students against 18,680 expected" in steward  # never hidden by its successor
     assert "Waiting beside it: 12,000 (Draft)" in steward
     viewer = get(personas["viewer"], STUDENTS).content.decode()
-    assert "13,000 against 18,680 expected" in viewer and "12,000 (Draft)" not in viewer
+    assert "13,000\xa0students against 18,680 expected" in viewer and "12,000 (Draft)" not in viewer
 
 
 def test_every_target_has_its_own_verdict_and_the_share_of_the_way(personas):
@@ -65,8 +65,10 @@ def test_a_past_target_period_shows_its_outcome_not_a_probability(personas):
     )
     page = get(personas["viewer"], STUDENTS + "?year=2022").content.decode()
     head = page.split("</section>")[0]
-    assert "13,500 at the target period, against a target of 20,000 → missed." in head
-    assert "Outcome in 2022/23: 13,500 against 20,000 → missed by 6,500 (−32.5 %)." in head
+    assert "13,500\xa0students at the target period, against a target of 20,000 → missed." in head
+    assert (
+        "Outcome in 2022/23: 13,500\xa0students against 20,000 → missed by 6,500 (−32.5 %)." in head
+    )
     assert "probability of reaching the target" not in head
     later = get(personas["viewer"], f"{BASE}/indicators/students/").content.decode()
     assert "Outcome in 2022/23" in later  # the latest figure is the target period's
@@ -79,8 +81,10 @@ def test_a_selected_period_sees_only_the_figures_up_to_it(personas):
     page = get(personas["viewer"], STUDENTS + "?year=2019").content.decode()
     assert "Forecast for 2022/23: 14,242 [12,554 – 15,931]" in page
     assert "Seen from 2019/20: only the figures up to then." in page
-    assert "13,188 against 16,040 expected" in page  # the status sentence is for 2019/20
-    assert "Reaching 20,000 in 2022/23 takes" in page
+    assert (
+        "13,188\xa0students against 16,040 expected" in page
+    )  # the status sentence is for 2019/20
+    assert "Reaching 20,000\xa0students in 2022/23 takes" in page
     rules = chart_of(page)["layer"][0]["data"]["values"]
     assert {"period": "2019/20", "label": "Period shown", "note": ""} in rules
     latest = get(personas["viewer"], STUDENTS).content.decode()
@@ -169,7 +173,9 @@ def test_a_target_past_the_horizon_is_shown_charted_and_said_so(personas):
     assert "beyond the plan's horizon</small>" in page
     targets = chart_of(page)["layer"][-1]["data"]["values"]
     assert {t["period"] for t in targets} == {"2039/40", "2024/25"}
-    assert "70,363 against 48,773 expected" in page  # net zero's path, not the 2025 level's
+    assert (
+        "70,363\xa0tCO2e against 48,773 expected" in page
+    )  # net zero's path, not the 2025 level's
 
 
 def test_a_period_before_the_figures_knows_nothing_of_them(personas):
@@ -186,7 +192,7 @@ def test_chart_tooltips_write_figures_as_the_page_does_with_units_and_words(pers
     chart = chart_of(page)
     rows = [row for layer in chart["layer"] for row in layer["data"]["values"]]
     actual = next(r for r in rows if r.get("series") == "Actual" and r["period"] == "2021/22")
-    assert actual["shown"] == "13,000 students" and actual["status"] == "off track"
+    assert actual["shown"] == "13,000\xa0students" and actual["status"] == "off track"
     assert actual["about"] == ""
     tips = [t for layer in chart["layer"] for t in layer["encoding"].get("tooltip", [])]
     assert all("format" not in t for t in tips)  # never 1.3e+4
