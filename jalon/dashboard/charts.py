@@ -15,6 +15,7 @@ SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # the version vl-con
 # on a chart, colour names a series, never a verdict.
 COLOURS = {
     "actual": "#0072b2",
+    "partial": "#56b4e9",
     "trajectory": "#8a8f98",
     "forecast": "#a64d79",
     "target": "#1f2937",
@@ -50,7 +51,9 @@ def _base(title: str, periods: list[str], unit: str) -> dict:
             "font": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
             "axis": {"labelColor": "#374151", "titleColor": "#374151", "gridColor": "#e5e7eb"},
             "view": {"stroke": None},
-            "legend": {"orient": "bottom", "labelColor": "#374151"},
+            # Below the chart, in as many rows as it takes (the page sets the columns to
+            # the chart's width).
+            "legend": {"orient": "bottom", "labelColor": "#374151", "labelLimit": 220},
         },
         "encoding": {
             # Every period on the axis, so a year without figures still takes its place.
@@ -60,7 +63,8 @@ def _base(title: str, periods: list[str], unit: str) -> dict:
                 "sort": periods,
                 "scale": {"domain": periods},
                 "title": None,
-                "axis": {"labelAngle": 0},
+                # Labels that would overlap are thinned out (every other year on a phone).
+                "axis": {"labelAngle": 0, "labelOverlap": "greedy", "labelSeparation": 6},
             },
         },
         "_unit": unit,
@@ -133,6 +137,7 @@ def indicator_chart(
     statuses = statuses or {}
     periods = [p.code for p, _, _ in fig.series]
     names = {
+        "partial": _("Partial total (members still reporting)"),
         "actual": _("Actual"),
         "example": _("Actual (example data)"),
         "trajectory": _("Trajectory"),
@@ -143,15 +148,19 @@ def indicator_chart(
     for period, value, example in fig.series:
         if value is not None:
             status = statuses.get(period.code, "")
+            partial = fig.partial.get(period)
+            about = [_("example")] if example else []
+            if partial:  # a total still growing: drawn apart, never joined to the line
+                about.append(_("%(k)s of %(n)s reported") % {"k": partial[0], "n": partial[1]})
             rows.append(
                 {
                     "period": period.code,
                     "value": value * scale,
                     "shown": shown(value, indicator),
-                    "series": names["actual"],
+                    "series": names["partial" if partial else "actual"],
                     "example": example,
-                    "about": _("example") if example else "",
-                    "status": str(STATUS_LABELS.get(status, "")),
+                    "about": ", ".join(about),
+                    "status": "" if partial else str(STATUS_LABELS.get(status, "")),
                 }
             )
     for code, value in trajectory:
@@ -170,7 +179,9 @@ def indicator_chart(
         last = [
             (p, v)
             for p, v, _ in fig.series
-            if v is not None and (fig.period is None or selected is None or p <= fig.period)
+            if v is not None
+            and p not in fig.partial
+            and (fig.period is None or selected is None or p <= fig.period)
         ]
         if last:
             forecast_rows.append(
@@ -208,9 +219,12 @@ def indicator_chart(
         if not missing(t["value"]) and t["period"] in periods
     ]
     y_title = "%" if fig.indicator.is_share else fig.indicator.unit_label
+    series = ["actual", "trajectory", "forecast", "target"]
+    if fig.partial:
+        series.insert(1, "partial")
     colour = {
-        "domain": [names["actual"], names["trajectory"], names["forecast"], names["target"]],
-        "range": [COLOURS["actual"], COLOURS["trajectory"], COLOURS["forecast"], COLOURS["target"]],
+        "domain": [names[k] for k in series],
+        "range": [COLOURS[k] for k in series],
     }
     y = {"field": "value", "type": "quantitative", "title": y_title, "scale": {"zero": False}}
     tooltip = [
@@ -300,6 +314,15 @@ def indicator_chart(
                     {"field": "status", "title": _("Status")},
                     {"field": "about", "title": " "},
                 ],
+            },
+        },
+        {
+            "data": {"values": [r for r in rows if r["series"] == names["partial"]]},
+            "mark": {"type": "point", "filled": False, "size": 70, "strokeWidth": 2},
+            "encoding": {
+                "y": y,
+                "color": {"field": "series", "type": "nominal", "scale": colour, "title": None},
+                "tooltip": [*tooltip, {"field": "about", "title": " "}],
             },
         },
         {

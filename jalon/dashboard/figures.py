@@ -187,6 +187,8 @@ class Figure:
     historical_per_year: float | None = None
     series: list = field(default_factory=list)  # (period, value, example) along the axis
     withheld: frozenset = frozenset()  # the periods whose total is suppressed for the reader
+    # The periods whose total still misses members' figures: {period: (reporting, expected)}.
+    partial: dict = field(default_factory=dict)
     fewest: int = 0  # members a total must rest on for the reader to see it (0: any)
     verdicts: list = field(default_factory=list)  # every target at the entity: TargetVerdict
 
@@ -519,6 +521,11 @@ def figure_at(pe: PlanEvaluation, indicator, row: int, period: Period | None) ->
             p for j, p in enumerate(r.periods) if r.suppressed is not None and r.suppressed[row, j]
         ),
         fewest=pe.withholding.fewest if pe.withholding else 0,
+        partial={
+            p: (int(r.consolidated.reporting[row, j]), int(r.consolidated.expected_at(row, j)))
+            for j, p in enumerate(r.periods)
+            if not math.isnan(values[j]) and _partial(r.consolidated, row, j)
+        },
         target_example=bool(target_example[row]),
         forecast_example=bool(forecast_example[row]),
         verdicts=_verdicts(r, view, row, column, horizon_end),

@@ -390,6 +390,8 @@ def indicator_detail(request, plan, code):
         "dashboard/indicator.html",
         page.context(
             indicator=indicator,
+            # Every figure of the page's tables is in this unit, said in their headers.
+            unit="%" if indicator.is_share else indicator.unit_label,
             entity=entity,
             figure=fig,
             pending=pending.get(entity.code),
@@ -477,6 +479,9 @@ def _chart_table(fig, result, row) -> list[dict]:
                 "example": example,
                 "expected": format_figure(expected, fig.indicator),
                 "status": STATUS_LABELS.get(str(result.status[row, j]), ""),
+                "partial": _("%(k)s of %(n)s reported") % dict(zip("kn", fig.partial[period]))
+                if period in fig.partial
+                else "",
                 "selected": period == fig.period,
             }
         )

@@ -59,6 +59,10 @@ class Consolidated:
         expected = np.broadcast_to(self.expected, self.reporting.shape)
         return np.isnan(self.own) & (expected > 0) & (self.reporting < expected)
 
+    def expected_at(self, row: int, column: int) -> int:
+        """Return how many members are expected to report at one entity and period."""
+        return int(np.broadcast_to(self.expected, self.reporting.shape)[row, column])
+
     def partial_at(self, row: int, column: int) -> bool:
         """Return `partial` at one entity and period, reading only that cell."""
         expected = np.broadcast_to(self.expected, self.reporting.shape)[row, column]

@@ -472,3 +472,18 @@ def test_the_schools_list_agrees_with_each_schools_page(personas):
             page = get(personas["viewer"], f"{BASE}/schools/{code}/{year}").content.decode()
             counted = page.split('<p class="counts">')[1].split("</p>")[0]
             assert listed == re.findall(r'badge-(\w+)">[^<]*</span>\s*(\d+)', counted), code
+
+
+def test_the_indicator_pages_tables_say_their_unit(personas):
+    for language, unit in (("en", "(students)"), ("fr", "(étudiants)")):
+        page = (
+            personas["viewer"]
+            .get(f"{BASE}/indicators/students/", HTTP_ACCEPT_LANGUAGE=language)
+            .content.decode()
+        )
+        # The chart's table, the targets, their versions, the members, a breakdown, history.
+        assert page.count(f'<small class="unit">{unit}</small>') >= 9, language
+    share = get(personas["viewer"], f"{BASE}/indicators/foreign-students-share/").content.decode()
+    assert '<small class="unit">(%)</small>' in share
+    overview = get(personas["viewer"], f"{BASE}/").content.decode()
+    assert "Target 20,000\xa0students in 2022/23" in overview

@@ -11,6 +11,9 @@ function drawCharts() {
     const source = document.getElementById(element.dataset.spec);
     if (!source) return;
     const spec = JSON.parse(source.textContent);
+    // A legend wraps to the chart's width: a column for each 150 px or so.
+    const columns = Math.max(1, Math.floor(element.clientWidth / 150));
+    spec.config = { ...spec.config, legend: { ...(spec.config || {}).legend, columns } };
     // No stylesheet injected and Vega's expressions interpreted, not compiled with
     // `new Function`: the Content-Security-Policy allows neither inline styles nor eval.
     const options = {
