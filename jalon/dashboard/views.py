@@ -479,7 +479,8 @@ def _chart_table(fig, result, row) -> list[dict]:
                 "example": example,
                 "expected": format_figure(expected, fig.indicator),
                 "status": STATUS_LABELS.get(str(result.status[row, j]), ""),
-                "partial": _("%(k)s of %(n)s reported") % dict(zip("kn", fig.partial[period]))
+                "partial": _("%(k)s of %(n)s reported")
+                % {"k": fig.partial[period][0], "n": fig.partial[period][1]}
                 if period in fig.partial
                 else "",
                 "selected": period == fig.period,
