@@ -128,3 +128,19 @@ def test_the_menu_marks_where_the_reader_is_and_a_skip_link_leads_past_it(
     assert skip.evaluate("e => e === document.activeElement") and skip.is_visible()
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "content"
+
+
+@pytest.mark.parametrize("language", ["fr-FR", "en-GB"])
+def test_at_desktop_width_the_header_is_one_line(demo, browser, language):  # noqa: F811
+    page = steward_page(demo, browser, 1440, 900, language)
+    page.goto(demo + "/plans/imt-2018-2022/")
+    settled(page)
+    items = page.locator("header.top > *:visible").all()
+    tops = {round(item.bounding_box()["y"] + item.bounding_box()["height"] / 2) for item in items}
+    assert max(tops) - min(tops) <= 6, tops  # every part of the header on one line
+    assert page.locator("header.top").bounding_box()["height"] < 60
+    # The account opens from the right, inside the window.
+    page.click(".account > summary")
+    box = page.locator(".account > div").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 1440
+    assert page.locator(".account button[type=submit]").is_visible()

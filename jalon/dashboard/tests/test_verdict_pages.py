@@ -202,3 +202,20 @@ def test_chart_tooltips_write_figures_as_the_page_does_with_units_and_words(pers
     actual = next(r for r in rows if r.get("period") == "2021/22" and "status" in r)
     assert actual["shown"].replace("\u202f", " ").replace("\xa0", " ") == "13 000 étudiants"
     assert actual["status"] == "en retard"
+
+
+def test_a_partial_total_is_drawn_apart_and_the_forecast_starts_before_it(personas):
+    figures(
+        "approved",
+        "  - {indicator: students, entity: imt-mines-ales, period: 2022/23, value: 1400}\n",
+    )
+    page = get(personas["viewer"], STUDENTS).content.decode()
+    layers = chart_of(page)["layer"]
+    rows = [row for layer in layers for row in layer.get("data", {}).get("values", [])]
+    partial = [r for r in rows if r.get("series") == "Partial total (members still reporting)"]
+    assert [(r["period"], r["value"]) for r in partial] == [("2022/23", 1400.0)]
+    assert partial[0]["about"].endswith("1 of 9 reported")
+    assert not [r for r in rows if r.get("series") == "Actual" and r["period"] == "2022/23"]
+    forecast = [r for r in rows if r.get("series") == "Forecast"]
+    assert forecast and forecast[0]["period"] == "2021/22"  # from the last whole figure
+    assert "(partial: 1 of 9 reported)" in page  # and the chart's table says it
