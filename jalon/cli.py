@@ -11,7 +11,7 @@ import sys
 # Jalon's commands, in the order people need them; each one's `help` says what it does.
 OWN = (
     "demo", "serve", "worker", "plan", "values", "access", "status", "remind",
-    "createsuperuser", "migrate", "examples", "bench",
+    "report", "createsuperuser", "migrate", "examples", "bench",
 )  # fmt: skip
 
 

@@ -164,6 +164,7 @@ INSTALLED_APPS = [
     "jalon.exports",
     "jalon.trail",
     "jalon.api",
+    "jalon.reports",
     "ninja",  # serves its API docs page from static files (no CDN)
 ]
 

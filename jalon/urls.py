@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("jalon.exports.urls")),
     path("", include("jalon.trail.urls")),
     path("", include("jalon.api.urls")),
+    path("", include("jalon.reports.urls")),
     path(
         "login/", auth_views.LoginView.as_view(template_name="dashboard/login.html"), name="login"
     ),

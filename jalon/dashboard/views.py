@@ -145,35 +145,53 @@ class Page:
 
     def visible(self, row: int) -> bool:
         """Return whether the entity at ``row`` is within the reader's scope."""
-        if self.access.role != "contributor":
-            return True
-        tree = self.pe.tree
-        own = tree.find(self.access.entity.code)
-        if own is None:  # gone from the tree: the whole only
-            return row == self.root
-        return row in (self.root, own) or own in set(tree.ancestors(row).tolist())
+        return within_scope(self.pe, self.root, self.access, row)
 
 
-def open_page(request, plan_code: str) -> Page:
-    """Return the page's plan, access, filters and evaluation; raise unless allowed."""
-    plan, access = plan_access(request.user, plan_code)
-    restricted = access.role == Role.CONTRIBUTOR and access.entity_id != plan.organisation_id
-    filters = FiltersForm(request.GET or None, plan=plan, whole=not restricted)
-    filters.is_valid()  # a bad field is said on the page; the valid ones still apply
-    cleaned = getattr(filters, "cleaned_data", {})
-    year, as_of = cleaned.get("year"), cleaned.get("as_of")
-    submitted = bool(cleaned.get("submitted"))
+def within_scope(pe, root: int, access: Access, row: int) -> bool:
+    """Return whether the entity at ``row`` is within the scope of ``access``."""
+    if access.role != "contributor":
+        return True
+    tree = pe.tree
+    own = tree.find(access.entity.code)
+    if own is None:  # gone from the tree: the whole only
+        return row == root
+    return row in (root, own) or own in set(tree.ancestors(row).tolist())
+
+
+def restricted(access: Access, plan) -> bool:
+    """Return whether the reader may not see every member (a member's contributor)."""
+    return access.role == Role.CONTRIBUTOR and access.entity_id != plan.organisation_id
+
+
+def scoped_evaluation(plan, access: Access, *, as_of=None, submitted: bool = False):
+    """Return the plan's evaluation as ``access`` may see it, with the organisation's row.
+
+    ``as_of`` (a date) shows what was known at the end of that day.
+    """
     pe = cached_evaluation(
         plan, as_of=end_of_day(as_of) if as_of else None, include_submitted=submitted
     )
     root = pe.tree.codes.index(plan.organisation.code)
-    if restricted:
+    if restricted(access, plan):
         # They see the organisation's totals, not every member's figures: a total of too
         # few members besides theirs would give those away (disclosure control).
         tree = pe.tree
         own = tree.find(access.entity.code)
         seen = () if own is None else (own, *sorted(int(r) for r in tree.descendants(own)))
         pe = withheld(pe, (root,), plan.fewest_members, seen)
+    return pe, root
+
+
+def open_page(request, plan_code: str) -> Page:
+    """Return the page's plan, access, filters and evaluation; raise unless allowed."""
+    plan, access = plan_access(request.user, plan_code)
+    filters = FiltersForm(request.GET or None, plan=plan, whole=not restricted(access, plan))
+    filters.is_valid()  # a bad field is said on the page; the valid ones still apply
+    cleaned = getattr(filters, "cleaned_data", {})
+    year, as_of = cleaned.get("year"), cleaned.get("as_of")
+    submitted = bool(cleaned.get("submitted"))
+    pe, root = scoped_evaluation(plan, access, as_of=as_of, submitted=submitted)
     return Page(request, plan, access, filters, year, as_of, submitted, pe, root)
 
 

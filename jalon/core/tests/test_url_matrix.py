@@ -19,6 +19,7 @@ from jalon.audit.models import AuditEvent
 from jalon.collection.models import CollectionRound, Upload
 from jalon.dashboard.tests.conftest import personas  # noqa: F401 - the roles' clients
 from jalon.plans.models import Plan, Target
+from jalon.reports.models import Commentary, Report
 from jalon.values.models import Value
 
 pytestmark = pytest.mark.django_db
@@ -83,6 +84,18 @@ RULES = {
     "logout/": {"GET": ANYONE, "POST": (302,) * 6},  # a link asks; the button logs out
     "i18n/setlang/": {"GET": (302,) * 6, "POST": (302,) * 6},
     "favicon.ico": {"GET": (301,) * 6, "POST": NOT_ALLOWED},
+    # A board report: any reader asks for one (an empty form is said again); only its
+    # requester follows and downloads it (here the steward's, made; others: as missing).
+    "plans/<slug:plan>/report/": {"GET": READ, "POST": (302, 404, 200, 200, 200, 404)},
+    "plans/<slug:plan>/report/<int:pk>/": {
+        "GET": (302, 404, 404, 404, 200, 404),
+        "POST": NOT_ALLOWED,
+    },
+    "plans/<slug:plan>/report/<int:pk>/file": {
+        "GET": (302, 404, 404, 404, 200, 404),
+        "POST": NOT_ALLOWED,
+    },
+    "plans/<slug:plan>/commentary/": {"GET": STEWARD, "POST": STEWARD},
     "api/v1/openapi.json": {"GET": ANYONE, "POST": NOT_ALLOWED},
     "api/v1/docs": {"GET": ANYONE, "POST": NOT_ALLOWED},
     "api/v1/": {"GET": (404,) * 6, "POST": (404,) * 6},
@@ -127,7 +140,18 @@ def fingerprint() -> tuple:
     """Return what a refused request must leave as it was."""
     return tuple(
         (model.__name__, model.objects.count(), model.objects.aggregate(m=Max("pk"))["m"])
-        for model in (Value, AuditEvent, Access, ApiToken, CollectionRound, Upload, Target, Plan)
+        for model in (
+            Value,
+            AuditEvent,
+            Access,
+            ApiToken,
+            CollectionRound,
+            Upload,
+            Target,
+            Plan,
+            Report,
+            Commentary,
+        )  # fmt: skip
     ) + (get_user_model().objects.count(),)
 
 
@@ -153,6 +177,18 @@ def world(personas):  # noqa: F811 - the fixture imported above
     contributor = users.objects.get(username="contributor")
     upload = Upload.objects.create(
         plan=plan, filename="f.csv", data=b"x", size=1, state="draft", uploaded_by=contributor
+    )
+    # The steward's report, made, under the same number as the upload (the URLs' `pk`).
+    Report.objects.create(
+        pk=upload.pk,
+        plan=plan,
+        requested_by=users.objects.get(username="steward"),
+        language="en",
+        as_of="2022-06-30",
+        entity=plan.organisation,
+        kind="pdf",
+        state="done",
+        content=b"%PDF-1.7 a report",
     )
     pages = {"anonymous": Client(), **personas, "administrator": Client()}
     pages["administrator"].force_login(admin)

@@ -1,0 +1,329 @@
+"""What a board report says, gathered from the engine: the same figures as the pages.
+
+`build_report` reads (an evaluation as the reader may see it, at the end of the report's
+day), and returns plain data; `render.py` writes it as HTML and PDF. Nothing here
+depends on the moment the report is made: the same data and date give the same report.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import vl_convert
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.utils import translation
+
+from jalon.access.models import Access
+from jalon.dashboard.charts import chart_targets, indicator_chart
+from jalon.dashboard.figures import (
+    PROJECT_STATUS_LABELS,
+    Figure,
+    figure_at,
+    period_for_year,
+    share_of_whole,
+    status_counts,
+)
+from jalon.dashboard.views import restricted, scoped_evaluation, within_scope
+from jalon.organisation.models import Entity
+from jalon.plans.models import Plan, Source, Target
+from jalon.reports.models import Commentary
+from jalon.values.evaluation import end_of_day
+from jalon.values.models import Value
+
+# The charts in French, written as the pages write figures (13 000 and 20,4).
+FRENCH = {"decimal": ",", "thousands": "\u202f", "grouping": [3], "currency": ["", "\u00a0€"]}
+HALF_YEAR = dt.timedelta(days=182)  # a board meets twice a year: the previous report's date
+
+
+@dataclass
+class Block:
+    """An indicator in the report: its figure, chart, and the stewards' commentary."""
+
+    figure: Figure
+    chart: str = ""  # SVG
+    commentary: Commentary | None = None
+
+
+@dataclass
+class Section:
+    """An axis or a lever: what serves it, by status, and its projects."""
+
+    kind: str
+    item: object
+    counts: list
+    blocks: list[Block]
+    projects: list[dict]
+    commentary: Commentary | None = None
+
+
+@dataclass
+class Annex:
+    """A member: its indicators against its own targets, its share, its reporting."""
+
+    entity: Entity
+    lines: list[dict]
+    counts: list
+    reported: int
+    expected: int
+
+
+@dataclass
+class Changes:
+    """What changed since the previous report's date."""
+
+    since: dt.date
+    figures: list[Value] = field(default_factory=list)
+    more_figures: int = 0
+    statuses: list[tuple] = field(default_factory=list)  # (figure before, figure now)
+    targets: list[Target] = field(default_factory=list)
+
+
+@dataclass
+class BoardReport:
+    plan: Plan
+    language: str
+    as_of: dt.date
+    year: int | None
+    entity: Entity
+    role: str
+    headline: list[Figure]
+    overall: list
+    parts: list[Section]
+    changes: Changes
+    annex: list[Annex]
+    sources: list[Source]
+    examples: int
+    carried: int
+    commentary: Commentary | None
+    figures: dict = field(default_factory=dict)  # indicator code: Figure (the scope's)
+
+
+def build_report(
+    plan: Plan,
+    access: Access,
+    *,
+    as_of: dt.date,
+    language: str,
+    year: int | None = None,
+    entity: str | None = None,
+    since: dt.date | None = None,
+    progress=lambda share: None,
+) -> BoardReport:
+    """Return the board report of ``plan`` as ``access`` may read it, at the end of ``as_of``.
+
+    ``year`` is the reporting period (none: each indicator's latest whole figure);
+    ``entity`` the scope (default: the plan's organisation); ``since`` the previous report's
+    date (default: half a year before). Raise PermissionDenied for a scope out of reach.
+    """
+    with translation.override(language):
+        return _build(plan, access, as_of, language, year, entity, since, progress)
+
+
+def _build(plan, access, as_of, language, year, entity_code, since, progress) -> BoardReport:
+    pe, root = scoped_evaluation(plan, access, as_of=as_of)
+    code = entity_code or plan.organisation.code
+    row = pe.tree.find(code)
+    if row is None or not within_scope(pe, root, access, row):
+        raise PermissionDenied(f"the entity '{code}' is not within this reader's reach")
+    entity = Entity.objects.get(code=code)
+    moment = end_of_day(as_of)
+    indicators = list(plan.indicators.order_by("order", "code"))
+    figures = {
+        i.code: figure_at(pe, i, row, period_for_year(year, i)) for i in indicators
+    }  # fmt: skip
+    commentary = _commentary(plan, year or as_of.year, moment)
+    charts = _charts(pe, figures, indicators, row, year, moment, language, progress)
+    parts = []
+    for kind, items in (
+        ("axis", plan.axes.prefetch_related("indicators", "projects__indicators")),
+        ("lever", plan.levers.prefetch_related("indicators", "projects__indicators")),
+    ):
+        for item in items:
+            served = item.served_indicators()
+            parts.append(
+                Section(
+                    kind=kind,
+                    item=item,
+                    counts=status_counts(figures[i.code].status for i in served),
+                    blocks=[
+                        Block(
+                            figures[i.code],
+                            charts.get(i.code, ""),
+                            commentary.get(("indicator", i.code)),
+                        )
+                        for i in served
+                    ],
+                    projects=_projects(item, as_of),
+                    commentary=commentary.get((kind, item.code)),
+                )
+            )
+    progress(0.8)
+    members = [r for r in pe.tree.children(row).tolist() if within_scope(pe, root, access, int(r))]
+    annex = [_annex(pe, plan, indicators, int(r), figures, year) for r in members]
+    return BoardReport(
+        plan=plan,
+        language=language,
+        as_of=as_of,
+        year=year,
+        entity=entity,
+        role=access.role,
+        headline=[figures[i.code] for i in indicators if i.headline],
+        overall=status_counts(f.status for f in figures.values()),
+        parts=parts,
+        changes=_changes(plan, access, pe, root, row, indicators, as_of, since, year, figures),
+        annex=annex,
+        sources=_sources(plan, pe, root, access, moment),
+        examples=sum(f.example for f in figures.values()),
+        carried=sum(f.carried_members + (f.carried > 0) for f in figures.values()),
+        commentary=commentary.get(("plan", "")),
+        figures=figures,
+    )
+
+
+def _commentary(plan, year: int, moment) -> dict:
+    texts = Commentary.objects.filter(plan=plan, year=year).valid_at(moment)
+    return {(c.subject, c.code): c for c in texts.select_related("plan")}
+
+
+def _charts(pe, figures, indicators, row, year, moment, language, progress) -> dict:
+    """Return each quantitative indicator's chart as SVG: the page's specification, drawn
+    offline by vl-convert at a page's width."""
+    targets = Target.objects.as_of(moment).filter(
+        indicator__plan=pe.plan, entity__code=pe.tree.codes[row]
+    )
+    by_indicator = {}
+    for t in targets.select_related("entity", "document", "indicator"):
+        by_indicator.setdefault(t.indicator_id, []).append(t)
+    charts = {}
+    drawn = [i for i in indicators if i.kind != "qualitative"]
+    for n, indicator in enumerate(drawn):
+        fig = figures[indicator.code]
+        result = pe.result(indicator.code)
+        trajectory = [(p.code, result.expected[row, j]) for j, p in enumerate(result.periods)]
+        statuses = {p.code: str(result.status[row, j]) for j, p in enumerate(result.periods)}
+        spec = indicator_chart(
+            fig,
+            trajectory,
+            chart_targets(fig, by_indicator.get(indicator.pk, [])),
+            selected=period_for_year(year, indicator),
+            breaks=indicator.breaks,
+            statuses=statuses,
+        )
+        spec.pop("usermeta", None)
+        spec |= {"width": 520, "height": 190}
+        spec["config"]["legend"] = spec["config"]["legend"] | {"columns": 3, "labelLimit": 170}
+        locale = FRENCH if language == "fr" else "en-US"
+        charts[indicator.code] = vl_convert.vegalite_to_svg(spec, format_locale=locale)
+        progress(0.1 + 0.6 * (n + 1) / len(drawn))
+    return charts
+
+
+def _projects(item, as_of: dt.date) -> list[dict]:
+    out = []
+    for project in item.projects.prefetch_related("milestones").order_by("order", "code"):
+        milestones = list(project.milestones.all())
+        status = project.status_on(as_of)
+        out.append(
+            {
+                "project": project,
+                "status": status,
+                "status_label": PROJECT_STATUS_LABELS[status],
+                "done": [m for m in milestones if m.done_on and m.done_on <= as_of],
+                "late": [
+                    m
+                    for m in milestones
+                    if m.due < as_of and not (m.done_on and m.done_on <= as_of)
+                ],
+            }
+        )
+    return out
+
+
+def _annex(pe, plan, indicators, row: int, figures: dict, year) -> Annex:
+    noun = plan.member_noun(2)
+    code = pe.tree.codes[row]
+    lines = []
+    reported = expected = 0
+    for indicator in indicators:
+        whole = figures[indicator.code]
+        fig = figure_at(pe, indicator, row, whole.period or period_for_year(year, indicator))
+        if indicator.kind == "amount" and whole.period is not None:
+            expected += 1
+            reported += fig.value is not None
+        if fig.value is None and fig.target is None:
+            continue
+        share, why = share_of_whole(fig, whole, noun)
+        lines.append({"figure": fig, "share": share, "why": why})
+    return Annex(
+        entity=Entity.objects.get(code=code),
+        lines=lines,
+        counts=status_counts(line["figure"].status for line in lines),
+        reported=reported,
+        expected=expected,
+    )
+
+
+def _changes(plan, access, pe, root, row, indicators, as_of, since, year, figures) -> Changes:
+    since = since or as_of - HALF_YEAR
+    before, after = end_of_day(since), end_of_day(as_of)
+    seen = [
+        pe.tree.codes[r]
+        for r in [row, *pe.tree.descendants(row).tolist()]
+        if within_scope(pe, root, access, int(r))
+    ]
+    new = (
+        Value.objects.filter(indicator__plan=plan, entity__code__in=seen, state="approved")
+        .known_by(after)
+        .exclude(
+            Q(published_at__lte=before) | Q(published_at__isnull=True, recorded_at__lte=before)
+        )
+        .select_related("indicator", "entity", "member", "source")
+        .order_by("indicator__order", "period", "entity__code", "member__code", "revision")
+    )
+    listed = list(new[:40])
+    statuses = []
+    # A reader who may not see every member compares no two moments (the pages give them
+    # no "as of" either): what changed is said in figures of their own only.
+    earlier, _root = (
+        (None, None) if restricted(access, plan) else scoped_evaluation(plan, access, as_of=since)
+    )
+    earlier_row = earlier.tree.find(pe.tree.codes[row]) if earlier is not None else None
+    if earlier_row is not None:
+        for indicator in indicators:
+            then = figure_at(earlier, indicator, earlier_row, period_for_year(year, indicator))
+            now = figures[indicator.code]
+            if then.status != now.status:
+                statuses.append((then, now))
+    revised = (
+        Target.objects.filter(indicator__plan=plan, version__gt=1, entity__code__in=seen)
+        .known_by(after)
+        .exclude(
+            Q(published_at__lte=before) | Q(published_at__isnull=True, recorded_at__lte=before)
+        )
+        .select_related("indicator", "entity", "document")
+        .order_by("indicator__order", "entity__code", "version")
+    )
+    return Changes(
+        since=since,
+        figures=listed,
+        more_figures=max(new.count() - len(listed), 0),
+        statuses=statuses,
+        targets=list(revised),
+    )
+
+
+def _sources(plan, pe, root, access, moment) -> list[Source]:
+    """Return the documents the report's figures and targets come from."""
+    seen = [
+        pe.tree.codes[r]
+        for r in range(len(pe.tree))
+        if within_scope(pe, root, access, r)
+    ]  # fmt: skip
+    values = Value.objects.filter(indicator__plan=plan, entity__code__in=seen).as_of(moment)
+    used = set(values.exclude(source=None).values_list("source_id", flat=True))
+    used |= set(
+        Target.objects.as_of(moment)
+        .filter(indicator__plan=plan, entity__code__in=seen)
+        .values_list("document_id", flat=True)
+    )
+    return list(Source.objects.filter(pk__in=used).order_by("is_example", "code"))

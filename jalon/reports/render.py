@@ -1,0 +1,35 @@
+"""The board report written out: HTML from the template, PDF from that HTML (WeasyPrint).
+
+The HTML holds nothing of the moment it is made, so the same data and date give the same
+bytes; the PDF adds page numbers, running heads and a table of contents with pages.
+"""
+
+from django.template.loader import render_to_string
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+
+from jalon.reports.content import BoardReport
+
+
+def report_html(report: BoardReport) -> str:
+    """Return the report as one HTML document (styles inside, charts as inline SVG)."""
+    with translation.override(report.language):
+        data_as_of = _("Data as of %(date)s") % {
+            "date": formats.date_format(report.as_of, "DATE_FORMAT")
+        }
+        return render_to_string(
+            "reports/report.html",
+            {
+                "r": report,
+                "plan": report.plan,
+                "data_as_of": data_as_of,
+                "scope_is_member": report.entity.pk != report.plan.organisation_id,
+            },
+        )
+
+
+def report_pdf(html: str) -> bytes:
+    """Return the report's HTML as an A4 PDF."""
+    from weasyprint import HTML  # imported when a PDF is made: it loads Pango and Cairo
+
+    return HTML(string=html).write_pdf()

@@ -1,0 +1,169 @@
+"""The board report: its PDF in both languages says the engine's figures, statuses and
+sources; its HTML is the same bytes for the same data and date; the commentary valid at
+its date; a contributor's report covers what they may see; made from the web by a worker."""
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.utils import translation
+from pypdf import PdfReader
+
+from jalon.access.models import Access
+from jalon.dashboard.figures import STATUS_LABELS, figure_at, format_figure
+from jalon.dashboard.tests.conftest import PLAN, personas  # noqa: F401 - the roles' clients
+from jalon.plans.models import Plan
+from jalon.reports.content import build_report
+from jalon.reports.models import Commentary, Report
+from jalon.reports.render import report_html
+from jalon.reports.tasks import run
+from jalon.values.evaluation import evaluate_plan
+
+AS_OF = dt.date(2025, 6, 30)
+
+
+def _text(pdf: bytes) -> str:
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    # Spaces of every width read as one: the French groups digits with a narrow one.
+    return re.sub(r"[\s\u00a0\u202f]+", " ", "\n".join(p.extract_text() for p in pages))
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_pdf_says_the_engines_figures_statuses_and_sources(imt_values, tmp_path, language):
+    out = tmp_path / "report.pdf"
+    call_command(
+        "report", "--format", "pdf", "-o", str(out), "--as-of", AS_OF.isoformat(),
+        "--lang", language,
+    )  # fmt: skip
+    pdf = out.read_bytes()
+    assert pdf.startswith(b"%PDF")
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) >= 10
+    text = _text(pdf)
+    plan = Plan.objects.get(code=PLAN)
+    pe = evaluate_plan(plan, as_of=dt.datetime(2025, 6, 30, 23, 59, tzinfo=dt.UTC))
+    root = pe.tree.codes.index("imt")
+    with translation.override(language):
+        assert plan.label in text
+        checked = 0
+        for indicator in plan.indicators.filter(headline=True):
+            fig = figure_at(pe, indicator, root, None)
+            figure = format_figure(fig.value, indicator).replace("\u202f", " ").replace("\xa0", " ")
+            assert figure in text, (indicator.code, figure)
+            assert str(STATUS_LABELS[fig.status]) in text
+            checked += 1
+        assert checked == 4
+        for source in plan.sources.filter(is_example=False)[:3]:
+            title = source.title_en if language == "en" and source.title_en else source.title
+            assert title[:30].replace("\xa0", " ") in text, title
+    said = {
+        "fr": ("Synthèse", "Données au 30 juin 2025", "Sources et méthodes"),
+        "en": ("Executive summary", "Data as of June 30, 2025", "Sources and methods"),
+    }[language]
+    for words in said:
+        assert words in text, words
+    assert re.search(r"\b5 / \d+\b", text)  # numbered pages: "5 / 23"
+
+
+def test_the_same_data_and_date_give_the_same_html(imt_values, tmp_path):
+    one, two = tmp_path / "1.html", tmp_path / "2.html"
+    for out in (one, two):
+        call_command("report", "--format", "html", "-o", str(out), "--as-of", "2025-06-30")
+    assert one.read_bytes() == two.read_bytes()
+    assert b"<svg" in one.read_bytes()  # the charts, drawn offline
+
+
+def test_the_report_shows_the_commentary_valid_at_its_date(imt_values):
+    plan = Plan.objects.get(code=PLAN)
+    steward = get_user_model().objects.create_user("writer")
+    first = Commentary.objects.create(
+        plan=plan, subject="axis", code="A1", year=2025, text="Premier texte.",
+        text_en="First text.", written_by=steward,
+        written_at=dt.datetime(2025, 3, 1, tzinfo=dt.UTC),
+    )  # fmt: skip
+    first.superseded_at = dt.datetime(2025, 9, 1, tzinfo=dt.UTC)
+    first.save()
+    Commentary.objects.create(
+        plan=plan, subject="axis", code="A1", year=2025, text="Second texte.",
+        written_by=steward, written_at=dt.datetime(2025, 9, 1, tzinfo=dt.UTC),
+    )  # fmt: skip
+    access = Access(plan=plan, role="steward")
+
+    def html(day, language):
+        return report_html(build_report(plan, access, as_of=day, language=language, year=2025))
+
+    assert "First text." in html(dt.date(2025, 6, 30), "en")
+    later = html(dt.date(2025, 10, 1), "en")
+    assert "Second texte." in later and 'lang="fr"' in later  # no English: said so
+    assert "No commentary was written for this period." in later  # the other parts
+    assert "Premier texte" not in html(dt.date(2025, 2, 1), "fr")
+
+
+def test_a_contributors_report_covers_what_they_may_see(personas, tmp_path):  # noqa: F811
+    out = tmp_path / "mine.html"
+    call_command("report", "--format", "html", "-o", str(out), "--user", "contributor")
+    html = out.read_text()
+    annex = html.split('id="annex"')[1].split('id="sources"')[0]
+    assert "IMT Mines Alès" in annex and "Télécom Paris" not in annex
+    assert "What a contributor may see" in html or "Ce qu’un contributeur" in html
+    with pytest.raises(Exception, match="not within this reader's reach"):
+        call_command(
+            "report", "--format", "html", "-o", str(out), "--user", "contributor",
+            "--entity", "telecom-paris",
+        )  # fmt: skip
+
+
+def test_a_report_asked_for_on_the_web_is_made_and_only_its_requester_gets_it(personas):  # noqa: F811
+    steward = personas["steward"]
+    page = steward.get(f"/plans/{PLAN}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'href="/plans/{PLAN}/report/"' in page  # the overview's button
+    asked = steward.post(
+        f"/plans/{PLAN}/report/",
+        {"year": "", "as_of": "2025-06-30", "language": "en", "entity": "imt", "kind": "pdf"},
+    )
+    report = Report.objects.get()
+    assert asked.status_code == 302 and asked["Location"].endswith(f"/report/{report.pk}/")
+    assert report.state == "queued"
+    waiting = steward.get(f"/plans/{PLAN}/report/{report.pk}/").content.decode()
+    assert 'http-equiv="refresh"' in waiting
+    assert run(report.pk) == "done"  # what the worker does
+    ready = steward.get(f"/plans/{PLAN}/report/{report.pk}/").content.decode()
+    assert "imt-2018-2022-report-2025-06-30-en.pdf" in ready
+    got = steward.get(f"/plans/{PLAN}/report/{report.pk}/file")
+    assert got.status_code == 200 and bytes(got.content).startswith(b"%PDF")
+    assert 'filename="imt-2018-2022-report-2025-06-30-en.pdf"' in got["Content-Disposition"]
+    for other in ("viewer", "contributor"):
+        assert personas[other].get(f"/plans/{PLAN}/report/{report.pk}/file").status_code == 404
+    future = steward.post(
+        f"/plans/{PLAN}/report/",
+        {"as_of": "2999-01-01", "language": "en", "entity": "imt", "kind": "pdf"},
+    )
+    assert future.status_code == 200 and Report.objects.count() == 1
+
+
+def test_stewards_write_the_commentary_and_keep_its_history(personas):  # noqa: F811
+    url = f"/plans/{PLAN}/commentary/"
+    steward = personas["steward"]
+    assert "A1" in steward.get(url + "?year=2022").content.decode()
+    for text in ("Un premier texte.", "Un texte revu."):
+        saved = steward.post(
+            url,
+            {"which": "axis-A1", "axis-A1-subject": "axis", "axis-A1-code": "A1",
+             "axis-A1-year": "2022", "axis-A1-text": text, "axis-A1-text_en": ""},
+        )  # fmt: skip
+        assert saved.status_code == 302
+    texts = Commentary.objects.filter(code="A1", year=2022).order_by("written_at")
+    assert [c.text for c in texts] == ["Un premier texte.", "Un texte revu."]
+    assert texts[0].superseded_at is not None and texts[1].superseded_at is None
+    page = steward.get(url + "?year=2022").content.decode()
+    assert "Un texte revu." in page and "Un premier texte." in page  # in force, and before
+    wrong = steward.post(
+        url,
+        {"which": "axis-Z9", "axis-Z9-subject": "axis", "axis-Z9-code": "Z9",
+         "axis-Z9-year": "2022", "axis-Z9-text": "x"},
+    )  # fmt: skip
+    assert wrong.status_code == 200 and Commentary.objects.count() == 2
+    assert personas["viewer"].post(url, {}).status_code == 403
