@@ -45,6 +45,7 @@ READS = {
         f"{PLAN}/",
         f"{PLAN}/indicators/own-resources/",
         f"{PLAN}/schools/",
+        f"{PLAN}/report/",
         "/tokens/",
     ],
     "outsider": ["/", f"{PLAN}/", "/no-such-page/", "/logout/"],

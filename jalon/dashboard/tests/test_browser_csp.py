@@ -36,6 +36,8 @@ PAGES = [
     f"{PLAN}/rounds/2022/grid/imt-mines-ales/",
     f"{PLAN}/import/",
     f"{PLAN}/trail/",
+    f"{PLAN}/report/",
+    f"{PLAN}/commentary/",
     "/trail/",
     "/tokens/",
     "/admin/",
