@@ -73,7 +73,7 @@ def test_a_past_target_period_shows_its_outcome_not_a_probability(personas):
     later = get(personas["viewer"], f"{BASE}/indicators/students/").content.decode()
     assert "Outcome in 2022/23" in later  # the latest figure is the target period's
     overview = get(personas["viewer"], f"{BASE}/").content.decode()
-    assert "Outcome 13,500: missed" in overview
+    assert "Outcome 13,500\xa0students: missed" in overview
 
 
 def test_a_selected_period_sees_only_the_figures_up_to_it(personas):
