@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from jalon.core import bench, bench_fresh, bench_imports
+from jalon.core import bench, bench_fresh, bench_imports, bench_report
 from jalon.plans.models import Plan
 
 
@@ -38,5 +38,25 @@ class Command(BaseCommand):
             if only != "evaluation":
                 plan = Plan.objects.get(code=bench.PLAN)
                 bench_fresh.run(plan, figures["reference_s"], self.stdout.write)
+                bench_report.run(plan, _demo_plan(), self.stdout.write)
         if only in (None, "imports"):
             bench_imports.run(self.stdout)
+
+
+def _demo_plan():
+    """Return the demo plan, loaded into the benchmark's database if it is not there."""
+    import io
+
+    from django.core.management import call_command
+
+    from jalon.core.demo import DEFAULT, files_of
+
+    plan = Plan.objects.filter(code=DEFAULT).first()
+    if plan is None:
+        plan_file, value_files = files_of(DEFAULT)
+        quiet = io.StringIO()
+        call_command("plan", "load", str(plan_file), stdout=quiet)
+        for path in value_files:
+            call_command("values", "load", str(path), stdout=quiet)
+        plan = Plan.objects.get(code=DEFAULT)
+    return plan
