@@ -35,6 +35,15 @@ if not Path(CHROMIUM).exists():
     print("\n" + message)
     pytest.skip(message, allow_module_level=True)
 
+# The pages are the same on both databases: the browser tests run once, on SQLite (the
+# first half of `make test`); the PostgreSQL half tests the same pages without a browser.
+if os.environ.get("DATABASE_URL", "").startswith("postgres") and not os.environ.get(
+    "JALON_BROWSER_ON_POSTGRES"
+):
+    message = "the browser tests run on SQLite only (JALON_BROWSER_ON_POSTGRES=1 runs them here)"
+    print("\n-- " + message)
+    pytest.skip(message, allow_module_level=True)
+
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
