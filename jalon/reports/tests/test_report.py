@@ -4,7 +4,10 @@ its date; a contributor's report covers what they may see; made from the web by 
 
 import datetime as dt
 import io
+import os
 import re
+import shutil
+import subprocess
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -167,3 +170,39 @@ def test_stewards_write_the_commentary_and_keep_its_history(personas):  # noqa: 
     )  # fmt: skip
     assert wrong.status_code == 200 and Commentary.objects.count() == 2
     assert personas["viewer"].post(url, {}).status_code == 403
+
+
+def test_a_past_period_gives_the_probabilities_the_engine_gives(imt_values, tmp_path):
+    out = tmp_path / "2021.pdf"
+    call_command(
+        "report", "--format", "pdf", "-o", str(out), "--as-of", AS_OF.isoformat(),
+        "--lang", "en", "--period", "2021",
+    )  # fmt: skip
+    text = _text(out.read_bytes())
+    plan = Plan.objects.get(code=PLAN)
+    pe = evaluate_plan(plan, as_of=dt.datetime(2025, 6, 30, 23, 59, tzinfo=dt.UTC))
+    startups = plan.indicators.get(code="startups")
+    fig = figure_at(pe, startups, pe.tree.codes.index("imt"), startups.period_of_year(2021))
+    assert fig.probability is not None
+    assert f"{round(fig.probability * 100)} %" in text  # 61 %, as `jalon status` says
+
+
+PDFTOPPM = shutil.which("pdftoppm")
+
+
+@pytest.mark.skipif(
+    PDFTOPPM is None and os.environ.get("JALON_REQUIRE_BROWSER") != "1",
+    reason="!! SKIPPED: rendering the report's pages needs pdftoppm (apt-get install poppler-utils)",
+)
+def test_the_first_pages_render_to_images(imt_values, tmp_path):
+    out = tmp_path / "report.pdf"
+    call_command("report", "--format", "pdf", "-o", str(out), "--as-of", AS_OF.isoformat())
+    subprocess.run(
+        [PDFTOPPM or "pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "3", str(out), str(tmp_path / "page")],
+        check=True,
+        timeout=120,
+    )  # fmt: skip
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) == 3
+    for page in pages:
+        assert page.read_bytes().startswith(b"\x89PNG") and page.stat().st_size > 5_000
