@@ -521,11 +521,7 @@ def figure_at(pe: PlanEvaluation, indicator, row: int, period: Period | None) ->
             p for j, p in enumerate(r.periods) if r.suppressed is not None and r.suppressed[row, j]
         ),
         fewest=pe.withholding.fewest if pe.withholding else 0,
-        partial={
-            p: (int(r.consolidated.reporting[row, j]), int(r.consolidated.expected_at(row, j)))
-            for j, p in enumerate(r.periods)
-            if not math.isnan(values[j]) and _partial(r.consolidated, row, j)
-        },
+        partial=_still_reporting(r, row),
         target_example=bool(target_example[row]),
         forecast_example=bool(forecast_example[row]),
         verdicts=_verdicts(r, view, row, column, horizon_end),
@@ -562,6 +558,20 @@ def _known(r, row: int, today: dt.date) -> list[int]:
     """Return the columns where entity ``row`` has a figure, up to today."""
     values = r.figure[row]
     return [j for j, p in enumerate(r.periods) if not math.isnan(values[j]) and p.start <= today]
+
+
+def _still_reporting(r, row: int) -> dict:
+    """Return the totals after the latest whole one that still miss members' figures (a
+    round under way): {period: (reporting, expected)}. An older gap is a gap, not this."""
+    values, c = r.figure[row], r.consolidated
+    known = [j for j in range(len(r.periods)) if not math.isnan(values[j])]
+    whole = [j for j in known if not _partial(c, row, j)]
+    after = whole[-1] if whole else -1
+    return {
+        r.periods[j]: (int(c.reporting[row, j]), c.expected_at(row, j))
+        for j in known
+        if j > after and _partial(c, row, j)
+    }
 
 
 def _partial(c, row: int, column: int) -> bool:

@@ -338,7 +338,7 @@ class Indicator(Bilingual):
         """
         try:
             return Period.containing(dt.date(year, 12, 31), self.frequency, self.start_month)
-        except (PeriodError, ValueError):
+        except (PeriodError, ValueError, OverflowError):
             return None
 
     @property

@@ -95,6 +95,7 @@ class BoardReport:
     examples: int
     carried: int
     commentary: Commentary | None
+    restricted: bool = False  # read by someone who may not see every member
     figures: dict = field(default_factory=dict)  # indicator code: Figure (the scope's)
 
 
@@ -172,7 +173,8 @@ def _build(plan, access, as_of, language, year, entity_code, since, progress) ->
         parts=parts,
         changes=_changes(plan, access, pe, root, row, indicators, as_of, since, year, figures),
         annex=annex,
-        sources=_sources(plan, pe, root, access, moment),
+        sources=_sources(plan, pe, root, access, row, moment),
+        restricted=restricted(access, plan),
         examples=sum(f.example for f in figures.values()),
         carried=sum(f.carried_members + (f.carried > 0) for f in figures.values()),
         commentary=commentary.get(("plan", "")),
@@ -182,7 +184,7 @@ def _build(plan, access, as_of, language, year, entity_code, since, progress) ->
 
 def _commentary(plan, year: int, moment) -> dict:
     texts = Commentary.objects.filter(plan=plan, year=year).valid_at(moment)
-    return {(c.subject, c.code): c for c in texts.select_related("plan")}
+    return {(c.subject, c.code): c for c in texts.select_related("plan") if c.said}
 
 
 def _charts(pe, figures, indicators, row, year, moment, language, progress) -> dict:
@@ -312,14 +314,16 @@ def _changes(plan, access, pe, root, row, indicators, as_of, since, year, figure
     )
 
 
-def _sources(plan, pe, root, access, moment) -> list[Source]:
-    """Return the documents the report's figures and targets come from."""
+def _sources(plan, pe, root, access, row, moment) -> list[Source]:
+    """Return the documents the report's figures (those that count) and targets come from,
+    within its scope."""
     seen = [
         pe.tree.codes[r]
-        for r in range(len(pe.tree))
-        if within_scope(pe, root, access, r)
-    ]  # fmt: skip
-    values = Value.objects.filter(indicator__plan=plan, entity__code__in=seen).as_of(moment)
+        for r in [row, *pe.tree.descendants(row).tolist()]
+        if within_scope(pe, root, access, int(r))
+    ]
+    values = Value.objects.filter(indicator__plan=plan, entity__code__in=seen).counting()
+    values = values.as_of(moment)
     used = set(values.exclude(source=None).values_list("source_id", flat=True))
     used |= set(
         Target.objects.as_of(moment)

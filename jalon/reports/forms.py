@@ -22,6 +22,7 @@ class ReportForm(forms.Form):
     def __init__(self, *args, plan, entities, whole=True, **kwargs):
         super().__init__(*args, **kwargs)
         years = range(plan.horizon_start - 5, plan.horizon_end + 1)
+        self.first_year = years[0]
         self.fields["year"].choices = [("", _("Latest figures"))] + [(y, str(y)) for y in years]
         self.fields["entity"].choices = [(e.code, e.name) for e in entities]
         self.fields["as_of"].initial = timezone.localdate()
@@ -34,6 +35,10 @@ class ReportForm(forms.Form):
         day = self.cleaned_data["as_of"]
         if day > timezone.localdate():
             raise forms.ValidationError(_("The data cannot be as of a day still to come."))
+        if day.year < self.first_year:
+            raise forms.ValidationError(
+                _("The data can be as of %(year)s at the earliest.") % {"year": self.first_year}
+            )
         return day
 
 

@@ -58,6 +58,11 @@ class Commentary(models.Model):
         return f"{self.plan.code} {self.subject} {self.code} {self.year}"
 
     @property
+    def said(self) -> bool:
+        """Return whether the text says anything, in either language."""
+        return bool(self.text.strip() or self.text_en.strip())
+
+    @property
     def words(self) -> tuple[str, str | None]:
         """Return the text in the reader's language, and the language it falls back to."""
         return in_reader_language(self, "text", self.plan.language)
@@ -83,6 +88,11 @@ class Report(models.Model):
     year = models.PositiveIntegerField(null=True, blank=True)  # none: the latest figures
     entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=4, choices=[("pdf", "PDF"), ("html", "HTML")])
+    # The requester's access when they asked: the file is theirs only while it still is.
+    role = models.CharField(max_length=12)
+    scope = models.ForeignKey(
+        Entity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     state = models.CharField(max_length=8, choices=ReportState.choices, default="queued")
     progress = models.FloatField(default=0.0)
     message = models.TextField(blank=True)

@@ -1,6 +1,8 @@
 """The board report made in the background (Django's task interface, database backend):
 `jalon worker` runs it, and the report's page follows its progress."""
 
+import logging
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -8,6 +10,8 @@ from django_tasks import task
 
 from jalon.access.models import Access
 from jalon.reports.models import Report, ReportState
+
+logger = logging.getLogger(__name__)
 
 
 def run(report_id: int) -> str:
@@ -43,8 +47,9 @@ def run(report_id: int) -> str:
         report.state = ReportState.DONE
     except Access.DoesNotExist:
         report.state, report.message = ReportState.FAILED, "no longer has access to the plan"
-    except Exception as error:  # noqa: BLE001 - said on the report's page
-        report.state, report.message = ReportState.FAILED, f"{type(error).__name__}: {error}"
+    except Exception:  # noqa: BLE001 - logged in full; the page says it failed
+        logger.exception("The board report %s could not be made", report.pk)
+        report.state, report.message = ReportState.FAILED, "an error, logged on the server"
     report.progress = 1.0
     report.finished_at = timezone.now()
     report.save()

@@ -1,10 +1,12 @@
 """The board report in the web interface: asked for from the overview, made by a worker,
 followed and downloaded by whoever asked; and the stewards' commentary it carries."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -51,9 +53,15 @@ def new_report(request, plan):
     form = ReportForm(
         request.POST or None, plan=plan, entities=entities, whole=not restricted(access, plan)
     )
-    if request.method == "POST" and form.is_valid():
+    mine = Report.objects.filter(plan=plan, requested_by=request.user)
+    if request.method == "POST" and form.is_valid() and _busy(mine):
+        messages.error(request, _("Your previous report is still being made: wait for it."))
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         with transaction.atomic():
+            # A reader keeps their latest reports; older ones go (each is a stored file).
+            for old in mine.order_by("-requested_at")[KEPT - 1 :]:
+                old.delete()
             report = Report.objects.create(
                 plan=plan,
                 requested_by=request.user,
@@ -62,6 +70,8 @@ def new_report(request, plan):
                 year=data["year"],
                 entity=next(e for e in entities if e.code == data["entity"]),
                 kind=data["kind"],
+                role=access.role,
+                scope=access.entity,
             )
             AuditEvent.record(
                 "report.request",
@@ -75,19 +85,42 @@ def new_report(request, plan):
             )
             start(report)
         return redirect("report", plan.code, report.pk)
-    mine = Report.objects.filter(plan=plan, requested_by=request.user).select_related("entity")
     return render(
         request,
         "reports/new.html",
-        _context(plan, access, [(_("Board report"), "")], form=form, reports=mine[:10]),
+        _context(
+            plan,
+            access,
+            [(_("Board report"), "")],
+            form=form,
+            reports=mine.select_related("entity")[:KEPT],
+            restricted=restricted(access, plan),
+        ),
     )
 
 
+KEPT = 10  # the reports kept per reader and plan
+STALE = dt.timedelta(minutes=30)  # a report "being made" this long: its worker has died
+
+
+def _busy(reports) -> bool:
+    """Return whether one of ``reports`` is queued or being made (and not given up)."""
+    recent = timezone.now() - STALE
+    return reports.filter(
+        state__in=(ReportState.QUEUED, ReportState.RUNNING), requested_at__gte=recent
+    ).exists()
+
+
 def _own_report(request, plan, pk) -> tuple:
+    """Return the reader's report ``pk``, while their access is still the one they had."""
     plan, access = plan_access(request.user, plan)
     report = Report.objects.filter(plan=plan, pk=pk, requested_by=request.user).first()
-    if report is None:
-        raise Http404  # another reader's report answers as if missing
+    if report is None or (report.role, report.scope_id) != (access.role, access.entity_id):
+        raise Http404  # another reader's report, or made under another access: as missing
+    waiting = report.state in (ReportState.QUEUED, ReportState.RUNNING)
+    if waiting and report.requested_at < timezone.now() - STALE:
+        report.state, report.message = ReportState.FAILED, _("No worker made it in time.")
+        report.save(update_fields=["state", "message"])
     return plan, access, report
 
 
@@ -135,17 +168,34 @@ def commentary(request, plan):
         year = int(request.GET.get("year") or timezone.localdate().year)
     except ValueError:
         raise Http404 from None
-    if not plan.horizon_start - 5 <= year <= plan.horizon_end + 5:
+    if not _in_range(plan, year):
         raise Http404
     if request.method == "POST":
         # Each subject's form on the page has its own prefix, which the form sends back.
         form = CommentaryForm(request.POST, prefix=request.POST.get("which", "")[:80])
-        if form.is_valid() and _subject_exists(plan, form.cleaned_data):
-            _write(plan, request.user, form.cleaned_data)
-            messages.success(request, _("The commentary is saved."))
+        if (
+            form.is_valid()
+            and _subject_exists(plan, form.cleaned_data)
+            and _in_range(plan, form.cleaned_data["year"])
+        ):
+            try:
+                _write(plan, request.user, form.cleaned_data)
+            except IntegrityError:  # another steward saved the same text at the same moment
+                messages.error(
+                    request, _("Someone saved this commentary at the same time: try again.")
+                )
+            else:
+                messages.success(request, _("The commentary is saved."))
             year = form.cleaned_data["year"]
             return redirect(f"{reverse('commentary', args=[plan.code])}?year={year}")
-        messages.error(request, _("This commentary could not be saved: check its subject."))
+        texts = " ".join(
+            form.errors.get(f, [""])[0] for f in ("text", "text_en") if f in form.errors
+        )
+        messages.error(
+            request,
+            _("This commentary could not be saved: %(why)s")
+            % {"why": texts or _("check its subject.")},
+        )
     current = {
         (c.subject, c.code): c
         for c in Commentary.objects.filter(plan=plan, year=year, superseded_at__isnull=True)
@@ -168,7 +218,9 @@ def commentary(request, plan):
                 "subject": Subject(subject).label,
                 "label": label,
                 "form": CommentaryForm(initial=initial, prefix=f"{subject}-{code}"),
-                "history": [c for c in history.get((subject, code), []) if c is not now],
+                "history": [
+                    c for c in history.get((subject, code), []) if c.pk != getattr(now, "pk", None)
+                ],
                 "current": now,
             }
         )
@@ -178,6 +230,10 @@ def commentary(request, plan):
         "reports/commentary.html",
         _context(plan, access, [(_("Commentary"), "")], rows=rows, year=year, years=years),
     )
+
+
+def _in_range(plan, year: int) -> bool:
+    return plan.horizon_start - 5 <= year <= plan.horizon_end + 5
 
 
 def _subject_exists(plan, data) -> bool:

@@ -187,6 +187,7 @@ def world(personas):  # noqa: F811 - the fixture imported above
         as_of="2022-06-30",
         entity=plan.organisation,
         kind="pdf",
+        role="steward",
         state="done",
         content=b"%PDF-1.7 a report",
     )

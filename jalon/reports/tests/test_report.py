@@ -103,6 +103,11 @@ def test_the_report_shows_the_commentary_valid_at_its_date(imt_values):
     assert "Second texte." in later and 'lang="fr"' in later  # no English: said so
     assert "No commentary was written for this period." in later  # the other parts
     assert "Premier texte" not in html(dt.date(2025, 2, 1), "fr")
+    # A text emptied says nothing: the report says none was written.
+    Commentary.objects.filter(superseded_at__isnull=True).update(text="", text_en=" ")
+    emptied = html(dt.date(2025, 10, 1), "en")
+    part = emptied.split('id="axis-A1"')[1].split("</section>")[0]
+    assert "No commentary was written for this period." in part
 
 
 def test_a_contributors_report_covers_what_they_may_see(personas, tmp_path):  # noqa: F811
@@ -130,6 +135,11 @@ def test_a_report_asked_for_on_the_web_is_made_and_only_its_requester_gets_it(pe
     report = Report.objects.get()
     assert asked.status_code == 302 and asked["Location"].endswith(f"/report/{report.pk}/")
     assert report.state == "queued"
+    again = steward.post(
+        f"/plans/{PLAN}/report/",
+        {"year": "", "as_of": "2025-06-30", "language": "en", "entity": "imt", "kind": "pdf"},
+    )
+    assert again.status_code == 200 and Report.objects.count() == 1  # one at a time
     waiting = steward.get(f"/plans/{PLAN}/report/{report.pk}/").content.decode()
     assert 'http-equiv="refresh"' in waiting
     assert run(report.pk) == "done"  # what the worker does
@@ -140,11 +150,15 @@ def test_a_report_asked_for_on_the_web_is_made_and_only_its_requester_gets_it(pe
     assert 'filename="imt-2018-2022-report-2025-06-30-en.pdf"' in got["Content-Disposition"]
     for other in ("viewer", "contributor"):
         assert personas[other].get(f"/plans/{PLAN}/report/{report.pk}/file").status_code == 404
-    future = steward.post(
-        f"/plans/{PLAN}/report/",
-        {"as_of": "2999-01-01", "language": "en", "entity": "imt", "kind": "pdf"},
-    )
-    assert future.status_code == 200 and Report.objects.count() == 1
+    for day in ("2999-01-01", "0001-01-01"):  # a day to come, a day before the plan's time
+        refused = steward.post(
+            f"/plans/{PLAN}/report/",
+            {"as_of": day, "language": "en", "entity": "imt", "kind": "pdf"},
+        )
+        assert refused.status_code == 200 and Report.objects.count() == 1
+    # Made as a steward, it is no longer theirs to download once they are not one.
+    Access.objects.filter(user__username="steward").update(role="viewer")
+    assert steward.get(f"/plans/{PLAN}/report/{report.pk}/file").status_code == 404
 
 
 def test_stewards_write_the_commentary_and_keep_its_history(personas):  # noqa: F811
@@ -163,6 +177,8 @@ def test_stewards_write_the_commentary_and_keep_its_history(personas):  # noqa: 
     assert texts[0].superseded_at is not None and texts[1].superseded_at is None
     page = steward.get(url + "?year=2022").content.decode()
     assert "Un texte revu." in page and "Un premier texte." in page  # in force, and before
+    earlier = page.split("<details><summary>")[1].split("</details>")[0]
+    assert "Un premier texte." in earlier and "Un texte revu." not in earlier
     wrong = steward.post(
         url,
         {"which": "axis-Z9", "axis-Z9-subject": "axis", "axis-Z9-code": "Z9",

@@ -47,6 +47,8 @@ class Command(BaseCommand):
         from jalon.reports.content import build_report
         from jalon.reports.render import report_html, report_pdf
 
+        if options["period"] is not None and not 1900 <= options["period"] <= 2200:
+            raise CommandError(f"--period {options['period']}: a year from 1900 to 2200")
         plan = self._plan(options["plan"])
         access = self._access(plan, options["user"])
         as_of = _date(options["as_of"]) if options["as_of"] else dt.date.today()
