@@ -26,7 +26,10 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(BIN)/jalon demo --port $(PORT)
 
-test: $(VENV)/.installed-dev node_modules/axe-core/axe.min.js lint test-sqlite test-postgres
+# The two halves run side by side (one per core); each one's output is printed whole
+# when it ends, and the command fails if either does.
+test: $(VENV)/.installed-dev node_modules/axe-core/axe.min.js lint
+	@$(MAKE) --no-print-directory --output-sync=target -j2 test-sqlite test-postgres
 
 # The accessibility test takes axe-core from the npm registry (package.json, pinned by
 # package-lock.json); without npm it is skipped loudly, unless JALON_REQUIRE_BROWSER=1.

@@ -6,6 +6,7 @@ changes) and offers it as ``vendor/vega-bundle.js``, so `collectstatic` and the
 development server both find it, and no third-party code is committed.
 """
 
+import os
 from pathlib import Path
 
 from django.conf import settings
@@ -30,7 +31,7 @@ def ensure_bundle() -> Path:
     version = getattr(vl_convert, "__version__", "unknown")
     if not path.exists() or not stamp.exists() or stamp.read_text() != version:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")  # two processes at once write apart
         tmp.write_text(vl_convert.javascript_bundle(), encoding="utf-8")
         tmp.replace(path)
         stamp.write_text(version)
