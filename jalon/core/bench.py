@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from jalon.engine.evaluate import evaluate
 from jalon.organisation.models import Entity
-from jalon.plans.models import Indicator, Plan, Source, Target
+from jalon.plans.models import Axis, Indicator, Plan, Source, Target
 from jalon.values import columns
 from jalon.values.evaluation import read_figures, read_input, read_structure
 from jalon.values.models import Value
@@ -103,6 +103,12 @@ def build(seed: int = 1, size: int = 1) -> tuple[Plan, float]:
             ),
             batch_size=10_000,
         )
+        # Four axes of 25 indicators each, as a plan has: the board report draws them all.
+        for number in range(4):
+            axis = Axis.objects.create(
+                plan=plan, code=f"A{number + 1}", name=f"Axis {number + 1}", order=number
+            )
+            axis.indicators.set(indicators[number * 25 : (number + 1) * 25])
     # Figures: schools only, so every figure above them is a consolidation.
     level = rng.uniform(50, 5000, size=(INDICATORS, schools_count, 1))
     growth = 1 + rng.normal(0.03, 0.05, size=(INDICATORS, schools_count, len(YEARS)))

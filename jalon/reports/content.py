@@ -6,6 +6,8 @@ depends on the moment the report is made: the same data and date give the same r
 """
 
 import datetime as dt
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import vl_convert
@@ -133,7 +135,11 @@ def _build(plan, access, as_of, language, year, entity_code, since, progress) ->
         i.code: figure_at(pe, i, row, period_for_year(year, i)) for i in indicators
     }  # fmt: skip
     commentary = _commentary(plan, year or as_of.year, moment)
-    charts = _charts(pe, figures, indicators, row, year, moment, language, progress)
+    # The charts of the indicators the sections show (those serving an axis or a lever).
+    wanted = {
+        i.code for item in (*plan.axes.all(), *plan.levers.all()) for i in item.served_indicators()
+    }
+    charts = _charts(pe, figures, indicators, wanted, row, year, moment, language, progress)
     parts = []
     for kind, items in (
         ("axis", plan.axes.prefetch_related("indicators", "projects__indicators")),
@@ -187,7 +193,7 @@ def _commentary(plan, year: int, moment) -> dict:
     return {(c.subject, c.code): c for c in texts.select_related("plan") if c.said}
 
 
-def _charts(pe, figures, indicators, row, year, moment, language, progress) -> dict:
+def _charts(pe, figures, indicators, wanted, row, year, moment, language, progress) -> dict:
     """Return each quantitative indicator's chart as SVG: the page's specification, drawn
     offline by vl-convert at a page's width."""
     targets = Target.objects.as_of(moment).filter(
@@ -196,9 +202,9 @@ def _charts(pe, figures, indicators, row, year, moment, language, progress) -> d
     by_indicator = {}
     for t in targets.select_related("entity", "document", "indicator"):
         by_indicator.setdefault(t.indicator_id, []).append(t)
-    charts = {}
-    drawn = [i for i in indicators if i.kind != "qualitative"]
-    for n, indicator in enumerate(drawn):
+    specs = {}
+    drawn = [i for i in indicators if i.kind != "qualitative" and i.code in wanted]
+    for indicator in drawn:
         fig = figures[indicator.code]
         result = pe.result(indicator.code)
         trajectory = [(p.code, result.expected[row, j]) for j, p in enumerate(result.periods)]
@@ -214,9 +220,18 @@ def _charts(pe, figures, indicators, row, year, moment, language, progress) -> d
         spec.pop("usermeta", None)
         spec |= {"width": 520, "height": 190}
         spec["config"]["legend"] = spec["config"]["legend"] | {"columns": 3, "labelLimit": 170}
-        locale = FRENCH if language == "fr" else "en-US"
-        charts[indicator.code] = vl_convert.vegalite_to_svg(spec, format_locale=locale)
-        progress(0.1 + 0.6 * (n + 1) / len(drawn))
+        specs[indicator.code] = spec
+    locale = FRENCH if language == "fr" else "en-US"
+    charts = {}
+    # vl-convert draws outside Python's lock: two at a time on this kind of machine.
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        drawing = {
+            code: pool.submit(vl_convert.vegalite_to_svg, spec, format_locale=locale)
+            for code, spec in specs.items()
+        }
+        for n, (code, future) in enumerate(drawing.items()):
+            charts[code] = future.result()
+            progress(0.1 + 0.6 * (n + 1) / len(drawing))
     return charts
 
 
@@ -324,7 +339,7 @@ def _sources(plan, pe, root, access, row, moment) -> list[Source]:
     ]
     values = Value.objects.filter(indicator__plan=plan, entity__code__in=seen).counting()
     values = values.as_of(moment)
-    used = set(values.exclude(source=None).values_list("source_id", flat=True))
+    used = set(values.exclude(source=None).values_list("source_id", flat=True).distinct())
     used |= set(
         Target.objects.as_of(moment)
         .filter(indicator__plan=plan, entity__code__in=seen)
