@@ -37,6 +37,7 @@ from jalon.collection.models import (
 from jalon.collection.tasks import start
 from jalon.collection.workbooks import template_csv, template_xlsx
 from jalon.dashboard.figures import format_figure
+from jalon.dashboard.views import plain_context
 from jalon.values.evaluation import cached_evaluation
 from jalon.values.models import Value
 from jalon.values.valuefile import decide
@@ -48,18 +49,6 @@ def plan_page(request, plan_code: str, *roles: str):
     if roles and access.role not in roles:
         raise PermissionDenied
     return plan, access
-
-
-def context(plan, access, crumbs, **extra) -> dict:
-    """Return what the base template needs, and the page's own."""
-    return {
-        "plan": plan,
-        "access": access,
-        "crumbs": [(plan.label, reverse("overview", args=[plan.code])), *crumbs],
-        "query": "",
-        "search_query": "",
-        **extra,
-    }
 
 
 @login_required
@@ -91,7 +80,7 @@ def round_list(request, plan):
     return render(
         request,
         "collection/rounds.html",
-        context(
+        plain_context(
             plan,
             access,
             [(_("Rounds"), "")],
@@ -132,7 +121,7 @@ def round_detail(request, plan, year):
     return render(
         request,
         "collection/round.html",
-        context(
+        plain_context(
             plan,
             access,
             [(_("Rounds"), reverse("rounds", args=[plan.code])), (str(round_.year), "")],
@@ -176,7 +165,7 @@ def review(request, plan):
     return render(
         request,
         "collection/review.html",
-        context(
+        plain_context(
             plan,
             access,
             [(_("Review"), "")],
@@ -324,7 +313,7 @@ def grid(request, plan, year, entity):
     return render(
         request,
         "collection/grid.html",
-        context(
+        plain_context(
             plan,
             access,
             [
@@ -405,7 +394,7 @@ def import_page(request, plan):
     return render(
         request,
         "collection/import.html",
-        context(plan, access, [(_("Import"), "")], form=form, uploads=uploads),
+        plain_context(plan, access, [(_("Import"), "")], form=form, uploads=uploads),
     )
 
 
@@ -433,7 +422,7 @@ def upload_detail(request, plan, pk):
     return render(
         request,
         template,
-        context(
+        plain_context(
             plan,
             access,
             [(_("Import"), reverse("import", args=[plan.code])), (upload.filename, "")],

@@ -6,20 +6,11 @@ plan's under 3 s. Each is the median of a few runs; the machine's load is printe
 """
 
 import datetime as dt
+import io
 import os
-import statistics
-import time
 
 from jalon.access.models import Access
-
-
-def _time(make, repeat: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = make()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
+from jalon.core.bench import timed
 
 
 def report_times(plan, *, repeat: int) -> tuple[float, float, int]:
@@ -35,10 +26,8 @@ def report_times(plan, *, repeat: int) -> tuple[float, float, int]:
     def html():
         return report_html(build_report(plan, access, as_of=today, language="en"))
 
-    html_s, text = _time(html, repeat)
-    pdf_s, pdf = _time(lambda: report_pdf(html()), repeat)
-    import io
-
+    html_s, _html = timed(html, repeat)
+    pdf_s, pdf = timed(lambda: report_pdf(html()), repeat)
     return html_s, pdf_s, len(PdfReader(io.BytesIO(pdf)).pages)
 
 

@@ -36,3 +36,10 @@ class RevisionQuerySet(models.QuerySet):
     def known_by(self, moment):
         """Return every revision known at ``moment``, in force then or not: the history."""
         return self.alias(known=Coalesce("published_at", "recorded_at")).filter(known__lte=moment)
+
+    def known_between(self, start, end):
+        """Return the revisions that became known after ``start`` and by ``end``: what is
+        new from one moment to the next."""
+        return self.alias(known=Coalesce("published_at", "recorded_at")).filter(
+            known__gt=start, known__lte=end
+        )

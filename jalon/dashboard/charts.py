@@ -110,11 +110,6 @@ def _value_title(indicator) -> str:
     return _("Value (%(unit)s)") % {"unit": unit}
 
 
-def shown(value, indicator) -> str:
-    """Return a figure as the page writes it, with its unit: 13 361 étudiants, 20,4 %."""
-    return format_with_unit(value, indicator)
-
-
 def indicator_chart(
     fig: Figure,
     trajectory: list,
@@ -156,7 +151,7 @@ def indicator_chart(
                 {
                     "period": period.code,
                     "value": value * scale,
-                    "shown": shown(value, indicator),
+                    "shown": format_with_unit(value, indicator),
                     "series": names["partial" if partial else "actual"],
                     "example": example,
                     "about": ", ".join(about),
@@ -169,7 +164,7 @@ def indicator_chart(
                 {
                     "period": code,
                     "value": value * scale,
-                    "shown": shown(value, indicator),
+                    "shown": format_with_unit(value, indicator),
                     "series": names["trajectory"],
                 }
             )
@@ -188,29 +183,29 @@ def indicator_chart(
                 {
                     "period": last[-1][0].code,
                     "value": last[-1][1] * scale,
-                    "shown": shown(last[-1][1], indicator),
+                    "shown": format_with_unit(last[-1][1], indicator),
                     "series": names["forecast"],
                 }
             )
         point = {
             "period": fig.forecast_period.code,
             "value": fig.forecast * scale,
-            "shown": shown(fig.forecast, indicator),
+            "shown": format_with_unit(fig.forecast, indicator),
             "series": names["forecast"],
         }
         if fig.forecast_low is not None:
             point |= {
                 "low": fig.forecast_low * scale,
                 "high": fig.forecast_high * scale,
-                "low_shown": shown(fig.forecast_low, indicator),
-                "high_shown": shown(fig.forecast_high, indicator),
+                "low_shown": format_with_unit(fig.forecast_low, indicator),
+                "high_shown": format_with_unit(fig.forecast_high, indicator),
             }
         forecast_rows.append(point)
     target_rows = [
         {
             "period": t["period"],
             "value": t["value"] * scale,
-            "shown": shown(t["value"], indicator),
+            "shown": format_with_unit(t["value"], indicator),
             "series": names["target"],
             "document": t["document"],
             "primary": t["primary"],
@@ -388,7 +383,8 @@ def breakdown_chart(
     scale = indicator.percent_factor
     spec["data"] = {
         "values": [
-            r | {"value": r["value"] * scale, "shown": shown(r["value"], indicator)} for r in rows
+            r | {"value": r["value"] * scale, "shown": format_with_unit(r["value"], indicator)}
+            for r in rows
         ]  # fmt: skip
     }
     unit = "%" if indicator.is_share else indicator.unit_label

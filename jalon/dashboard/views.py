@@ -148,6 +148,18 @@ class Page:
         return within_scope(self.pe, self.root, self.access, row)
 
 
+def plain_context(plan, access, crumbs, **extra) -> dict:
+    """Return what the base template needs on a page without filters, and the page's own."""
+    return {
+        "plan": plan,
+        "access": access,
+        "crumbs": [(plan.label, reverse("overview", args=[plan.code])), *crumbs],
+        "query": "",
+        "search_query": "",
+        **extra,
+    }
+
+
 def within_scope(pe, root: int, access: Access, row: int) -> bool:
     """Return whether the entity at ``row`` is within the scope of ``access``."""
     if access.role != "contributor":

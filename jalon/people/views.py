@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from jalon.access.models import Access, AccessError, plan_access
+from jalon.dashboard.views import plain_context
 from jalon.people.forms import GrantForm, InviteForm, RevokeForm
 from jalon.people.invitations import invite
 
@@ -70,19 +71,14 @@ def access_page(request, plan):
     return render(
         request,
         "people/access.html",
-        {
-            "plan": plan,
-            "access": access,
-            "accesses": accesses,
-            "grant": grant,
-            "invitation": invitation,
-            "crumbs": [
-                (plan.label, reverse("overview", args=[plan.code])),
-                (_("Access"), ""),
-            ],
-            "query": "",
-            "search_query": "",
-        },
+        plain_context(
+            plan,
+            access,
+            [(_("Access"), "")],
+            accesses=accesses,
+            grant=grant,
+            invitation=invitation,
+        ),
     )
 
 

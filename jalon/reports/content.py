@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 import vl_convert
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.utils import translation
 
 from jalon.access.models import Access
@@ -290,10 +289,7 @@ def _changes(plan, access, pe, root, row, indicators, as_of, since, year, figure
     ]
     new = (
         Value.objects.filter(indicator__plan=plan, entity__code__in=seen, state="approved")
-        .known_by(after)
-        .exclude(
-            Q(published_at__lte=before) | Q(published_at__isnull=True, recorded_at__lte=before)
-        )
+        .known_between(before, after)
         .select_related("indicator", "entity", "member", "source")
         .order_by("indicator__order", "period", "entity__code", "member__code", "revision")
     )
@@ -313,10 +309,7 @@ def _changes(plan, access, pe, root, row, indicators, as_of, since, year, figure
                 statuses.append((then, now))
     revised = (
         Target.objects.filter(indicator__plan=plan, version__gt=1, entity__code__in=seen)
-        .known_by(after)
-        .exclude(
-            Q(published_at__lte=before) | Q(published_at__isnull=True, recorded_at__lte=before)
-        )
+        .known_between(before, after)
         .select_related("indicator", "entity", "document")
         .order_by("indicator__order", "entity__code", "version")
     )

@@ -16,23 +16,11 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from jalon.access.models import plan_access
 from jalon.audit.models import AuditEvent
-from jalon.dashboard.views import restricted, scoped_evaluation, within_scope
+from jalon.dashboard.views import plain_context, restricted, scoped_evaluation, within_scope
 from jalon.organisation.models import Entity
 from jalon.reports.forms import CommentaryForm, ReportForm
 from jalon.reports.models import Commentary, Report, ReportState, Subject
 from jalon.reports.tasks import start
-
-
-def _context(plan, access, crumbs, **extra) -> dict:
-    """Return what the base template needs, and the page's own."""
-    return {
-        "plan": plan,
-        "access": access,
-        "crumbs": [(plan.label, reverse("overview", args=[plan.code])), *crumbs],
-        "query": "",
-        "search_query": "",
-        **extra,
-    }
 
 
 def _scope(plan, access) -> list[Entity]:
@@ -88,7 +76,7 @@ def new_report(request, plan):
     return render(
         request,
         "reports/new.html",
-        _context(
+        plain_context(
             plan,
             access,
             [(_("Board report"), "")],
@@ -132,7 +120,7 @@ def report(request, plan, pk):
     return render(
         request,
         "reports/report_status.html",
-        _context(
+        plain_context(
             plan,
             access,
             [(_("Board report"), reverse("new_report", args=[plan.code])), (str(report.pk), "")],
@@ -228,7 +216,7 @@ def commentary(request, plan):
     return render(
         request,
         "reports/commentary.html",
-        _context(plan, access, [(_("Commentary"), "")], rows=rows, year=year, years=years),
+        plain_context(plan, access, [(_("Commentary"), "")], rows=rows, year=year, years=years),
     )
 
 

@@ -7,12 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from jalon.access.models import plan_access
 from jalon.audit.models import AuditEvent
+from jalon.dashboard.views import plain_context
 from jalon.trail.forms import TrailFilters
 
 PER_PAGE = 50
@@ -42,13 +42,7 @@ def plan_trail(request, plan):
     return _listing(
         request,
         AuditEvent.objects.for_plan(plan.code),
-        {
-            "plan": plan,
-            "access": access,
-            "crumbs": [(plan.label, reverse("overview", args=[plan.code])), (_("Trail"), "")],
-            "query": "",
-            "search_query": "",
-        },
+        plain_context(plan, access, [(_("Trail"), "")]),
     )
 
 

@@ -11,6 +11,7 @@ from jalon.dashboard.figures import (
     format_figure,
     format_percent,
     format_rate,
+    format_with_unit,
 )
 from jalon.plans.links import web_address
 from jalon.plans.models import in_reader_language
@@ -42,9 +43,7 @@ def figure(value, indicator):
 @register.filter
 def with_unit(value, indicator):
     """Return a figure with its unit, for a table of several indicators: 13,000 students."""
-    from jalon.dashboard.charts import shown
-
-    return shown(value, indicator)
+    return format_with_unit(value, indicator)
 
 
 @register.filter

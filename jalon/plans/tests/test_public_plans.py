@@ -157,3 +157,22 @@ def test_jalon_demo_loads_any_public_plan(db, capsys):
     assert "156.2" not in table  # the latest intensity is shown, with its own decimals
     assert "54.9" in table and "0 in 2039/40 +" in table
     assert "+: the target lies beyond the plan's horizon." in table
+
+
+@pytest.mark.parametrize(
+    ("code", "language"), [("csu-gi-2025", "en"), ("uoe-climate-2016-2026", "en")]
+)
+def test_a_plan_written_in_english_says_so_and_its_report_reads_in_both_languages(
+    db, tmp_path, code, language
+):
+    from django.core.management import call_command
+
+    plan = load(code)
+    assert plan.language == language
+    out = tmp_path / "report.html"
+    for reader, mark in (("en", "(in French)"), ("fr", "(en anglais)")):
+        call_command("report", "--plan", code, "--format", "html", "--lang", reader, "-o", str(out))
+        html = out.read_text()
+        assert plan.name in html and "Sources" in html
+        # Its texts are English: marked as such for a French reader only.
+        assert mark not in html if reader == language else mark in html
