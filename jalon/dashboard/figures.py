@@ -485,7 +485,8 @@ def figure_at(pe: PlanEvaluation, indicator, row: int, period: Period | None) ->
         # The latest figure is the latest whole one: a total that still misses members (a
         # collection round under way) is not the figure to judge the plan by; the pages
         # say it is coming (`latest_partial`).
-        whole = [j for j in known if not _partial(r.consolidated, row, j)]
+        partial = r.consolidated.partial_row(row)
+        whole = [j for j in known if not partial[j]]
         column = (whole or known)[-1] if known else None
     view = pe.outlook(indicator.code, period)
     forecast = view.forecast
@@ -516,9 +517,14 @@ def figure_at(pe: PlanEvaluation, indicator, row: int, period: Period | None) ->
         required_per_year=_num(view.required_per_year[row]),
         historical_rate=_num(view.historical_rate[row]),
         historical_per_year=_num(view.historical_per_year[row]),
-        series=[(p, _num(values[j]), bool(example[j])) for j, p in enumerate(r.periods)],
+        series=[
+            (p, None if math.isnan(v) else v, e)
+            for p, v, e in zip(r.periods, values.tolist(), example.tolist(), strict=True)
+        ],
         withheld=frozenset(
-            p for j, p in enumerate(r.periods) if r.suppressed is not None and r.suppressed[row, j]
+            ()
+            if r.suppressed is None
+            else (r.periods[j] for j in np.flatnonzero(r.suppressed[row]))
         ),
         fewest=pe.withholding.fewest if pe.withholding else 0,
         partial=_still_reporting(r, row),
@@ -556,27 +562,24 @@ def figure_at(pe: PlanEvaluation, indicator, row: int, period: Period | None) ->
 
 def _known(r, row: int, today: dt.date) -> list[int]:
     """Return the columns where entity ``row`` has a figure, up to today."""
-    values = r.figure[row]
-    return [j for j, p in enumerate(r.periods) if not math.isnan(values[j]) and p.start <= today]
+    return [
+        j for j in np.flatnonzero(~np.isnan(r.figure[row])).tolist() if r.periods[j].start <= today
+    ]
 
 
 def _still_reporting(r, row: int) -> dict:
     """Return the totals after the latest whole one that still miss members' figures (a
     round under way): {period: (reporting, expected)}. An older gap is a gap, not this."""
-    values, c = r.figure[row], r.consolidated
-    known = [j for j in range(len(r.periods)) if not math.isnan(values[j])]
-    whole = [j for j in known if not _partial(c, row, j)]
-    after = whole[-1] if whole else -1
+    c = r.consolidated
+    partial = c.partial_row(row)
+    later = []
+    for j in reversed(np.flatnonzero(~np.isnan(r.figure[row])).tolist()):
+        if not partial[j]:
+            break
+        later.append(j)
     return {
-        r.periods[j]: (int(c.reporting[row, j]), c.expected_at(row, j))
-        for j in known
-        if j > after and _partial(c, row, j)
+        r.periods[j]: (int(c.reporting[row, j]), c.expected_at(row, j)) for j in reversed(later)
     }
-
-
-def _partial(c, row: int, column: int) -> bool:
-    """Return whether the figure is a total that misses some of its members' figures."""
-    return c.partial_at(row, column)
 
 
 def latest_partial(pe: PlanEvaluation, indicator, row: int) -> Figure | None:
@@ -584,9 +587,10 @@ def latest_partial(pe: PlanEvaluation, indicator, row: int) -> Figure | None:
     than the figure `figure_at` shows (members still reporting), else None."""
     r = pe.result(indicator.code)
     known = _known(r, row, dt.date.today())
-    if not known or not _partial(r.consolidated, row, known[-1]):
+    partial = r.consolidated.partial_row(row)
+    if not known or not partial[known[-1]]:
         return None
-    whole = [j for j in known if not _partial(r.consolidated, row, j)]
+    whole = [j for j in known if not partial[j]]
     if not whole:  # nothing whole to show instead: the figure shown is this one
         return None
     return figure_at(pe, indicator, row, r.periods[known[-1]])

@@ -72,6 +72,12 @@ class Consolidated:
             and self.reporting[row, column] < expected
         )
 
+    def partial_row(self, row: int) -> list[bool]:
+        """Return `partial` at one entity, for every period, reading only that row."""
+        expected = np.broadcast_to(self.expected, self.reporting.shape)[row]
+        own, reporting = self.own[row], self.reporting[row]
+        return (np.isnan(own) & (expected > 0) & (reporting < expected)).tolist()
+
     @property
     def coverage(self) -> np.ndarray:
         """Return reporting / expected (NaN where no child is expected)."""

@@ -7,6 +7,7 @@ is 2018.667): trends, trajectories and growth rates all use it as their time axi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -176,9 +177,9 @@ class Period:
             return f"{self.year:04d}-Q{self.index}"
         return f"{self.year:04d}-{self.index:02d}"
 
-    @property
+    @functools.cached_property
     def start(self) -> dt.date:
-        """Return the period's first day."""
+        """Return the period's first day (worked out once: pages ask it of every period)."""
         return dt.date(self.year, self.first_month, 1)
 
     @property
