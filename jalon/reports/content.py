@@ -282,13 +282,9 @@ def _annex(pe, plan, indicators, row: int, figures: dict, year) -> Annex:
 def _changes(plan, access, pe, root, row, indicators, as_of, since, year, figures) -> Changes:
     since = since or as_of - HALF_YEAR
     before, after = end_of_day(since), end_of_day(as_of)
-    seen = [
-        pe.tree.codes[r]
-        for r in [row, *pe.tree.descendants(row).tolist()]
-        if within_scope(pe, root, access, int(r))
-    ]
+    within = _within(plan, pe, root, access, row)
     new = (
-        Value.objects.filter(indicator__plan=plan, entity__code__in=seen, state="approved")
+        Value.objects.filter(indicator__plan=plan, state="approved", **within)
         .known_between(before, after)
         .select_related("indicator", "entity", "member", "source")
         .order_by("indicator__order", "period", "entity__code", "member__code", "revision")
@@ -308,7 +304,7 @@ def _changes(plan, access, pe, root, row, indicators, as_of, since, year, figure
             if then.status != now.status:
                 statuses.append((then, now))
     revised = (
-        Target.objects.filter(indicator__plan=plan, version__gt=1, entity__code__in=seen)
+        Target.objects.filter(indicator__plan=plan, version__gt=1, **within)
         .known_between(before, after)
         .select_related("indicator", "entity", "document")
         .order_by("indicator__order", "entity__code", "version")
@@ -325,17 +321,27 @@ def _changes(plan, access, pe, root, row, indicators, as_of, since, year, figure
 def _sources(plan, pe, root, access, row, moment) -> list[Source]:
     """Return the documents the report's figures (those that count) and targets come from,
     within its scope."""
-    seen = [
-        pe.tree.codes[r]
-        for r in [row, *pe.tree.descendants(row).tolist()]
-        if within_scope(pe, root, access, int(r))
-    ]
-    values = Value.objects.filter(indicator__plan=plan, entity__code__in=seen).counting()
-    values = values.as_of(moment)
-    used = set(values.exclude(source=None).values_list("source_id", flat=True).distinct())
+    within = _within(plan, pe, root, access, row)
+    values = Value.objects.filter(indicator__plan=plan, **within).counting().as_of(moment)
+    # Unordered: the model's ordering would make every figure a distinct row.
+    used = set(
+        values.exclude(source=None).order_by().values_list("source_id", flat=True).distinct()
+    )
     used |= set(
         Target.objects.as_of(moment)
-        .filter(indicator__plan=plan, entity__code__in=seen)
+        .filter(indicator__plan=plan, **within)
+        .order_by()
         .values_list("document_id", flat=True)
+        .distinct()
     )
     return list(Source.objects.filter(pk__in=used).order_by("is_example", "code"))
+
+
+def _within(plan, pe, root, access, row) -> dict:
+    """Return the filter of figures and targets to the report's scope: the entity and
+    its descendants that the reader may see (no filter where that is every entity)."""
+    rows = [row, *pe.tree.descendants(row).tolist()]
+    seen = [pe.tree.codes[r] for r in rows if within_scope(pe, root, access, int(r))]
+    if len(seen) == len(pe.tree):  # the whole organisation: every figure of the plan
+        return {}
+    return {"entity__code__in": seen}
