@@ -5,6 +5,7 @@ day), and returns plain data; `render.py` writes it as HTML and PDF. Nothing her
 depends on the moment the report is made: the same data and date give the same report.
 """
 
+import base64
 import datetime as dt
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -43,6 +44,12 @@ class Block:
     figure: Figure
     chart: str = ""  # SVG
     commentary: Commentary | None = None
+
+    @property
+    def chart_src(self) -> str:
+        """Return the chart as a data address for an image: drawn as an image, its SVG is
+        neither parsed as the page's markup nor styled by the page's rules."""
+        return "data:image/svg+xml;base64," + base64.b64encode(self.chart.encode()).decode()
 
 
 @dataclass
