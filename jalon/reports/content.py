@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 import vl_convert
 from django.core.exceptions import PermissionDenied
-from django.utils import translation
+from django.db.models import Q
+from django.utils import timezone, translation
 
 from jalon.access.models import Access
 from jalon.dashboard.charts import chart_targets, indicator_chart
@@ -129,7 +130,7 @@ def build_report(
 
 
 def _build(plan, access, as_of, language, year, entity_code, since, progress) -> BoardReport:
-    pe, root = scoped_evaluation(plan, access, as_of=as_of)
+    pe, root = _evaluation(plan, access, as_of)
     code = entity_code or plan.organisation.code
     row = pe.tree.find(code)
     if row is None or not within_scope(pe, root, access, row):
@@ -192,6 +193,23 @@ def _build(plan, access, as_of, language, year, entity_code, since, progress) ->
         commentary=commentary.get(("plan", "")),
         figures=figures,
     )
+
+
+def _evaluation(plan, access, as_of: dt.date):
+    """Return the evaluation known at the end of ``as_of``, with the organisation's row.
+
+    On today's date, where nothing of the plan becomes known or is replaced after today
+    (no figure or target published later), that is the current evaluation, which the
+    pages keep: the report need not read every figure again.
+    """
+    moment = end_of_day(as_of)
+    later = Q(recorded_at__gt=moment) | Q(published_at__gt=moment) | Q(superseded_at__gt=moment)
+    if as_of >= timezone.localdate() and not (
+        Value.objects.filter(indicator__plan=plan).filter(later).exists()
+        or Target.objects.filter(indicator__plan=plan).filter(later).exists()
+    ):
+        return scoped_evaluation(plan, access)
+    return scoped_evaluation(plan, access, as_of=as_of)
 
 
 def _commentary(plan, year: int, moment) -> dict:

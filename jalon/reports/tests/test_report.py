@@ -9,22 +9,26 @@ import os
 import re
 import shutil
 import subprocess
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.utils import translation
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from jalon.access.models import Access
 from jalon.dashboard.figures import STATUS_LABELS, figure_at, format_figure, period_for_year
 from jalon.dashboard.tests.conftest import PLAN, personas  # noqa: F401 - the roles' clients
+from jalon.dashboard.views import scoped_evaluation
 from jalon.plans.models import Plan
+from jalon.reports import content
 from jalon.reports.content import build_report
 from jalon.reports.models import Commentary, Report
 from jalon.reports.render import report_html
 from jalon.reports.tasks import run
 from jalon.values.evaluation import evaluate_plan
+from jalon.values.models import Value
 
 AS_OF = dt.date(2025, 6, 30)
 
@@ -109,6 +113,34 @@ def test_the_same_data_and_date_give_the_same_html(imt_values, tmp_path):
     # The charts, drawn offline as SVG, are images of the document.
     drawn = re.findall(rb'src="data:image/svg\+xml;base64,([^"]+)"', one.read_bytes())
     assert drawn and all(base64.b64decode(d).startswith(b"<svg") for d in drawn)
+
+
+def test_todays_report_reads_the_current_evaluation_only_where_it_is_what_today_knows(
+    imt_values,
+):
+    plan = Plan.objects.get(code=PLAN)
+    access = Access(plan=plan, role="steward")
+    today = timezone.localdate()
+
+    def both() -> tuple[str, str]:
+        quick = report_html(build_report(plan, access, as_of=today, language="en"))
+        with mock.patch.object(
+            content, "_evaluation", lambda p, a, day: scoped_evaluation(p, a, as_of=day)
+        ):
+            read = report_html(build_report(plan, access, as_of=today, language="en"))
+        return quick, read
+
+    assert content._evaluation(plan, access, today)[0].as_of is None  # the pages' own
+    quick, read = both()
+    assert quick == read
+    # A figure its source publishes next week is not known today: the report reads what
+    # was known at the end of today, not the current evaluation.
+    later = Value.objects.filter(indicator__plan=plan, superseded_at=None).first()
+    later.published_at = timezone.now() + dt.timedelta(days=7)
+    later.save()
+    assert content._evaluation(plan, access, today)[0].as_of is not None
+    quick, read = both()
+    assert quick == read
 
 
 def test_the_report_shows_the_commentary_valid_at_its_date(imt_values):
