@@ -36,11 +36,16 @@ class Codes:
     labels: list[str]
 
 
-def fetch_columns(queryset, fields: dict[str, str]) -> dict[str, np.ndarray | Codes]:
+def fetch_columns(
+    queryset, fields: dict[str, str], *, columnar: bool = True
+) -> dict[str, np.ndarray | Codes]:
     """Return the rows of ``queryset`` as one column per field.
 
     ``fields`` maps each field to its kind: "int" (NULL → -1), "float" (NULL → NaN), "bool",
-    "text" (read as Codes). The ORM builds the query (scopes, "as of" filters).
+    "text" (read as Codes). The ORM builds the query (scopes, "as of" filters). A read
+    known to be small (not ``columnar``) goes through Django's cursor: a server process
+    that only brings its evaluation up to date never loads Arrow and its drivers (some
+    80 MB of libraries resident).
     """
     # No ORDER BY: the rows go into arrays by position, and model orderings add joins.
     try:
@@ -48,7 +53,7 @@ def fetch_columns(queryset, fields: dict[str, str]) -> dict[str, np.ndarray | Co
     except EmptyResultSet:  # `field__in=[]`: no row can match
         return _by_rows("", (), fields, rows=[])
     params = tuple(p.value if isinstance(p, enum.Enum) else p for p in params)
-    if connection.in_atomic_block or not _adbc_ready():
+    if not columnar or connection.in_atomic_block or not _adbc_ready():
         return _by_rows(sql, params, fields)
     try:
         return _by_arrow(sql, params, fields)

@@ -401,12 +401,13 @@ def read_figures(
     *,
     as_of: dt.datetime | None = None,
     include_submitted: bool = False,
+    columnar: bool = True,
 ) -> Figures:
     """Return the figures of the indicators ``codes`` in force (at ``as_of``), as arrays.
 
     The approved figures, and with ``include_submitted`` a submitted revision in force,
     which stands in for the approved one, flagged unapproved. Read as columns: no Python
-    object per figure.
+    object per figure (``columnar``; else through Django's cursor, for a few indicators).
     """
     indicators = [structure.indicators[code] for code in codes]
     index_of = {i.pk: n for n, i in enumerate(indicators)}
@@ -418,7 +419,9 @@ def read_figures(
     # A submitted revision in force is newer than the approved one: it comes second, and
     # its figure takes the place where it is asked for.
     read = [
-        fetch_columns(q.as_of(as_of) if as_of is not None else q.current(), FIGURE_COLUMNS)
+        fetch_columns(
+            q.as_of(as_of) if as_of is not None else q.current(), FIGURE_COLUMNS, columnar=columnar
+        )
         for q in batches
     ]
     labels = sorted({label for batch in read for label in batch["period"].labels})
@@ -625,7 +628,14 @@ def refreshed(pe: PlanEvaluation, plan: Plan) -> PlanEvaluation:
     changed = sorted(code for code, stamp in stamps.items() if pe.stamps[code] != stamp)
     if not changed:  # read already, after a change the request's plan had not seen
         return dataclasses.replace(pe, plan=plan, derived={}, outlooks={})
-    fresh = read_figures(plan, structure, changed, include_submitted=pe.include_submitted)
+    # A few indicators' figures: row by row (a tenth of them or more: as columns).
+    fresh = read_figures(
+        plan,
+        structure,
+        changed,
+        include_submitted=pe.include_submitted,
+        columnar=10 * len(changed) >= len(stamps),
+    )
     figures = pe.figures.replaced(fresh)
     inp = assemble(structure, figures)
     evaluation = evaluate(inp, previous=pe.evaluation, changed=changed)
