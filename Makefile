@@ -74,6 +74,7 @@ test-postgres: $(VENV)/.installed-dev
 # A database of its own, made anew: the benchmark never touches the demo's. The imports
 # are timed on SQLite and on PostgreSQL (a database jalon_bench made anew on the server at
 # PG_URL; skipped loudly where no server answers).
+# `make bench MILLION=1` also imports a million figures from CSV (a few minutes more).
 # `make bench SIZE=10`: only the cold evaluation of a federation ten times as large (10M
 # figures), with its peak memory, in a database of its own.
 BENCH_PG = $(dir $(PG_URL))jalon_bench
@@ -86,10 +87,10 @@ ifneq ($(SIZE),1)
 else
 	rm -f $(JALON_DATA_DIR)/bench.sqlite3*
 	DATABASE_URL=sqlite:///$(JALON_DATA_DIR)/bench.sqlite3 $(BIN)/jalon migrate -v0
-	DATABASE_URL=sqlite:///$(JALON_DATA_DIR)/bench.sqlite3 $(BIN)/jalon bench
+	DATABASE_URL=sqlite:///$(JALON_DATA_DIR)/bench.sqlite3 $(BIN)/jalon bench $(if $(MILLION),--million)
 	@if $(BIN)/python -c "import psycopg, sys; c = psycopg.connect(sys.argv[1], autocommit=True, connect_timeout=3); c.execute('DROP DATABASE IF EXISTS jalon_bench WITH (FORCE)'); c.execute('CREATE DATABASE jalon_bench')" "$(PG_URL)" 2>/dev/null; then \
 	  DATABASE_URL=$(BENCH_PG) $(BIN)/jalon migrate -v0 && \
-	  DATABASE_URL=$(BENCH_PG) $(BIN)/jalon bench --only imports; \
+	  DATABASE_URL=$(BENCH_PG) $(BIN)/jalon bench --only imports $(if $(MILLION),--million); \
 	else \
 	  echo "!! SKIPPED: the PostgreSQL import benchmark. No server answers at $(PG_URL)."; \
 	fi
