@@ -30,6 +30,7 @@ from jalon.dashboard.views import restricted, scoped_evaluation, within_scope
 from jalon.organisation.models import Entity
 from jalon.plans.models import Plan, Source, Target
 from jalon.reports.models import Commentary
+from jalon.values.choices import ValueState
 from jalon.values.evaluation import end_of_day
 from jalon.values.models import Value
 
@@ -105,6 +106,7 @@ class BoardReport:
     carried: int
     commentary: Commentary | None
     restricted: bool = False  # read by someone who may not see every member
+    unapproved: int = 0  # figures submitted, waiting for a steward at the report's date
     figures: dict = field(default_factory=dict)  # indicator code: Figure (the scope's)
 
 
@@ -187,6 +189,11 @@ def _build(plan, access, as_of, language, year, entity_code, since, progress) ->
         changes=_changes(plan, access, pe, root, row, indicators, as_of, since, year, figures),
         annex=annex,
         sources=_sources(plan, pe, root, access, row, moment),
+        unapproved=Value.objects.filter(
+            indicator__plan=plan, state=ValueState.SUBMITTED, **_within(plan, pe, root, access, row)
+        )
+        .pending(moment=moment)
+        .count(),
         restricted=restricted(access, plan),
         examples=sum(f.example for f in figures.values()),
         carried=sum(f.carried_members + (f.carried > 0) for f in figures.values()),

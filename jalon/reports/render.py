@@ -24,6 +24,7 @@ def report_html(report: BoardReport) -> str:
                 "plan": report.plan,
                 "data_as_of": data_as_of,
                 "scope_is_member": report.entity.pk != report.plan.organisation_id,
+                "members_noun": report.plan.member_noun(2),
             },
         )
 
