@@ -148,7 +148,30 @@ def _build(plan, access, as_of, language, year, entity_code, since, progress) ->
     wanted = {
         i.code for item in (*plan.axes.all(), *plan.levers.all()) for i in item.served_indicators()
     }
-    charts = _charts(pe, figures, indicators, wanted, row, year, moment, language, progress)
+    # vl-convert draws outside Python's lock: the charts are drawn while the rest is read.
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        drawing = _charts(pool, pe, figures, indicators, wanted, row, year, moment, language)
+        progress(0.1)
+        report = _gather(
+            plan, access, pe, root, row, entity, indicators, figures, commentary, as_of, year,
+            since, moment, language,
+        )  # fmt: skip
+        progress(0.4)
+        charts = {}
+        for n, (code, future) in enumerate(drawing.items()):
+            charts[code] = future.result()
+            progress(0.4 + 0.5 * (n + 1) / len(drawing))
+    for part in report.parts:
+        for block in part.blocks:
+            block.chart = charts.get(block.figure.indicator.code, "")
+    return report
+
+
+def _gather(
+    plan, access, pe, root, row, entity, indicators, figures, commentary, as_of, year, since,
+    moment, language,
+) -> BoardReport:  # fmt: skip
+    """Return the report but its charts: the sections, changes, annex and sources."""
     parts = []
     for kind, items in (
         ("axis", plan.axes.prefetch_related("indicators", "projects__indicators")),
@@ -162,18 +185,13 @@ def _build(plan, access, as_of, language, year, entity_code, since, progress) ->
                     item=item,
                     counts=status_counts(figures[i.code].status for i in served),
                     blocks=[
-                        Block(
-                            figures[i.code],
-                            charts.get(i.code, ""),
-                            commentary.get(("indicator", i.code)),
-                        )
+                        Block(figures[i.code], commentary=commentary.get(("indicator", i.code)))
                         for i in served
                     ],
                     projects=_projects(item, as_of),
                     commentary=commentary.get((kind, item.code)),
                 )
             )
-    progress(0.8)
     members = [r for r in pe.tree.children(row).tolist() if within_scope(pe, root, access, int(r))]
     annex = [_annex(pe, plan, indicators, int(r), figures, year) for r in members]
     return BoardReport(
@@ -224,9 +242,9 @@ def _commentary(plan, year: int, moment) -> dict:
     return {(c.subject, c.code): c for c in texts.select_related("plan") if c.said}
 
 
-def _charts(pe, figures, indicators, wanted, row, year, moment, language, progress) -> dict:
-    """Return each quantitative indicator's chart as SVG: the page's specification, drawn
-    offline by vl-convert at a page's width."""
+def _charts(pool, pe, figures, indicators, wanted, row, year, moment, language) -> dict:
+    """Return each quantitative indicator's chart being drawn as SVG on ``pool``: the
+    page's specification, drawn offline by vl-convert at a page's width."""
     targets = Target.objects.as_of(moment).filter(
         indicator__plan=pe.plan, entity__code=pe.tree.codes[row]
     )
@@ -253,17 +271,10 @@ def _charts(pe, figures, indicators, wanted, row, year, moment, language, progre
         spec["config"]["legend"] = spec["config"]["legend"] | {"columns": 3, "labelLimit": 170}
         specs[indicator.code] = spec
     locale = FRENCH if language == "fr" else "en-US"
-    charts = {}
-    # vl-convert draws outside Python's lock: two at a time on this kind of machine.
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        drawing = {
-            code: pool.submit(vl_convert.vegalite_to_svg, spec, format_locale=locale)
-            for code, spec in specs.items()
-        }
-        for n, (code, future) in enumerate(drawing.items()):
-            charts[code] = future.result()
-            progress(0.1 + 0.6 * (n + 1) / len(drawing))
-    return charts
+    return {
+        code: pool.submit(vl_convert.vegalite_to_svg, spec, format_locale=locale)
+        for code, spec in specs.items()
+    }
 
 
 def _projects(item, as_of: dt.date) -> list[dict]:
