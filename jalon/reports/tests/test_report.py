@@ -14,6 +14,7 @@ from unittest import mock
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone, translation
 from pypdf import PdfReader
 
@@ -29,6 +30,7 @@ from jalon.reports.render import report_html
 from jalon.reports.tasks import run
 from jalon.values.evaluation import evaluate_plan
 from jalon.values.models import Value
+from jalon.values.valuefile import store_values
 
 AS_OF = dt.date(2025, 6, 30)
 
@@ -186,6 +188,35 @@ def test_a_contributors_report_covers_what_they_may_see(personas, tmp_path):  # 
             "report", "--format", "html", "-o", str(out), "--user", "contributor",
             "--entity", "telecom-paris",
         )  # fmt: skip
+
+
+def test_the_command_refuses_dates_that_make_no_report(personas, tmp_path):  # noqa: F811
+    out = tmp_path / "report.html"
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    for args, said in (
+        (["--as-of", tomorrow], "a day still to come"),
+        (["--as-of", "2025-01-01", "--since", "2025-06-01"], "is not before the report's date"),
+        (["--as-of", "2025-01-01", "--user", "contributor"], "as they are now"),
+    ):
+        with pytest.raises(CommandError, match=said):
+            call_command("report", "--format", "html", "-o", str(out), *args)
+    assert not out.exists()
+
+
+def test_the_sources_count_the_figures_waiting_for_approval(imt_values):
+    plan = Plan.objects.get(code=PLAN)
+    access = Access(plan=plan, role="steward")
+    store_values(
+        f"jalon: 1\nplan: {PLAN}\nsource: examples\nstate: submitted\nvalues:\n"
+        "  - {indicator: students, entity: imt-mines-ales, period: 2023/24, value: 1400}\n"
+        "  - {indicator: students, entity: imt-mines-albi, period: 2023/24, value: 990}\n",
+        "waiting.yaml",
+        actor_label="test",
+    )
+    now = report_html(build_report(plan, access, as_of=timezone.localdate(), language="en"))
+    assert "2 submitted figures were waiting for approval at this date" in now
+    before = report_html(build_report(plan, access, as_of=AS_OF, language="en"))
+    assert "No submitted figure was waiting for approval at this date." in before
 
 
 def test_a_report_asked_for_on_the_web_is_made_and_only_its_requester_gets_it(personas):  # noqa: F811

@@ -4,8 +4,10 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from jalon.access.models import Access
+from jalon.dashboard.views import restricted
 from jalon.plans.models import Plan
 
 
@@ -51,7 +53,22 @@ class Command(BaseCommand):
             raise CommandError(f"--period {options['period']}: a year from 1900 to 2200")
         plan = self._plan(options["plan"])
         access = self._access(plan, options["user"])
-        as_of = _date(options["as_of"]) if options["as_of"] else dt.date.today()
+        today = timezone.localdate()
+        as_of = _date(options["as_of"]) if options["as_of"] else today
+        since = _date(options["since"]) if options["since"] else None
+        if as_of > today:
+            raise CommandError(
+                f"--as-of {as_of}: a day still to come; the data can be as of today ({today})"
+                " at the latest"
+            )
+        if since is not None and since >= as_of:
+            raise CommandError(f"--since {since} is not before the report's date ({as_of})")
+        if as_of != today and restricted(access, plan):
+            # As on the pages, which give them no "as of": what was known then would tell
+            # them about other members' figures since withdrawn or corrected.
+            raise CommandError(
+                f"--as-of: {options['user']} reads the figures as they are now, as on the pages"
+            )
         try:
             report = build_report(
                 plan,
@@ -60,7 +77,7 @@ class Command(BaseCommand):
                 language=options["lang"],
                 year=options["period"],
                 entity=options["entity"],
-                since=_date(options["since"]) if options["since"] else None,
+                since=since,
             )
         except PermissionDenied as error:
             raise CommandError(str(error)) from None
