@@ -150,17 +150,21 @@ def _build(plan, access, as_of, language, year, entity_code, since, progress) ->
     }
     # vl-convert draws outside Python's lock: the charts are drawn while the rest is read.
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        drawing = _charts(pool, pe, figures, indicators, wanted, row, year, moment, language)
-        progress(0.1)
-        report = _gather(
-            plan, access, pe, root, row, entity, indicators, figures, commentary, as_of, year,
-            since, moment, language,
-        )  # fmt: skip
-        progress(0.4)
-        charts = {}
-        for n, (code, future) in enumerate(drawing.items()):
-            charts[code] = future.result()
-            progress(0.4 + 0.5 * (n + 1) / len(drawing))
+        try:
+            drawing = _charts(pool, pe, figures, indicators, wanted, row, year, moment, language)
+            progress(0.1)
+            report = _gather(
+                plan, access, pe, root, row, entity, indicators, figures, commentary, as_of,
+                year, since, moment, language,
+            )  # fmt: skip
+            progress(0.4)
+            charts = {}
+            for n, (code, future) in enumerate(drawing.items()):
+                charts[code] = future.result()
+                progress(0.4 + 0.5 * (n + 1) / len(drawing))
+        except BaseException:
+            pool.shutdown(cancel_futures=True)  # fail at once, not after every chart
+            raise
     for part in report.parts:
         for block in part.blocks:
             block.chart = charts.get(block.figure.indicator.code, "")

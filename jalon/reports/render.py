@@ -12,7 +12,8 @@ from jalon.reports.content import BoardReport
 
 
 def report_html(report: BoardReport) -> str:
-    """Return the report as one HTML document (styles inside, charts as inline SVG)."""
+    """Return the report as one HTML document (styles inside, charts as SVG images
+    in data addresses)."""
     with translation.override(report.language):
         data_as_of = _("Data as of %(date)s") % {
             "date": formats.date_format(report.as_of, "DATE_FORMAT")
