@@ -9,6 +9,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from jalon.access.models import Access
+from jalon.dashboard.views import restricted
 from jalon.reports.models import Report, ReportState
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,10 @@ def run(report_id: int) -> str:
         access = Access.objects.select_related("entity").get(
             plan=report.plan, user=get_user_model().objects.get(pk=report.requested_by_id)
         )
+        if restricted(access, report.plan):
+            # They read the figures as they are now, as on the pages: those of the day it
+            # is made, even where a worker takes it up after midnight.
+            report.as_of = timezone.localdate()
         content = build_report(
             report.plan,
             access,

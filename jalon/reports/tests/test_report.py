@@ -203,6 +203,19 @@ def test_the_command_refuses_dates_that_make_no_report(personas, tmp_path):  # n
     assert not out.exists()
 
 
+def test_a_contributors_report_is_of_the_day_it_is_made(personas):  # noqa: F811
+    contributor = Access.objects.get(role="contributor")
+    plan = contributor.plan
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    report = Report.objects.create(
+        plan=plan, requested_by=contributor.user, language="en", as_of=yesterday,
+        entity=plan.organisation, kind="html", role=contributor.role, scope=contributor.entity,
+    )  # fmt: skip
+    assert run(report.pk) == "done"
+    report.refresh_from_db()
+    assert report.as_of == timezone.localdate()
+
+
 def test_the_sources_count_the_figures_waiting_for_approval(imt_values):
     plan = Plan.objects.get(code=PLAN)
     access = Access(plan=plan, role="steward")
