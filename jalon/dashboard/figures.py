@@ -478,6 +478,7 @@ def figure_at(pe: PlanEvaluation, indicator, row: int, period: Period | None) ->
     values = r.figure[row]
     example = pe.example[indicator.code][row]
     today = dt.date.today()
+    partial = r.consolidated.partial_row(row)
     if period is not None:
         column = _column(r.periods, period)
     else:
@@ -485,7 +486,6 @@ def figure_at(pe: PlanEvaluation, indicator, row: int, period: Period | None) ->
         # The latest figure is the latest whole one: a total that still misses members (a
         # collection round under way) is not the figure to judge the plan by; the pages
         # say it is coming (`latest_partial`).
-        partial = r.consolidated.partial_row(row)
         whole = [j for j in known if not partial[j]]
         column = (whole or known)[-1] if known else None
     view = pe.outlook(indicator.code, period)
@@ -527,7 +527,7 @@ def figure_at(pe: PlanEvaluation, indicator, row: int, period: Period | None) ->
             else (r.periods[j] for j in np.flatnonzero(r.suppressed[row]))
         ),
         fewest=pe.withholding.fewest if pe.withholding else 0,
-        partial=_still_reporting(r, row),
+        partial=_still_reporting(r, row, partial),
         target_example=bool(target_example[row]),
         forecast_example=bool(forecast_example[row]),
         verdicts=_verdicts(r, view, row, column, horizon_end),
@@ -567,11 +567,10 @@ def _known(r, row: int, today: dt.date) -> list[int]:
     ]
 
 
-def _still_reporting(r, row: int) -> dict:
+def _still_reporting(r, row: int, partial: list[bool]) -> dict:
     """Return the totals after the latest whole one that still miss members' figures (a
     round under way): {period: (reporting, expected)}. An older gap is a gap, not this."""
     c = r.consolidated
-    partial = c.partial_row(row)
     later = []
     for j in reversed(np.flatnonzero(~np.isnan(r.figure[row])).tolist()):
         if not partial[j]:

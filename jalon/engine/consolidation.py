@@ -15,7 +15,6 @@ nowhere.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -62,15 +61,6 @@ class Consolidated:
     def expected_at(self, row: int, column: int) -> int:
         """Return how many members are expected to report at one entity and period."""
         return int(np.broadcast_to(self.expected, self.reporting.shape)[row, column])
-
-    def partial_at(self, row: int, column: int) -> bool:
-        """Return `partial` at one entity and period, reading only that cell."""
-        expected = np.broadcast_to(self.expected, self.reporting.shape)[row, column]
-        return bool(
-            math.isnan(self.own[row, column])
-            and expected > 0
-            and self.reporting[row, column] < expected
-        )
 
     def partial_row(self, row: int) -> list[bool]:
         """Return `partial` at one entity, for every period, reading only that row."""

@@ -187,6 +187,9 @@ def _gather(
             )
     members = [r for r in pe.tree.children(row).tolist() if within_scope(pe, root, access, int(r))]
     annex = [_annex(pe, plan, indicators, int(r), figures, year) for r in members]
+    # What the report's figures and targets are: of its entity and the members below it
+    # that the reader may see.
+    within = {"indicator__plan": plan, **_within(pe, root, access, row)}
     return BoardReport(
         plan=plan,
         language=language,
@@ -197,12 +200,10 @@ def _gather(
         headline=[figures[i.code] for i in indicators if i.headline],
         overall=status_counts(f.status for f in figures.values()),
         parts=parts,
-        changes=_changes(plan, access, pe, root, row, indicators, as_of, since, year, figures),
+        changes=_changes(plan, access, within, pe, row, indicators, as_of, since, year, figures),
         annex=annex,
-        sources=_sources(plan, pe, root, access, row, moment),
-        unapproved=Value.objects.filter(
-            indicator__plan=plan, state=ValueState.SUBMITTED, **_within(plan, pe, root, access, row)
-        )
+        sources=_sources(within, moment),
+        unapproved=Value.objects.filter(state=ValueState.SUBMITTED, **within)
         .pending(moment=moment)
         .count(),
         restricted=restricted(access, plan),
@@ -316,12 +317,11 @@ def _annex(pe, plan, indicators, row: int, figures: dict, year) -> Annex:
     )
 
 
-def _changes(plan, access, pe, root, row, indicators, as_of, since, year, figures) -> Changes:
+def _changes(plan, access, within, pe, row, indicators, as_of, since, year, figures) -> Changes:
     since = since or as_of - HALF_YEAR
     before, after = end_of_day(since), end_of_day(as_of)
-    within = _within(plan, pe, root, access, row)
     new = (
-        Value.objects.filter(indicator__plan=plan, state="approved", **within)
+        Value.objects.filter(state="approved", **within)
         .known_between(before, after)
         .select_related("indicator", "entity", "member", "source")
         .order_by("indicator__order", "period", "entity__code", "member__code", "revision")
@@ -341,7 +341,7 @@ def _changes(plan, access, pe, root, row, indicators, as_of, since, year, figure
             if then.status != now.status:
                 statuses.append((then, now))
     revised = (
-        Target.objects.filter(indicator__plan=plan, version__gt=1, **within)
+        Target.objects.filter(version__gt=1, **within)
         .known_between(before, after)
         .select_related("indicator", "entity", "document")
         .order_by("indicator__order", "entity__code", "version")
@@ -355,18 +355,17 @@ def _changes(plan, access, pe, root, row, indicators, as_of, since, year, figure
     )
 
 
-def _sources(plan, pe, root, access, row, moment) -> list[Source]:
+def _sources(within: dict, moment) -> list[Source]:
     """Return the documents the report's figures (those that count) and targets come from,
-    within its scope."""
-    within = _within(plan, pe, root, access, row)
-    values = Value.objects.filter(indicator__plan=plan, **within).counting().as_of(moment)
+    ``within`` its scope."""
+    values = Value.objects.filter(**within).counting().as_of(moment)
     # Unordered: the model's ordering would make every figure a distinct row.
     used = set(
         values.exclude(source=None).order_by().values_list("source_id", flat=True).distinct()
     )
     used |= set(
         Target.objects.as_of(moment)
-        .filter(indicator__plan=plan, **within)
+        .filter(**within)
         .order_by()
         .values_list("document_id", flat=True)
         .distinct()
@@ -374,9 +373,9 @@ def _sources(plan, pe, root, access, row, moment) -> list[Source]:
     return list(Source.objects.filter(pk__in=used).order_by("is_example", "code"))
 
 
-def _within(plan, pe, root, access, row) -> dict:
-    """Return the filter of figures and targets to the report's scope: the entity and
-    its descendants that the reader may see (no filter where that is every entity)."""
+def _within(pe, root, access, row) -> dict:
+    """Return the entity filter of figures and targets to the report's scope: the entity
+    and its descendants that the reader may see (none where that is every entity)."""
     rows = [row, *pe.tree.descendants(row).tolist()]
     seen = [pe.tree.codes[r] for r in rows if within_scope(pe, root, access, int(r))]
     if len(seen) == len(pe.tree):  # the whole organisation: every figure of the plan

@@ -313,7 +313,7 @@ def test_a_relative_target_needs_a_positive_measured_baseline():
         assert list(out.status[0]) == ["no_target"] * 3
 
 
-def test_partial_at_one_cell_is_partial_over_the_arrays():
+def test_partial_row_is_partial_over_the_arrays():
     from jalon.engine.consolidation import Consolidated
 
     rng = np.random.default_rng(3)
@@ -322,8 +322,7 @@ def test_partial_at_one_cell_is_partial_over_the_arrays():
     expected = rng.integers(0, 4, (6, 4)).astype(np.int32)
     c = Consolidated(own, own, own, reporting, expected, np.zeros((6, 4), bool))
     for row in range(6):
-        for column in range(4):
-            assert c.partial_at(row, column) == c.partial[row, column]
+        assert c.partial_row(row) == c.partial[row].tolist()
 
 
 def test_flagged_up_is_the_consolidation_of_flags_by_max():
