@@ -63,6 +63,19 @@ class Section:
     projects: list[dict]
     commentary: Commentary | None = None
 
+    @property
+    def key(self) -> set[str]:
+        """Return the series the part's charts may draw beyond actuals, trajectory,
+        forecast and target, for the key printed above them: "partial", "example"."""
+        drawn = [b.figure for b in self.blocks if b.chart]
+        return {"partial" for f in drawn if f.partial} | {
+            "example" for f in drawn if any(example for _, _, example in f.series)
+        }
+
+    @property
+    def charts(self) -> bool:
+        return any(b.chart for b in self.blocks)
+
 
 @dataclass
 class Annex:
@@ -260,16 +273,27 @@ def _charts(pe, figures, indicators, wanted, row, year, moment, language, progre
             breaks=indicator.breaks,
             statuses=statuses,
         )
-        spec.pop("usermeta", None)
-        spec |= {"width": 520, "height": 190}
-        spec["config"]["legend"] = spec["config"]["legend"] | {"columns": 3, "labelLimit": 170}
-        specs[indicator.code] = spec
+        specs[indicator.code] = _printed(spec)
     locale = FRENCH if language == "fr" else "en-US"
     charts = {}
     for n, (code, spec) in enumerate(specs.items()):
         charts[code] = vl_convert.vegalite_to_svg(spec, format_locale=locale)
         progress(0.4 + 0.5 * (n + 1) / len(specs))
     return charts
+
+
+def _printed(spec: dict) -> dict:
+    """Return a page's chart specification as the report draws it: at a page's width,
+    without tooltips, which paper cannot show, and without its legend: every chart of a
+    part shares the key printed once above them (`reports/_chart_key.html`). A legend
+    took two fifths of the time vl-convert spends drawing a chart."""
+    spec.pop("usermeta", None)
+    spec |= {"width": 520, "height": 190}
+    spec["config"] = spec["config"] | {"legend": {"disable": True}}
+    layers = [spec, *spec.get("layer", [])]
+    for layer in layers:
+        layer.get("encoding", {}).pop("tooltip", None)
+    return spec
 
 
 def _projects(item, as_of: dt.date) -> list[dict]:

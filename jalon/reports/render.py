@@ -9,6 +9,7 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from jalon.reports.content import BoardReport
+from jalon.reports.pdf import write_pdf
 
 
 def report_html(report: BoardReport) -> str:
@@ -30,8 +31,7 @@ def report_html(report: BoardReport) -> str:
         )
 
 
-def report_pdf(html: str) -> bytes:
-    """Return the report's HTML as an A4 PDF."""
-    from weasyprint import HTML  # imported when a PDF is made: it loads Pango and Cairo
-
-    return HTML(string=html).write_pdf()
+def report_pdf(html: str, *, processes: int | None = None) -> bytes:
+    """Return the report's HTML as an A4 PDF (laid out in pieces side by side when it is
+    long: `pdf.write_pdf`)."""
+    return write_pdf(html, processes=processes)

@@ -1,0 +1,232 @@
+"""The board report as PDF: WeasyPrint, laid out in several processes when it is long.
+
+WeasyPrint lays a document out on one core: a federation's report of two hundred pages
+spent most of its time there. The report's HTML is a row of page groups (the cover and
+the contents, the summary, each part, each member of the annex, the sources), each
+beginning a page, each naming its running heads, and separated by GROUP. A long report
+is cut between groups into pieces, one per core, laid out side by side in forked
+processes; pypdf then puts their pages in order and adds what crosses the pieces, worked
+out once every piece is laid out: the contents with their page numbers and links, the
+bookmarks, and "page / pages" at the foot of every page. The pages are the same as those
+of the report laid out whole (a test compares their text).
+
+No Django here: the pieces are laid out in processes that only need WeasyPrint.
+"""
+
+import io
+import logging
+import multiprocessing
+import os
+import re
+
+GROUP = "<!--group-->"
+# A piece's weight: its table rows and paragraphs, which take about the same time to lay
+# out (6-7 ms each on the benchmark's machine; a chart, drawn as an image, little more).
+# Below PIECES_FROM, a report is laid out whole: forking and putting pieces together
+# would cost more than they save.
+PIECES_FROM = 1000
+PX = 0.75  # a CSS pixel in PDF points
+
+# In the pieces, the foot's "page / pages" is left out: it is stamped on once every piece
+# is laid out. The contents take their page numbers from the links' data-page.
+_PIECE_STYLE = "<style>@page { @bottom-right { content: none; } }</style>"
+_CONTENTS_STYLE = '<style>.toc a::after { content: leader(".") attr(data-page); }</style>'
+_FOOT_STYLE = (
+    "<style>@page { @top-left { content: none; } @top-right { content: none; }"
+    " @bottom-left { content: none; } } .page { break-after: page; }</style>"
+)
+
+
+def write_pdf(html: str, *, processes: int | None = None) -> bytes:
+    """Return the report's HTML as a PDF, laid out in ``processes`` pieces at most (by
+    default one per core, and one for a short report or where processes cannot fork)."""
+    from weasyprint import HTML  # imported when a PDF is made: it loads Pango and Cairo
+
+    processes = processes or _cores()
+    head, groups, tail = _groups(html)
+    front = next((k + 1 for k, g in enumerate(groups) if 'class="toc' in g[:200]), 0)
+    body = groups[front:]
+    if processes < 2 or not front or len(body) < 2 or _weight(html) < PIECES_FROM:
+        return HTML(string=html).write_pdf()
+    runs = _cut(body, min(processes, len(body)))
+    pieces = [head + _PIECE_STYLE + "".join(run) + tail for run in runs]
+    laid_out = _lay_out_side_by_side(pieces)
+    return _assemble(head, groups[:front], tail, laid_out)
+
+
+def _cores() -> int:
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 4)
+
+
+def _groups(html: str) -> tuple[str, list[str], str]:
+    """Return the document's head (up to its body's first tag), page groups, and end."""
+    start = html.index(">", html.index("<body")) + 1
+    end = html.rindex("</body>")
+    return html[:start], html[start:end].split(GROUP), html[end:]
+
+
+def _weight(html: str) -> float:
+    return html.count("<tr") + html.count("<p")
+
+
+def _cut(groups: list[str], n: int) -> list[list[str]]:
+    """Return ``groups`` cut into ``n`` runs (``n`` at most their number) of about the same
+    weight, in order: a group goes to the run that holds the middle of its weight."""
+    weights = [_weight(g) for g in groups]
+    total = sum(weights) or 1
+    runs: list[list[str]] = [[]]
+    done = 0.0
+    for k, (group, weight) in enumerate(zip(groups, weights, strict=True)):
+        left = len(groups) - k  # groups still to place, this one included
+        if (
+            runs[-1]
+            and len(runs) < n
+            and (done + weight / 2 > total * len(runs) / n or left == n - len(runs))
+        ):
+            runs.append([])
+        runs[-1].append(group)
+        done += weight
+    return runs
+
+
+def _lay_out(html: str) -> tuple[bytes, list]:
+    """Return a piece as PDF, with each page's anchors and bookmarks."""
+    from weasyprint import HTML
+
+    document = HTML(string=html).render()
+    pages = [
+        ({name: point[:2] for name, point in page.anchors.items()}, page.bookmarks)
+        for page in document.pages
+    ]
+    return document.write_pdf(), pages
+
+
+def _child(connection, html: str) -> None:
+    try:
+        connection.send(_lay_out(html))
+    except BaseException as error:  # noqa: BLE001 - sent to the parent, which raises it
+        connection.send(error)
+    finally:
+        connection.close()
+
+
+def _lay_out_side_by_side(pieces: list[str]) -> list[tuple[bytes, list]]:
+    """Lay out the first piece here and the others in forked processes, at once."""
+    context = multiprocessing.get_context("fork")
+    children = []
+    for piece in pieces[1:]:
+        receiving, sending = context.Pipe(duplex=False)
+        process = context.Process(target=_child, args=(sending, piece), daemon=True)
+        process.start()
+        sending.close()
+        children.append((process, receiving))
+    results = [_lay_out(pieces[0])]
+    for process, receiving in children:
+        try:
+            result = receiving.recv()
+        except EOFError:
+            result = RuntimeError("a process laying out part of the report stopped")
+        process.join()
+        if isinstance(result, BaseException):
+            raise result
+        results.append(result)
+    return results
+
+
+class _NoAnchorHere(logging.Filter):
+    """The contents link to anchors in the other pieces: WeasyPrint need not say so."""
+
+    def filter(self, record):
+        return not record.getMessage().startswith("No anchor #")
+
+
+def _front(head: str, groups: list[str], tail: str, numbers: dict[str, int]):
+    """Return the cover and contents laid out, the contents' links taking their page
+    numbers from ``numbers`` {anchor: page number}."""
+    from weasyprint import HTML
+
+    def numbered(match):
+        page = numbers.get(match.group(1))
+        return match.group(0) if page is None else f'{match.group(0)} data-page="{page}"'
+
+    html = re.sub(r'<a href="#([^"]+)"', numbered, "".join(groups))
+    document = HTML(string=head + _PIECE_STYLE + _CONTENTS_STYLE + html + tail).render()
+    quiet = _NoAnchorHere()
+    logger = logging.getLogger("weasyprint")
+    logger.addFilter(quiet)
+    try:
+        return document, document.write_pdf()
+    finally:
+        logger.removeFilter(quiet)
+
+
+def _assemble(head: str, front: list[str], tail: str, laid_out: list) -> bytes:
+    """Return the report: its cover and contents, then the pieces' pages; with the links
+    of the contents, the bookmarks and the page numbers (pikepdf: qpdf copies and stamps
+    the pages in C++, a tenth of pypdf's time on two hundred pages)."""
+    import pikepdf
+    from weasyprint import HTML
+
+    # The cover and contents are laid out last, once the pages they point to are known;
+    # again if their own length was not the one guessed.
+    front_pages, body_pages = 2, [page for _, pages in laid_out for page in pages]
+    while True:
+        anchors = {}
+        for k, (page_anchors, _) in enumerate(body_pages):
+            for name, point in page_anchors.items():
+                anchors.setdefault(name, (front_pages + k, point))
+        numbers = {name: page + 1 for name, (page, _) in anchors.items()}
+        document, front_pdf = _front(head, front, tail, numbers)
+        if len(document.pages) == front_pages:
+            break
+        front_pages = len(document.pages)
+    total = front_pages + len(body_pages)
+    foot = HTML(string=head + _FOOT_STYLE + '<div class="page"></div>' * total + tail)
+
+    report = pikepdf.Pdf.open(io.BytesIO(front_pdf))  # its title, language and metadata
+    sources = [pikepdf.Pdf.open(io.BytesIO(pdf)) for pdf, _ in laid_out]
+    for source in sources:
+        report.pages.extend(source.pages)
+    stamps = pikepdf.Pdf.open(io.BytesIO(foot.write_pdf()))
+    for page, stamp in zip(report.pages, stamps.pages, strict=True):
+        page.add_overlay(stamp)
+    height = float(report.pages[0].mediabox[3])
+
+    def place(page_number: int, point) -> pikepdf.Array:
+        x, y = point
+        return pikepdf.Array(
+            [report.pages[page_number].obj, pikepdf.Name.XYZ, x * PX, height - y * PX, 0]
+        )
+
+    for k, page in enumerate(document.pages):
+        for kind, target, (x1, y1, x2, y2), _ in page.links:
+            if kind == "internal" and target in anchors:
+                link = pikepdf.Dictionary(
+                    Type=pikepdf.Name.Annot,
+                    Subtype=pikepdf.Name.Link,
+                    Rect=[x1 * PX, height - y2 * PX, x2 * PX, height - y1 * PX],
+                    Border=[0, 0, 0],
+                    Dest=place(*anchors[target]),
+                )
+                annotations = report.pages[k].obj.get("/Annots", pikepdf.Array())
+                annotations.append(report.make_indirect(link))
+                report.pages[k].obj.Annots = annotations
+
+    marks = [(k, page.bookmarks) for k, page in enumerate(document.pages)]
+    marks += [(front_pages + k, bookmarks) for k, (_, bookmarks) in enumerate(body_pages)]
+    with report.open_outline() as outline:
+        outline.root.clear()
+        parents: list[tuple[int, list]] = [(0, outline.root)]  # (level, where its children go)
+        for page_number, bookmarks in marks:
+            for level, label, point, state in bookmarks:
+                while len(parents) > 1 and parents[-1][0] >= level:
+                    parents.pop()
+                item = pikepdf.OutlineItem(label, place(page_number, point))
+                item.is_closed = state == "closed"
+                parents[-1][1].append(item)
+                parents.append((level, item.children))
+    out = io.BytesIO()
+    report.save(out)
+    return out.getvalue()
