@@ -44,6 +44,7 @@ class Block:
     figure: Figure
     chart: str = ""  # SVG
     commentary: Commentary | None = None
+    rules: bool = False  # the chart marks the period shown or a break in series
 
     @property
     def chart_src(self) -> str:
@@ -66,11 +67,14 @@ class Section:
     @property
     def key(self) -> set[str]:
         """Return the series the part's charts may draw beyond actuals, trajectory,
-        forecast and target, for the key printed above them: "partial", "example"."""
-        drawn = [b.figure for b in self.blocks if b.chart]
-        return {"partial" for f in drawn if f.partial} | {
-            "example" for f in drawn if any(example for _, _, example in f.series)
-        }
+        forecast and target, for the key printed above them: "partial", "example", and
+        "rule" (a vertical line: the period shown, or a break in series)."""
+        drawn = [b for b in self.blocks if b.chart]
+        return (
+            {"partial" for b in drawn if b.figure.partial}
+            | {"example" for b in drawn if any(e for _, v, e in b.figure.series if v is not None)}
+            | {"rule" for b in drawn if b.rules}
+        )
 
     @property
     def charts(self) -> bool:
@@ -169,7 +173,7 @@ def _build(plan, access, as_of, language, year, entity_code, since, progress) ->
     charts = _charts(pe, figures, indicators, wanted, row, year, moment, language, progress)
     for part in report.parts:
         for block in part.blocks:
-            block.chart = charts.get(block.figure.indicator.code, "")
+            block.chart, block.rules = charts.get(block.figure.indicator.code, ("", False))
     return report
 
 
@@ -250,8 +254,8 @@ def _commentary(plan, year: int, moment) -> dict:
 
 
 def _charts(pe, figures, indicators, wanted, row, year, moment, language, progress) -> dict:
-    """Return each quantitative indicator's chart as SVG: the page's specification, drawn
-    offline by vl-convert at a page's width."""
+    """Return each quantitative indicator's chart as SVG, and whether it draws a vertical
+    rule: the page's specification, drawn offline by vl-convert at a page's width."""
     targets = Target.objects.as_of(moment).filter(
         indicator__plan=pe.plan, entity__code=pe.tree.codes[row]
     )
@@ -277,7 +281,9 @@ def _charts(pe, figures, indicators, wanted, row, year, moment, language, progre
     locale = FRENCH if language == "fr" else "en-US"
     charts = {}
     for n, (code, spec) in enumerate(specs.items()):
-        charts[code] = vl_convert.vegalite_to_svg(spec, format_locale=locale)
+        # With whether it draws a vertical rule (its first layer: the period shown, breaks).
+        rules = bool(spec["layer"][0]["data"]["values"])
+        charts[code] = (vl_convert.vegalite_to_svg(spec, format_locale=locale), rules)
         progress(0.4 + 0.5 * (n + 1) / len(specs))
     return charts
 

@@ -5,20 +5,23 @@ spent most of its time there. The report's HTML is a row of page groups (the cov
 the contents, the summary, each part, each member of the annex, the sources), each
 beginning a page, each naming its running heads, and separated by GROUP. A long report
 is cut between groups into pieces, one per core, laid out side by side in forked
-processes; pypdf then puts their pages in order and adds what crosses the pieces, worked
+processes; pikepdf then puts their pages in order and adds what crosses the pieces, worked
 out once every piece is laid out: the contents with their page numbers and links, the
-bookmarks, and "page / pages" at the foot of every page. The pages are the same as those
+bookmarks, the named destinations, and "page / pages" at the foot of every page. The pages are the same as those
 of the report laid out whole (a test compares their text).
 
 No Django here: the pieces are laid out in processes that only need WeasyPrint.
 """
 
+import html as markup
 import io
 import logging
 import multiprocessing
 import os
 import re
 import sys
+import traceback
+from pathlib import Path
 
 GROUP = "<!--group-->"
 # A piece's weight: its table rows and paragraphs, which take about the same time to lay
@@ -29,6 +32,7 @@ GROUP = "<!--group-->"
 # federation's (3,735) 15 s against 29 s.
 PIECES_FROM = 100
 PX = 0.75  # a CSS pixel in PDF points
+FRONT_PAGES = 2  # the cover and the contents, as first guessed
 
 # In the pieces, the foot's "page / pages" is left out: it is stamped on once every piece
 # is laid out. The contents take their page numbers from the links' data-page.
@@ -54,7 +58,8 @@ def write_pdf(html: str, *, processes: int | None = None) -> bytes:
     runs = _cut(body, min(processes, len(body)))
     pieces = [head + _PIECE_STYLE + "".join(run) + tail for run in runs]
     laid_out = _lay_out_side_by_side(pieces)
-    return _assemble(head, groups[:front], tail, laid_out)
+    report = _assemble(head, groups[:front], tail, laid_out)
+    return report if report is not None else HTML(string=html).write_pdf()
 
 
 def _cores() -> int:
@@ -62,7 +67,14 @@ def _cores() -> int:
     Linux only, where a forked process may go on using Pango and fontconfig."""
     if not sys.platform.startswith("linux"):
         return 1
-    return min(len(os.sched_getaffinity(0)), 4)
+    cores = len(os.sched_getaffinity(0))
+    try:  # a container's share of the processor (cgroup v2), where it is capped
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            cores = min(cores, max(1, int(quota) // int(period)))
+    except (OSError, ValueError):
+        pass
+    return min(cores, 4)
 
 
 def _groups(html: str) -> tuple[str, list[str], str]:
@@ -108,36 +120,49 @@ def _lay_out(html: str) -> tuple[bytes, list]:
     return document.write_pdf(), pages
 
 
+class PieceFailed(RuntimeError):
+    """A piece of the report could not be laid out in its process."""
+
+
 def _child(connection, html: str) -> None:
     try:
-        connection.send(_lay_out(html))
-    except BaseException as error:  # noqa: BLE001 - sent to the parent, which raises it
-        connection.send(error)
+        connection.send(("done", _lay_out(html)))
+    except BaseException:  # noqa: BLE001 - said to the parent, which raises it
+        connection.send(("failed", traceback.format_exc()))
     finally:
         connection.close()
 
 
 def _lay_out_side_by_side(pieces: list[str]) -> list[tuple[bytes, list]]:
-    """Lay out the first piece here and the others in forked processes, at once."""
+    """Lay out the first piece here and the others in forked processes, at once; raise
+    PieceFailed, with the child's traceback, if one of them fails or stops."""
     context = multiprocessing.get_context("fork")
     children = []
-    for piece in pieces[1:]:
-        receiving, sending = context.Pipe(duplex=False)
-        process = context.Process(target=_child, args=(sending, piece), daemon=True)
-        process.start()
-        sending.close()
-        children.append((process, receiving))
-    results = [_lay_out(pieces[0])]
-    for process, receiving in children:
-        try:
-            result = receiving.recv()
-        except EOFError:
-            result = RuntimeError("a process laying out part of the report stopped")
-        process.join()
-        if isinstance(result, BaseException):
-            raise result
-        results.append(result)
-    return results
+    try:
+        for piece in pieces[1:]:
+            receiving, sending = context.Pipe(duplex=False)
+            process = context.Process(target=_child, args=(sending, piece), daemon=True)
+            process.start()
+            sending.close()
+            children.append((process, receiving))
+        results = [_lay_out(pieces[0])]
+        for process, receiving in children:
+            try:
+                said, result = receiving.recv()
+            except EOFError:
+                raise PieceFailed(
+                    f"the process laying out part of the report stopped ({process.exitcode})"
+                ) from None
+            if said == "failed":
+                raise PieceFailed(f"part of the report could not be laid out:\n{result}")
+            results.append(result)
+        return results
+    finally:  # no child outlives the report, whatever happened
+        for process, receiving in children:
+            receiving.close()
+            if process.is_alive():
+                process.terminate()
+            process.join()
 
 
 class _NoAnchorHere(logging.Filter):
@@ -153,7 +178,7 @@ def _front(head: str, groups: list[str], tail: str, numbers: dict[str, int]):
     from weasyprint import HTML
 
     def numbered(match):
-        page = numbers.get(match.group(1))
+        page = numbers.get(markup.unescape(match.group(1)))
         return match.group(0) if page is None else f'{match.group(0)} data-page="{page}"'
 
     html = re.sub(r'<a href="#([^"]+)"', numbered, "".join(groups))
@@ -167,7 +192,7 @@ def _front(head: str, groups: list[str], tail: str, numbers: dict[str, int]):
         logger.removeFilter(quiet)
 
 
-def _assemble(head: str, front: list[str], tail: str, laid_out: list) -> bytes:
+def _assemble(head: str, front: list[str], tail: str, laid_out: list) -> bytes | None:
     """Return the report: its cover and contents, then the pieces' pages; with the links
     of the contents, the bookmarks and the page numbers (pikepdf: qpdf copies and stamps
     the pages in C++, a tenth of pypdf's time on two hundred pages)."""
@@ -175,9 +200,9 @@ def _assemble(head: str, front: list[str], tail: str, laid_out: list) -> bytes:
     from weasyprint import HTML
 
     # The cover and contents are laid out last, once the pages they point to are known;
-    # again if their own length was not the one guessed.
-    front_pages, body_pages = 2, [page for _, pages in laid_out for page in pages]
-    while True:
+    # again if their own length was not the one guessed (None if it never settles).
+    front_pages, body_pages = FRONT_PAGES, [page for _, pages in laid_out for page in pages]
+    for _ in range(3):
         anchors = {}
         for k, (page_anchors, _) in enumerate(body_pages):
             for name, point in page_anchors.items():
@@ -187,6 +212,8 @@ def _assemble(head: str, front: list[str], tail: str, laid_out: list) -> bytes:
         if len(document.pages) == front_pages:
             break
         front_pages = len(document.pages)
+    else:
+        return None
     total = front_pages + len(body_pages)
     foot = HTML(string=head + _FOOT_STYLE + '<div class="page"></div>' * total + tail)
 
@@ -218,6 +245,15 @@ def _assemble(head: str, front: list[str], tail: str, laid_out: list) -> bytes:
                 annotations = report.pages[k].obj.get("/Annots", pikepdf.Array())
                 annotations.append(report.make_indirect(link))
                 report.pages[k].obj.Annots = annotations
+
+    # The anchors, as named destinations (report.pdf#annex), WeasyPrint's own and sorted.
+    for k, page in enumerate(document.pages):
+        for name, point in page.anchors.items():
+            anchors.setdefault(name, (k, point[:2]))
+    names = []
+    for name in sorted(anchors):
+        names += [pikepdf.String(name), place(*anchors[name])]
+    report.Root.Names = pikepdf.Dictionary(Dests=pikepdf.Dictionary(Names=pikepdf.Array(names)))
 
     marks = [(k, page.bookmarks) for k, page in enumerate(document.pages)]
     marks += [(front_pages + k, bookmarks) for k, (_, bookmarks) in enumerate(body_pages)]
