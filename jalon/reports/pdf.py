@@ -57,7 +57,10 @@ def write_pdf(html: str, *, processes: int | None = None) -> bytes:
         return HTML(string=html).write_pdf()
     runs = _cut(body, min(processes, len(body)))
     pieces = [head + _PIECE_STYLE + "".join(run) + tail for run in runs]
-    laid_out = _lay_out_side_by_side(pieces)
+    try:
+        laid_out = _lay_out_side_by_side(pieces)
+    except OSError:  # no process to fork (memory, process limits): laid out whole, here
+        return HTML(string=html).write_pdf()
     report = _assemble(head, groups[:front], tail, laid_out)
     return report if report is not None else HTML(string=html).write_pdf()
 
