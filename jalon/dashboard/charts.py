@@ -331,8 +331,19 @@ def indicator_chart(
             },
         },
     ]
-    # The chart's data, for its "data (CSV)" download: numbers as the chart draws them.
+    # The chart's data, for its "data (CSV)" download: numbers as the chart draws them;
+    # and what it draws, for a key printed apart from it (the board report's).
+    drawn = {
+        "rule": rules,
+        "actual": [r for r in rows if r["series"] == names["actual"] and not r["example"]],
+        "example": [r for r in rows if r["series"] == names["actual"] and r["example"]],
+        "partial": [r for r in rows if r["series"] == names["partial"]],
+        "trajectory": [r for r in rows if r["series"] == names["trajectory"]],
+        "forecast": forecast_rows,
+        "target": target_rows,
+    }
     spec["usermeta"] = {
+        "drawn": [kind for kind, data in drawn.items() if data],
         "csv": as_csv_text(
             [
                 _("Period"),
@@ -357,7 +368,7 @@ def indicator_chart(
                 ]
                 for r in [*rows, *forecast_rows[-1:], *target_rows]
             ],
-        )
+        ),
     }
     return spec
 

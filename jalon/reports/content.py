@@ -44,7 +44,7 @@ class Block:
     figure: Figure
     chart: str = ""  # SVG
     commentary: Commentary | None = None
-    rules: bool = False  # the chart marks the period shown or a break in series
+    drawn: tuple = ()  # what the chart draws: "actual", "example", "partial", "rule"…
 
     @property
     def chart_src(self) -> str:
@@ -66,15 +66,10 @@ class Section:
 
     @property
     def key(self) -> set[str]:
-        """Return the series the part's charts may draw beyond actuals, trajectory,
-        forecast and target, for the key printed above them: "partial", "example", and
-        "rule" (a vertical line: the period shown, or a break in series)."""
-        drawn = [b for b in self.blocks if b.chart]
-        return (
-            {"partial" for b in drawn if b.figure.partial}
-            | {"example" for b in drawn if any(e for _, v, e in b.figure.series if v is not None)}
-            | {"rule" for b in drawn if b.rules}
-        )
+        """Return what the part's charts draw, for the key printed above them: "actual",
+        "example", "partial", "trajectory", "forecast", "target", and "rule" (a vertical
+        line: the period shown, or a break in series)."""
+        return {kind for b in self.blocks if b.chart for kind in b.drawn}
 
     @property
     def charts(self) -> bool:
@@ -103,6 +98,12 @@ class Changes:
     targets: list[Target] = field(default_factory=list)
 
 
+# An annex whose members' tables reach this many lines gives each member a page of its
+# own (and lets a long report be laid out in pieces between members); shorter ones follow
+# one another.
+ANNEX_PAGE_LINES = 25
+
+
 @dataclass
 class BoardReport:
     plan: Plan
@@ -123,6 +124,11 @@ class BoardReport:
     restricted: bool = False  # read by someone who may not see every member
     unapproved: int = 0  # figures submitted, waiting for a steward at the report's date
     figures: dict = field(default_factory=dict)  # indicator code: Figure (the scope's)
+
+    @property
+    def annex_by_page(self) -> bool:
+        """Whether each member of the annex begins a page (ANNEX_PAGE_LINES)."""
+        return max((len(a.lines) for a in self.annex), default=0) >= ANNEX_PAGE_LINES
 
 
 def build_report(
@@ -173,7 +179,7 @@ def _build(plan, access, as_of, language, year, entity_code, since, progress) ->
     charts = _charts(pe, figures, indicators, wanted, row, year, moment, language, progress)
     for part in report.parts:
         for block in part.blocks:
-            block.chart, block.rules = charts.get(block.figure.indicator.code, ("", False))
+            block.chart, block.drawn = charts.get(block.figure.indicator.code, ("", ()))
     return report
 
 
@@ -254,8 +260,8 @@ def _commentary(plan, year: int, moment) -> dict:
 
 
 def _charts(pe, figures, indicators, wanted, row, year, moment, language, progress) -> dict:
-    """Return each quantitative indicator's chart as SVG, and whether it draws a vertical
-    rule: the page's specification, drawn offline by vl-convert at a page's width."""
+    """Return each quantitative indicator's chart as SVG, with what it draws: the page's
+    specification, drawn offline by vl-convert at a page's width."""
     targets = Target.objects.as_of(moment).filter(
         indicator__plan=pe.plan, entity__code=pe.tree.codes[row]
     )
@@ -263,8 +269,7 @@ def _charts(pe, figures, indicators, wanted, row, year, moment, language, progre
     for t in targets.select_related("entity", "document", "indicator"):
         by_indicator.setdefault(t.indicator_id, []).append(t)
     specs = {}
-    drawn = [i for i in indicators if i.kind != "qualitative" and i.code in wanted]
-    for indicator in drawn:
+    for indicator in [i for i in indicators if i.kind != "qualitative" and i.code in wanted]:
         fig = figures[indicator.code]
         result = pe.result(indicator.code)
         trajectory = [(p.code, result.expected[row, j]) for j, p in enumerate(result.periods)]
@@ -280,26 +285,25 @@ def _charts(pe, figures, indicators, wanted, row, year, moment, language, progre
         specs[indicator.code] = _printed(spec)
     locale = FRENCH if language == "fr" else "en-US"
     charts = {}
-    for n, (code, spec) in enumerate(specs.items()):
-        # With whether it draws a vertical rule (its first layer: the period shown, breaks).
-        rules = bool(spec["layer"][0]["data"]["values"])
-        charts[code] = (vl_convert.vegalite_to_svg(spec, format_locale=locale), rules)
+    for n, (code, (spec, drawn)) in enumerate(specs.items()):
+        charts[code] = (vl_convert.vegalite_to_svg(spec, format_locale=locale), drawn)
         progress(0.4 + 0.5 * (n + 1) / len(specs))
     return charts
 
 
-def _printed(spec: dict) -> dict:
+def _printed(spec: dict) -> tuple[dict, tuple]:
     """Return a page's chart specification as the report draws it: at a page's width,
     without tooltips, which paper cannot show, and without its legend: every chart of a
     part shares the key printed once above them (`reports/_chart_key.html`). A legend
-    took two fifths of the time vl-convert spends drawing a chart."""
-    spec.pop("usermeta", None)
+    took two fifths of the time vl-convert spends drawing a chart. Also return what the
+    chart draws, for the key."""
+    drawn = tuple(spec.pop("usermeta")["drawn"])
     spec |= {"width": 520, "height": 190}
     spec["config"] = spec["config"] | {"legend": {"disable": True}}
     layers = [spec, *spec.get("layer", [])]
     for layer in layers:
         layer.get("encoding", {}).pop("tooltip", None)
-    return spec
+    return spec, drawn
 
 
 def _projects(item, as_of: dt.date) -> list[dict]:

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from jalon.access.models import Access
 from jalon.plans.models import Plan
+from jalon.reports import content
 from jalon.reports import pdf as report_pdf
 from jalon.reports.content import build_report
 from jalon.reports.render import report_html
@@ -161,3 +162,20 @@ def test_pieces_keep_the_groups_in_order_and_share_the_weight():
         assert [g for run in runs for g in run] == groups
     halves = [sum(report_pdf._weight(g) for g in run) for run in report_pdf._cut(groups, 2)]
     assert halves == [8, 12]  # the 8 goes where the middle of its weight falls
+
+
+def test_an_annex_of_long_tables_gives_each_member_a_page_and_is_cut_between_them(
+    imt_values, monkeypatch
+):
+    html = _html()
+    assert html.count('<section class="annex group">') == 0  # the demo's tables are short
+    monkeypatch.setattr(content, "ANNEX_PAGE_LINES", 5)
+    html = _html()
+    members = Plan.objects.get(code="imt-2018-2022").organisation.children.count()
+    assert html.count('<section class="annex group">') == members - 1 > 5
+    whole = _read(html, processes=1)
+    monkeypatch.setattr(report_pdf, "PIECES_FROM", 0)
+    monkeypatch.setattr(report_pdf, "_weight", lambda h: h.count("<tr"))  # the annex's rows
+    _same_pages(whole, _read(html, processes=3))
+    heads = [p for p in whole.pages if "Annexe : Écoles" in " ".join(_words(p))]
+    assert len(heads) >= members  # a page at least for each member, under the annex's head
