@@ -157,6 +157,18 @@ def _memory(pid: int) -> tuple[float, float, float]:
     return fields["Rss"], fields["Pss"], fields["Anonymous"]
 
 
+def _snapshots_mapped(pid: int) -> int:
+    """Return how many evaluation snapshots (not their saved inputs) ``pid`` maps, an
+    older one removed since included ("(deleted)")."""
+    names = set()
+    for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
+        fields = line.split(maxsplit=5)
+        name = fields[5].removesuffix(" (deleted)") if len(fields) == 6 else ""
+        if name.endswith(".snapshot") and ".input-" not in name:
+            names.add(name)
+    return len(names)
+
+
 def server(plan: Plan, session: str, rng: random.Random, w, workers: int | None = None) -> dict:
     """Start `jalon serve` on this database; measure its memory and throughput."""
     workers = workers or os.cpu_count() or 1
@@ -234,8 +246,11 @@ def server(plan: Plan, session: str, rng: random.Random, w, workers: int | None 
         time.sleep(snapshots.SOON + 1)
         warm(2 * workers)
         last = [_memory(p) for p in pids]
+        mapped = [_snapshots_mapped(p) for p in pids]
         top = max(rss for rss, _, _ in first + last)
         growth = max(b[0] - a[0] for a, b in zip(first, last, strict=True))
+        own_growth = max(b[2] - a[2] for a, b in zip(first, last, strict=True))
+        flat = own_growth <= 0.1 * max(a for _, _, a in first) and max(mapped) <= 1
 
         def said(memory) -> str:
             return ", ".join(f"{r:.0f} ({p:.0f} proportional, {a:.0f} own)" for r, p, a in memory)
@@ -244,16 +259,23 @@ def server(plan: Plan, session: str, rng: random.Random, w, workers: int | None 
             f"  jalon serve, {workers} processes: resident memory per process after warm-up,"
             f" MB: {said(first)}"
         )
+        w(f"      after 20 changes: {said(last)}   (goal: under 400 MB → {verdict(top < 400)})")
         w(
-            f"      after 20 changes: {said(last)}"
-            f"   (goal: under 400 MB → {verdict(top < 400)};"
-            f" flat, within 10 % → {verdict(growth <= 0.1 * max(r for r, _, _ in first))})"
+            f"      no stale memory: own memory {own_growth:+.0f} MB at most, and evaluation"
+            f" snapshots mapped per process: {', '.join(map(str, mapped))}"
+            f"   (goal: own memory flat within 10 %, one snapshot at most → {verdict(flat)})"
         )
         w(
             "      (proportional: shared pages, as the snapshot's, split between the processes;"
-            " own: the process's private heap)"
+            " own: the process's private heap. The resident size also counts the pages of"
+            f" the shared snapshot a process has read, {growth:+.0f} MB at most here: they"
+            " come and go with what it reads, up to the file's size, not with changes)"
         )
-        out = {"server_rss_mb": top, "server_rss_growth_mb": growth}
+        out = {
+            "server_rss_mb": top,
+            "server_rss_growth_mb": growth,
+            "server_own_growth_mb": own_growth,
+        }
         out |= throughput(port, path, cookie, w)
         out |= throughput(port, path, cookie, w, 4.0, "made anew")
     finally:
