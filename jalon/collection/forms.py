@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jalon.core.widgets import DayInput
 from jalon.organisation.models import Entity
 from jalon.values.models import Value
 
@@ -9,7 +10,7 @@ class OpenRoundForm(forms.Form):
     """A new round: the year, its deadline, the indicators and the entities asked."""
 
     year = forms.IntegerField(label=_("Year"), min_value=1900, max_value=2200)
-    deadline = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=_("Deadline"), widget=DayInput())
     indicators = forms.ModelMultipleChoiceField(
         label=_("Indicators"), queryset=None, widget=forms.CheckboxSelectMultiple
     )

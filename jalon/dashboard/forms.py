@@ -1,15 +1,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jalon.core.widgets import DayInput
+
 
 class FiltersForm(forms.Form):
     """The period and the "as of" date a page is shown for, and whether submitted figures
     count beside the approved ones (marked unapproved); all optional."""
 
     year = forms.TypedChoiceField(label=_("Period"), required=False, coerce=int, empty_value=None)
-    as_of = forms.DateField(
-        label=_("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    as_of = forms.DateField(label=_("As of"), required=False, widget=DayInput())
     submitted = forms.BooleanField(label=_("With submitted figures"), required=False)
 
     def __init__(self, *args, plan, whole=True, **kwargs):

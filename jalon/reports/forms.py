@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from jalon.core.widgets import DayInput
 from jalon.reports.models import Subject
 
 
@@ -12,7 +13,7 @@ class ReportForm(forms.Form):
     year = forms.TypedChoiceField(
         label=_("Reporting period"), required=False, coerce=int, empty_value=None
     )
-    as_of = forms.DateField(label=_("Data as of"), widget=forms.DateInput(attrs={"type": "date"}))
+    as_of = forms.DateField(label=_("Data as of"), widget=DayInput())
     language = forms.ChoiceField(
         label=_("Language"), choices=[("fr", "français"), ("en", "English")]
     )

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jalon.core.widgets import DayInput
+
 
 class TrailFilters(forms.Form):
     """What part of the audit trail to list: an action, who, what, and a span of days."""
@@ -8,10 +10,8 @@ class TrailFilters(forms.Form):
     action = forms.ChoiceField(label=_("Action"), required=False)
     who = forms.CharField(label=_("Who"), required=False, max_length=150)
     what = forms.CharField(label=_("What"), required=False, max_length=200)
-    since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput({"type": "date"})
-    )
-    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput({"type": "date"}))
+    since = forms.DateField(label=_("From"), required=False, widget=DayInput())
+    until = forms.DateField(label=_("To"), required=False, widget=DayInput())
 
     def __init__(self, *args, actions=(), **kwargs):
         super().__init__(*args, **kwargs)

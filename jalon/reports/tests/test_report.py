@@ -269,6 +269,14 @@ def test_a_report_asked_for_on_the_web_is_made_and_only_its_requester_gets_it(pe
     assert steward.get(f"/plans/{PLAN}/report/{report.pk}/file").status_code == 404
 
 
+def test_the_report_form_in_french_offers_a_day_the_browser_can_send(personas):  # noqa: F811
+    # A French page wrote the day as 27/11/2026, which <input type="date"> refused and
+    # showed empty: the form, whose date is required, could not be sent.
+    page = personas["steward"].get(f"/plans/{PLAN}/report/", HTTP_ACCEPT_LANGUAGE="fr")
+    today = timezone.localdate().isoformat()
+    assert re.search(rf'<input type="date" name="as_of" value="{today}"', page.content.decode())
+
+
 def test_stewards_write_the_commentary_and_keep_its_history(personas):  # noqa: F811
     url = f"/plans/{PLAN}/commentary/"
     steward = personas["steward"]
