@@ -197,14 +197,55 @@ def _front(head: str, groups: list[str], tail: str, numbers: dict[str, int]):
 
 def _assemble(head: str, front: list[str], tail: str, laid_out: list) -> bytes | None:
     """Return the report: its cover and contents, then the pieces' pages; with the links
-    of the contents, the bookmarks and the page numbers (pikepdf: qpdf copies and stamps
-    the pages in C++, a tenth of pypdf's time on two hundred pages)."""
+    of the contents, the named destinations, the bookmarks and the page numbers
+    (pikepdf: qpdf copies and stamps the pages in C++, a tenth of pypdf's time on two
+    hundred pages). None if the contents' length never settles."""
     import pikepdf
-    from weasyprint import HTML
 
-    # The cover and contents are laid out last, once the pages they point to are known;
-    # again if their own length was not the one guessed (None if it never settles).
-    front_pages, body_pages = FRONT_PAGES, [page for _, pages in laid_out for page in pages]
+    body_pages = [page for _, pages in laid_out for page in pages]
+    settled = _contents(head, front, tail, body_pages)
+    if settled is None:
+        return None
+    document, front_pdf, anchors = settled
+    total = len(document.pages) + len(body_pages)
+
+    report = pikepdf.Pdf.open(io.BytesIO(front_pdf))  # its title, language and metadata
+    sources = [pikepdf.Pdf.open(io.BytesIO(pdf)) for pdf, _ in laid_out]
+    for source in sources:
+        report.pages.extend(source.pages)
+    stamps = pikepdf.Pdf.open(io.BytesIO(_foot(head, tail, total)))
+    for page, stamp in zip(report.pages, stamps.pages, strict=True):
+        page.add_overlay(stamp)
+
+    height = float(report.pages[0].mediabox[3])
+
+    def place(page_number: int, point) -> pikepdf.Array:
+        """A destination: the point (CSS pixels from the page's top left) on the page."""
+        x, y = point
+        return pikepdf.Array(
+            [report.pages[page_number].obj, pikepdf.Name.XYZ, x * PX, height - y * PX, 0]
+        )
+
+    _link_contents(report, document, anchors, place, height)
+    # WeasyPrint's own anchors too (those of the cover and contents), as it names them.
+    for k, page in enumerate(document.pages):
+        for name, point in page.anchors.items():
+            anchors.setdefault(name, (k, point[:2]))
+    _name_destinations(report, anchors, place)
+    marks = [(k, page.bookmarks) for k, page in enumerate(document.pages)]
+    marks += [(len(document.pages) + k, b) for k, (_, b) in enumerate(body_pages)]
+    _outline(report, marks, place)
+    out = io.BytesIO()
+    report.save(out)
+    return out.getvalue()
+
+
+def _contents(head: str, front: list[str], tail: str, body_pages: list):
+    """Return the cover and contents laid out, as a document and as PDF, with every
+    anchor of the pieces {name: (page number in the report, point)}. They are laid out
+    once the pages they point to are known, and again if their own length was not the
+    one guessed; None if it never settles."""
+    front_pages = FRONT_PAGES
     for _ in range(3):
         anchors = {}
         for k, (page_anchors, _) in enumerate(body_pages):
@@ -213,30 +254,25 @@ def _assemble(head: str, front: list[str], tail: str, laid_out: list) -> bytes |
         numbers = {name: page + 1 for name, (page, _) in anchors.items()}
         document, front_pdf = _front(head, front, tail, numbers)
         if len(document.pages) == front_pages:
-            break
+            return document, front_pdf, anchors
         front_pages = len(document.pages)
-    else:
-        return None
-    total = front_pages + len(body_pages)
-    foot = HTML(string=head + _FOOT_STYLE + '<div class="page"></div>' * total + tail)
+    return None
 
-    report = pikepdf.Pdf.open(io.BytesIO(front_pdf))  # its title, language and metadata
-    sources = [pikepdf.Pdf.open(io.BytesIO(pdf)) for pdf, _ in laid_out]
-    for source in sources:
-        report.pages.extend(source.pages)
-    stamps = pikepdf.Pdf.open(io.BytesIO(foot.write_pdf()))
-    for page, stamp in zip(report.pages, stamps.pages, strict=True):
-        page.add_overlay(stamp)
-    height = float(report.pages[0].mediabox[3])
 
-    def place(page_number: int, point) -> pikepdf.Array:
-        x, y = point
-        return pikepdf.Array(
-            [report.pages[page_number].obj, pikepdf.Name.XYZ, x * PX, height - y * PX, 0]
-        )
+def _foot(head: str, tail: str, total: int) -> bytes:
+    """Return ``total`` pages with nothing but "page / pages" at their foot, set by the
+    report's own @page rule."""
+    from weasyprint import HTML
+
+    return HTML(string=head + _FOOT_STYLE + '<div class="page"></div>' * total + tail).write_pdf()
+
+
+def _link_contents(report, document, anchors: dict, place, height: float) -> None:
+    """Add the contents' links, to the pages and points of the anchors they name."""
+    import pikepdf
 
     for k, page in enumerate(document.pages):
-        for kind, target, (x1, y1, x2, y2), _ in page.links:
+        for kind, target, (x1, y1, x2, y2), _ in page.links:  # WeasyPrint's: two corners
             if kind == "internal" and target in anchors:
                 link = pikepdf.Dictionary(
                     Type=pikepdf.Name.Annot,
@@ -249,17 +285,25 @@ def _assemble(head: str, front: list[str], tail: str, laid_out: list) -> bytes |
                 annotations.append(report.make_indirect(link))
                 report.pages[k].obj.Annots = annotations
 
-    # The anchors, as named destinations (report.pdf#annex), WeasyPrint's own and sorted.
-    for k, page in enumerate(document.pages):
-        for name, point in page.anchors.items():
-            anchors.setdefault(name, (k, point[:2]))
+
+def _name_destinations(report, anchors: dict, place) -> None:
+    """Name every anchor as a destination (report.pdf#annex), as WeasyPrint does: a name
+    tree, its names in order."""
+    import pikepdf
+
     names = []
     for name in sorted(anchors):
         names += [pikepdf.String(name), place(*anchors[name])]
-    report.Root.Names = pikepdf.Dictionary(Dests=pikepdf.Dictionary(Names=pikepdf.Array(names)))
+    catalogue = report.Root.get("/Names", pikepdf.Dictionary())
+    catalogue.Dests = pikepdf.Dictionary(Names=pikepdf.Array(names))
+    report.Root.Names = catalogue
 
-    marks = [(k, page.bookmarks) for k, page in enumerate(document.pages)]
-    marks += [(front_pages + k, bookmarks) for k, (_, bookmarks) in enumerate(body_pages)]
+
+def _outline(report, marks: list, place) -> None:
+    """Replace the bookmarks with those of every page, ``marks`` [(page number,
+    [(level, label, point, state)])], nested by level as WeasyPrint nests them."""
+    import pikepdf
+
     with report.open_outline() as outline:
         outline.root.clear()
         parents: list[tuple[int, list]] = [(0, outline.root)]  # (level, where its children go)
@@ -271,6 +315,3 @@ def _assemble(head: str, front: list[str], tail: str, laid_out: list) -> bytes |
                 item.is_closed = state == "closed"
                 parents[-1][1].append(item)
                 parents.append((level, item.children))
-    out = io.BytesIO()
-    report.save(out)
-    return out.getvalue()
