@@ -190,14 +190,11 @@ def server(plan: Plan, session: str, rng: random.Random, w, workers: int | None 
     cookie = f"{settings.SESSION_COOKIE_NAME}={session}"
     path = f"/plans/{plan.code}/"
 
-    counter = iter(range(10**9))
-
-    def get(conn, anew: bool = False) -> float:
-        # Made anew: an address of its own (a parameter the page ignores), so that no
-        # page kept by the server serves it.
-        url = f"{path}?anew={next(counter)}" if anew else path
+    def get(conn) -> float:
+        """Ask for the overview while warming the server up (the readers timed are
+        `bench_client.read`)."""
         start = time.perf_counter()
-        conn.request("GET", url, headers={"Cookie": cookie, "Accept-Language": "en"})
+        conn.request("GET", path, headers={"Cookie": cookie, "Accept-Language": "en"})
         response = conn.getresponse()
         response.read()
         assert response.status == 200, f"{response.status}: see {log_path}"
@@ -286,8 +283,9 @@ def server(plan: Plan, session: str, rng: random.Random, w, workers: int | None 
 
 
 def throughput(port: int, path: str, cookie: str, w, seconds: float = 6.0, anew: str = "") -> dict:
-    """Time the overview with 1, 4 and 16 clients, each on its own kept-alive connection:
-    as readers get it (the page kept between changes), and each ``anew``.
+    """Time the overview with 1, 4 and 16 clients, each on kept-alive connections it opens
+    anew every ten pages: as readers get it (the page kept between changes), and each
+    ``anew``.
 
     Each client is a process of its own, as readers are (`bench_client.read`): threads of
     this one would share its lock, and with the page kept (2 ms), they, not the server,

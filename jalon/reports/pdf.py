@@ -2,13 +2,14 @@
 
 WeasyPrint lays a document out on one core: a federation's report of two hundred pages
 spent most of its time there. The report's HTML is a row of page groups (the cover and
-the contents, the summary, each part, each member of the annex, the sources), each
-beginning a page, each naming its running heads, and separated by GROUP. A long report
-is cut between groups into pieces, one per core, laid out side by side in forked
-processes; pikepdf then puts their pages in order and adds what crosses the pieces, worked
-out once every piece is laid out: the contents with their page numbers and links, the
-bookmarks, the named destinations, and "page / pages" at the foot of every page. The pages are the same as those
-of the report laid out whole (a test compares their text).
+the contents, the summary, each part, the annex or each of its members where their tables
+are long, the sources), each beginning a page, each naming its running heads, and
+separated by GROUP. A long report is cut between groups into pieces, one per core, laid
+out side by side in forked processes; pikepdf then puts their pages in order and adds
+what crosses the pieces, worked out once every piece is laid out: the contents with their
+page numbers and links, the bookmarks, the named destinations, and "page / pages" at the
+foot of every page. The pages are the same as those of the report laid out whole (a test
+compares their words).
 
 No Django here: the pieces are laid out in processes that only need WeasyPrint.
 """
