@@ -213,6 +213,14 @@ if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": database_from_url(os.environ["DATABASE_URL"], DATA_DIR)}
 else:
     DATABASES = {"default": sqlite_database(DATA_DIR / "jalon.sqlite3")}
+# A connection serves a thread's requests for a minute, checked before each, rather than
+# one connection per request: opening one (SQLite's file, its functions and pragmas; a
+# PostgreSQL session) took half of a kept page's time. 0 opens one per request (behind
+# a pooler such as PgBouncer).
+DATABASES["default"]["CONN_MAX_AGE"] = envint("JALON_DB_CONNECTION_SECONDS", 60)
+if DATABASES["default"]["CONN_MAX_AGE"] < 0:
+    raise ImproperlyConfigured("JALON_DB_CONNECTION_SECONDS: expected 0 or more seconds.")
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,6 +1,7 @@
-"""A reader in `make bench`'s throughput: a process of its own that asks for one page
-again and again, on a kept-alive connection it opens anew every ten pages, as a browser
-does from one visit to the next, and sends back how long each took. (On one connection
+"""A reader in `make bench`'s throughput: a process of its own that, on each order, asks
+for one page again and again for a while, on a kept-alive connection it opens anew every
+ten pages, as a browser does from one visit to the next, and sends back how long each
+took. (On one connection
 for ever, a client stays with the server process that accepted it, and four clients on
 two processes measured anything from 0.9 × to 1.9 × one client, as the connections
 happened to fall.)
@@ -44,20 +45,19 @@ def _answer(sock: socket.socket, buffer: bytes) -> tuple[int, bytes]:
     return status, rest[length:]
 
 
-def read(port: int, path: str, cookie: str, anew: bool, begin: float, end: float, sending):
+def read(port: int, path: str, cookie: str, anew: bool, begin: float, end: float) -> list[float]:
     """Ask for ``path`` from ``begin`` to ``end`` (the clock's time, shared by every
     client); made ``anew``: an address of its own each time (a parameter the page ignores),
-    so that no page kept by the server serves it. Send ("done", latencies) or
-    ("failed", what)."""
+    so that no page kept by the server serves it. Return how long each page took."""
+    headers = f"Host: 127.0.0.1:{port}\r\nCookie: {cookie}\r\nAccept-Language: en\r\n\r\n"
+    kept = f"GET {path} HTTP/1.1\r\n{headers}".encode()
+    latencies: list[float] = []
+    buffer = b""
     sock = None
+    while time.time() < begin:
+        time.sleep(0.001)
+    k = 0
     try:
-        headers = f"Host: 127.0.0.1:{port}\r\nCookie: {cookie}\r\nAccept-Language: en\r\n\r\n"
-        kept = f"GET {path} HTTP/1.1\r\n{headers}".encode()
-        latencies: list[float] = []
-        buffer = b""
-        while time.time() < begin:
-            time.sleep(0.001)
-        k = 0
         while time.time() < end:
             url = f"{path}?anew={os.getpid()}-{k}" if anew else None
             start = time.perf_counter()
@@ -71,13 +71,24 @@ def read(port: int, path: str, cookie: str, anew: bool, begin: float, end: float
             sock.sendall(kept if url is None else f"GET {url} HTTP/1.1\r\n{headers}".encode())
             status, buffer = _answer(sock, buffer)
             if status != 200:
-                sending.send(("failed", f"the page answered {status}"))
-                return
+                raise ConnectionError(f"the page answered {status}")
             latencies.append(time.perf_counter() - start)
-        sending.send(("done", latencies))
-    except OSError as error:
-        sending.send(("failed", repr(error)))
     finally:
-        sending.close()
         if sock is not None:
             sock.close()
+    return latencies
+
+
+def serve(orders) -> None:
+    """Read whenever ``orders`` says (the arguments of `read`), and send back ("done",
+    latencies) or ("failed", what); stop at None. One process serves every run of the
+    benchmark, so that no run waits for interpreters to start."""
+    try:
+        orders.send(("ready", None))
+        while (order := orders.recv()) is not None:
+            try:
+                orders.send(("done", read(*order)))
+            except OSError as error:
+                orders.send(("failed", repr(error)))
+    finally:
+        orders.close()
