@@ -753,6 +753,7 @@ def coherence_notes(pe: PlanEvaluation, entity: str) -> list[str]:
 _cache: OrderedDict = OrderedDict()
 _cache_lock = threading.Lock()
 CACHE_SIZE = 8
+_latest_locks: dict = {}  # per plan: one thread at a time brings it up to date
 
 
 def cached_evaluation(
@@ -777,44 +778,64 @@ def cached_evaluation(
             if pk == plan.pk and moment is None and submitted == include_submitted
         ]
     if as_of is not None:
-        result = evaluate_plan(plan, as_of=as_of, include_submitted=include_submitted)
-    else:
-        # Another process may have evaluated this data already: take its snapshot, or
-        # the newest one, and bring it up to date; else evaluate, and share the result.
-        result = None if earlier else snapshots.load(plan, include_submitted)
-        if result is None:
-            base = earlier[0] if earlier else None
-            newest = snapshots.newest_name(plan, include_submitted)
-            if newest is not None and (base is None or newest != base.base):
-                # A newer snapshot than the one this process maps: take it, and let this
-                # process's own copies of what changed since go.
-                base = snapshots.load(plan, include_submitted, latest=True) or base
-            if base is not None:
-                result = refreshed(base, plan)
-            else:
-                # Evaluated in full, from the saved input if there is one (after an
-                # upgrade), else from the database.
-                result = from_saved_input(plan, include_submitted)
-                if result is None:
-                    result = evaluate_plan(plan, include_submitted=include_submitted)
-            if result.base:
-                # Once a twentieth of the indicators are this process's own copies, the
-                # snapshot is written soon, and every process maps it on its next change.
-                soon = 20 * len(result.since_base) >= len(result.indicators)
-                adopt = functools.partial(_adopt, key, plan, include_submitted)
-                snapshots.save_later(result, plan.data_stamp, soon=soon, then=adopt)
-            else:
-                # A full evaluation: share it at once, and keep the shared copy rather
-                # than this process's own (memory mapped: one per machine).
-                if snapshots.save_now(result, plan.data_stamp):
-                    result = snapshots.load(plan, include_submitted) or result
+        return _kept(key, evaluate_plan(plan, as_of=as_of, include_submitted=include_submitted))
+    # One thread at a time brings a plan up to date; the others wait for its result rather
+    # than work it out again, each with copies of its own.
     with _cache_lock:
-        for stale in [k for k in _cache if k[0] == plan.pk and k[1] != plan.data_stamp]:
+        lock = _latest_locks.setdefault(plan.pk, threading.Lock())
+    with lock:
+        with _cache_lock:
+            if key in _cache:
+                _cache.move_to_end(key)
+                return _cache[key]
+        return _kept(key, _latest(plan, key, earlier, include_submitted))
+
+
+def _kept(key: tuple, result: PlanEvaluation) -> PlanEvaluation:
+    """Keep ``result`` in the cache under ``key``, and let the plan's older data go."""
+    with _cache_lock:
+        for stale in [k for k in _cache if k[0] == key[0] and k[1] != key[1]]:
             del _cache[stale]
         _cache[key] = result
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
     snapshots.release_memory()
+    return result
+
+
+def _latest(plan: Plan, key: tuple, earlier: list, include_submitted: bool) -> PlanEvaluation:
+    """Return the evaluation of the plan's data as it now is: from a snapshot another
+    process wrote, from this process's own ``earlier`` evaluation brought up to date, or
+    evaluated in full; and share it."""
+    # Another process may have evaluated this data already: take its snapshot, or
+    # the newest one, and bring it up to date; else evaluate, and share the result.
+    result = None if earlier else snapshots.load(plan, include_submitted)
+    if result is None:
+        base = earlier[0] if earlier else None
+        newest = snapshots.newest_name(plan, include_submitted)
+        if newest is not None and (base is None or newest != base.base):
+            # A newer snapshot than the one this process maps: take it, and let this
+            # process's own copies of what changed since go.
+            base = snapshots.load(plan, include_submitted, latest=True) or base
+        if base is not None:
+            result = refreshed(base, plan)
+        else:
+            # Evaluated in full, from the saved input if there is one (after an
+            # upgrade), else from the database.
+            result = from_saved_input(plan, include_submitted)
+            if result is None:
+                result = evaluate_plan(plan, include_submitted=include_submitted)
+        if result.base:
+            # Once a twentieth of the indicators are this process's own copies, the
+            # snapshot is written soon, and every process maps it on its next change.
+            soon = 20 * len(result.since_base) >= len(result.indicators)
+            adopt = functools.partial(_adopt, key, plan, include_submitted)
+            snapshots.save_later(result, plan.data_stamp, soon=soon, then=adopt)
+        else:
+            # A full evaluation: share it at once, and keep the shared copy rather
+            # than this process's own (memory mapped: one per machine).
+            if snapshots.save_now(result, plan.data_stamp):
+                result = snapshots.load(plan, include_submitted) or result
     return result
 
 

@@ -120,7 +120,8 @@ def input_path_for(plan, include_submitted: bool, stamp: str | None = None) -> P
 def save(pe, stamp: str) -> Path:
     """Write ``pe`` (of the data at ``stamp``) as the plan's snapshot; remove older ones.
 
-    Another process may have written it already: then there is nothing to do.
+    Another process may have written it already, or be writing it: then there is nothing
+    to do but wait for it.
     """
     path = path_for(pe.plan, pe.include_submitted, stamp)
     given = input_path_for(pe.plan, pe.include_submitted, stamp)
@@ -147,19 +148,19 @@ def _copied(value):
 
 @contextlib.contextmanager
 def _writing(path: Path):
-    """Yield whether this process may write the plan's snapshot now: one writer at a time
-    (the server's processes see the same changes; the others leave it to the first)."""
+    """Yield whether this process is to write ``path``: one writer at a time (the server's
+    processes see the same changes). A process that finds another writing waits for it,
+    then writes only if the file is still missing, so that once `save` returns, the file
+    is there to be mapped (measured: a process that left it to the other writer mapped
+    nothing, and kept its own copies of the changes for another minute)."""
     with open(os.open(_lock_for(path), os.O_WRONLY | os.O_CREAT, 0o600), "wb") as handle:
         try:
             import fcntl
 
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
+            fcntl.flock(handle, fcntl.LOCK_EX)
         except ImportError:  # not POSIX: writers may meet, each rename is whole anyway
             pass
-        yield True
+        yield not path.exists()
 
 
 def _lock_for(path: Path) -> Path:

@@ -1,6 +1,8 @@
 """The plan evaluated from the database: figures worked out by hand on the IMT plan."""
 
 import math
+import threading
+import time
 
 import pytest
 from django.utils import timezone
@@ -245,16 +247,32 @@ def test_figures_with_submitted_ones_never_stand_for_the_approved(imt_values):
 
 
 def test_one_process_at_a_time_writes_a_snapshot(imt_values):
+    """A process that finds another writing the snapshot waits for it, and maps what it
+    wrote rather than write it again."""
     from jalon.values import evaluation, snapshots
 
     plan = Plan.objects.get()
     pe = evaluation.evaluate_plan(plan)
     path = snapshots.path_for(plan, False)
-    with snapshots._writing(path) as mine:  # as another process writing it
-        assert mine
-        snapshots.save(pe, plan.data_stamp)
-        assert not path.exists()  # left to the writer
     snapshots.save(pe, plan.data_stamp)
+    aside = path.with_suffix(".aside")
+    path.rename(aside)  # to be put in place by the other writer
+    theirs = aside.stat().st_ino
+    taken = threading.Event()
+
+    def another_process_writing():
+        with snapshots._writing(path) as mine:
+            assert mine
+            taken.set()
+            time.sleep(0.3)
+            aside.rename(path)
+
+    writer = threading.Thread(target=another_process_writing)
+    writer.start()
+    assert taken.wait(5)
+    snapshots.save(pe, plan.data_stamp)
+    assert path.stat().st_ino == theirs  # there once save returns, and not written twice
+    writer.join()
     assert snapshots.load(plan, False) is not None
     # Files of other code (before an upgrade) go when the plan's snapshot is written.
     stale = path.with_name(path.name.replace(snapshots.CODE, "0" * 12))
@@ -346,3 +364,30 @@ def test_a_process_maps_what_changed_once_the_snapshot_is_written(
     r, row, j = at(mine, "students", "imt-mines-ales", "2021/22")
     assert r.figure[row, j] == 1700
     same(mine.evaluation, evaluate_plan(plan).evaluation)
+
+
+def test_threads_of_a_process_bring_a_plan_up_to_date_once(imt_values, monkeypatch):
+    """Requests that meet a change at once wait for one thread's evaluation, rather than
+    each work out copies of their own."""
+    from jalon.values import evaluation
+
+    plan = Plan.objects.get()
+    made = []
+
+    def slow_latest(plan, key, earlier, include_submitted):
+        made.append(key)
+        time.sleep(0.3)
+        return object()
+
+    monkeypatch.setattr(evaluation, "_latest", slow_latest)
+    evaluation._cache.clear()
+    got = []
+    readers = [
+        threading.Thread(target=lambda: got.append(evaluation.cached_evaluation(plan)))
+        for _ in range(3)
+    ]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join()
+    assert len(made) == 1 and len(got) == 3 and got[0] is got[1] is got[2]
