@@ -120,9 +120,22 @@ def _gunicorn(application, host: str, port: int, workers: int, threads: int):
 
 def _few_memory_arenas() -> None:
     """Ask glibc for two memory arenas, not eight per core: with threads, each arena keeps
-    the memory a large evaluation freed, and a process would grow with every change."""
+    the memory a large evaluation freed, and a process would grow with every change.
+
+    And to keep blocks of 64 KiB or more (an indicator's arrays) in mappings of their own,
+    given back when freed. By default glibc raises that threshold to the largest block
+    freed, up to 32 MiB, so that an evaluation's arrays land among the server's long-lived
+    objects, and what they leave cannot be given back: a process's own memory grew 20-26 MB
+    over 20 changes in about one run of five, malloc's bytes in use flat and its free bytes
+    growing. Measured over the same 20 changes: 1-12 MB with the threshold at 128 KiB,
+    1-3 MB at 64 KiB, with no change in the time a change takes to show."""
     with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").mallopt(-8, 2)  # M_ARENA_MAX
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-8, 2)  # M_ARENA_MAX
+        libc.mallopt(-3, MMAP_THRESHOLD)  # M_MMAP_THRESHOLD, which also stops its rise
+
+
+MMAP_THRESHOLD = 64 * 1024  # bytes
 
 
 def _cores() -> int:
