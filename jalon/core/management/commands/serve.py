@@ -73,7 +73,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Jalon is served on http://{host}:{port}/ by {how} (Ctrl-C to stop).")
         self.stdout.flush()
         connection.close()  # each server process opens its own
-        _few_memory_arenas()
+        _memory_given_back()
         try:
             if gunicorn is not None:
                 gunicorn.run()
@@ -118,7 +118,7 @@ def _gunicorn(application, host: str, port: int, workers: int, threads: int):
     return Server()
 
 
-def _few_memory_arenas() -> None:
+def _memory_given_back() -> None:
     """Ask glibc for two memory arenas, not eight per core: with threads, each arena keeps
     the memory a large evaluation freed, and a process would grow with every change.
 
