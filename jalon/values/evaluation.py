@@ -778,17 +778,24 @@ def cached_evaluation(
             if pk == plan.pk and moment is None and submitted == include_submitted
         ]
     if as_of is not None:
-        return _kept(key, evaluate_plan(plan, as_of=as_of, include_submitted=include_submitted))
-    # One thread at a time brings a plan up to date; the others wait for its result rather
-    # than work it out again, each with copies of its own.
-    with _cache_lock:
-        lock = _latest_locks.setdefault(plan.pk, threading.Lock())
-    with lock:
+        result = _kept(key, evaluate_plan(plan, as_of=as_of, include_submitted=include_submitted))
+    else:
+        # One thread at a time brings a plan up to date; the others wait for its result
+        # rather than work it out again, each with copies of its own.
         with _cache_lock:
-            if key in _cache:
-                _cache.move_to_end(key)
-                return _cache[key]
-        return _kept(key, _latest(plan, key, earlier, include_submitted))
+            lock = _latest_locks.setdefault(plan.pk, threading.Lock())
+        with lock:
+            with _cache_lock:
+                if key in _cache:
+                    _cache.move_to_end(key)
+                    return _cache[key]
+            result = _kept(key, _latest(plan, key, earlier, include_submitted))
+    # The memory of the evaluation let go is given back once nothing here holds it: given
+    # back while ``earlier`` still held it, what its small arrays had taken stayed with
+    # the process (a server process's own memory rose 10-20 MB at times, then fell back).
+    earlier.clear()
+    snapshots.release_memory()
+    return result
 
 
 def _kept(key: tuple, result: PlanEvaluation) -> PlanEvaluation:
@@ -799,7 +806,6 @@ def _kept(key: tuple, result: PlanEvaluation) -> PlanEvaluation:
         _cache[key] = result
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
-    snapshots.release_memory()
     return result
 
 

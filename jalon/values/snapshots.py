@@ -299,6 +299,7 @@ def save_now(pe, stamp: str) -> bool:
 _pending: dict = {}  # per plan and variant: the newest evaluation not yet written
 _due: dict = {}  # per plan and variant: when its write is due (time.monotonic)
 _written: dict = {}  # per plan and variant: when this process last wrote its snapshot
+_timers: dict = {}  # per plan and variant: the timer of its write to come
 _pending_lock = threading.Lock()
 INTERVAL = 60.0  # seconds: at most one snapshot a minute per plan, whatever the changes
 SOON = 5.0  # seconds: at most one every five when a process holds many changes of its own
@@ -325,8 +326,11 @@ def save_later(pe, stamp: str, *, soon: bool = False, then=None) -> None:
         if key in _due and _due[key] <= due:
             return  # a write comes soon enough, and will take this evaluation
         _due[key] = due
-    timer = threading.Timer(max(0.0, due - now), _write, args=(key, due))
-    timer.daemon = True
+        timer = threading.Timer(max(0.0, due - now), _write, args=(key, due))
+        timer.daemon = True
+        superseded, _timers[key] = _timers.get(key), timer
+    if superseded is not None:
+        superseded.cancel()  # its thread ends now, not when it was due (up to a minute)
     timer.start()
 
 
@@ -336,6 +340,7 @@ def _write(key, due: float) -> None:
             return  # superseded by a sooner write
         pe, stamp, then = _pending.pop(key)
         del _due[key]
+        _timers.pop(key, None)
         _written[key] = time.monotonic()
     if save_now(pe, stamp) and then is not None:
         then()

@@ -391,3 +391,53 @@ def test_threads_of_a_process_bring_a_plan_up_to_date_once(imt_values, monkeypat
     for reader in readers:
         reader.join()
     assert len(made) == 1 and len(got) == 3 and got[0] is got[1] is got[2]
+
+
+def test_the_memory_of_the_evaluation_let_go_is_given_back_once_it_is_freed(
+    imt_values, monkeypatch
+):
+    """The previous evaluation is freed before its memory is given back to the system:
+    given back while it was still held, its small arrays stayed with the process."""
+    import gc
+    import weakref
+
+    from jalon.values import evaluation, snapshots
+
+    first = evaluation.cached_evaluation(Plan.objects.get())
+    previous = weakref.ref(first)
+    del first
+    store_values(CHANGE, "fix.yaml")
+    alive_when_given_back = []
+    monkeypatch.setattr(
+        snapshots, "release_memory", lambda: alive_when_given_back.append(previous() is not None)
+    )
+    gc.disable()  # freed by its count of references, not by a collection meanwhile
+    try:
+        evaluation.cached_evaluation(Plan.objects.get())
+    finally:
+        gc.enable()
+    assert alive_when_given_back and not any(alive_when_given_back)
+
+
+def test_a_sooner_write_ends_the_wait_of_the_one_it_supersedes(imt_values, settings):
+    """A process that holds many changes of its own writes its snapshot soon; the write
+    due in a minute is cancelled with its thread, not left waiting for its time."""
+    from jalon.values import evaluation, snapshots
+
+    settings.SNAPSHOTS_IN_BACKGROUND = True
+    plan = Plan.objects.get()
+    pe = evaluation.evaluate_plan(plan)
+    key = (plan.pk, False)
+    snapshots._written[key] = time.monotonic()  # written just now: the next in a minute
+    try:
+        snapshots.save_later(pe, plan.data_stamp)
+        later = snapshots._timers[key]
+        snapshots.save_later(pe, plan.data_stamp, soon=True)
+        sooner = snapshots._timers[key]
+        assert sooner is not later
+        later.join(timeout=5)
+        assert not later.is_alive()  # ended at once, not in a minute
+    finally:
+        sooner.cancel()
+        for table in (snapshots._pending, snapshots._due, snapshots._timers, snapshots._written):
+            table.pop(key, None)
