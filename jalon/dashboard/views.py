@@ -354,6 +354,7 @@ def indicator_detail(request, plan, code):
             if version.superseded_at and version.superseded_at > page.moment():
                 version.superseded_at = None
     # Other entities' targets are links only (codes, not a record each), within scope.
+    # (A row by the tree's look-up, not a search of its codes: a federation has thousands.)
     others = [
         (code, name, period)
         for code, name, period in page.targets()
@@ -361,7 +362,7 @@ def indicator_detail(request, plan, code):
         .exclude(entity=entity)
         .order_by("entity__code")
         .values_list("entity__code", "entity__name", "target_period")
-        if code in page.pe.tree.codes and page.visible(page.pe.tree.codes.index(code))
+        if (other := page.pe.tree.find(code)) is not None and page.visible(other)
     ]
     current = [t for t in versions if t.superseded_at is None]
     trajectory = [(p.code, result.expected[row, j]) for j, p in enumerate(result.periods)]
@@ -531,7 +532,7 @@ def entity_list(request, plan):
         (
             e
             for e in page.entities().select_related("parent")
-            if page.visible(page.pe.tree.codes.index(e.code))
+            if (row := page.pe.tree.find(e.code)) is not None and page.visible(row)
         ),
         key=lambda e: (depth[e.code], e.name.casefold()),
     )
@@ -818,7 +819,9 @@ def search(request, plan):
         found = {
             "indicators": hits(page.plan.indicators.all()),
             "entities": [
-                e for e in hits(page.entities()) if page.visible(page.pe.tree.codes.index(e.code))
+                e
+                for e in hits(page.entities())
+                if (row := page.pe.tree.find(e.code)) is not None and page.visible(row)
             ],
             "projects": hits(page.plan.projects.all()),
             "axes": hits(page.plan.axes.all()),
