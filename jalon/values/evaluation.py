@@ -684,7 +684,7 @@ def _rests_on(
             continue
         result = evaluation.indicators[code]
         flags = entered[code]
-        if not np.nan_to_num(flags).any():  # nothing flagged: nothing to carry up
+        if not (flags > 0).any():  # nothing flagged (1; 0 unflagged, NaN none): nothing to carry up
             out[code] = np.zeros(result.figure.shape, dtype=bool)
             continue
         if result.carried.any():  # a carried figure keeps the flags of the one it repeats
