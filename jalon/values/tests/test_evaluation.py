@@ -429,6 +429,7 @@ def test_a_sooner_write_ends_the_wait_of_the_one_it_supersedes(imt_values, setti
     pe = evaluation.evaluate_plan(plan)
     key = (plan.pk, False)
     snapshots._written[key] = time.monotonic()  # written just now: the next in a minute
+    sooner = None
     try:
         snapshots.save_later(pe, plan.data_stamp)
         later = snapshots._timers[key]
@@ -438,6 +439,8 @@ def test_a_sooner_write_ends_the_wait_of_the_one_it_supersedes(imt_values, setti
         later.join(timeout=5)
         assert not later.is_alive()  # ended at once, not in a minute
     finally:
-        sooner.cancel()
+        for timer in (snapshots._timers.get(key), sooner):
+            if timer is not None:
+                timer.cancel()
         for table in (snapshots._pending, snapshots._due, snapshots._timers, snapshots._written):
             table.pop(key, None)
