@@ -573,14 +573,7 @@ def _made(
 
     memos = {}
     if previous is not None:
-        # What was worked out from the indicators that did not change still holds; what
-        # was seen from "today" is worked out again, as today may have moved on.
-        memos = {
-            name: {k: v for k, v in getattr(previous, name).items()
-                   if k[0] not in anew and k[1] is not None}
-            for name in ("derived", "outlooks")
-        }  # fmt: skip
-    if previous is not None:
+        memos = _lasting_memos(previous, anew)
         memos |= {"base": previous.base, "since_base": previous.since_base | anew}
     else:
         memos |= {"since_base": frozenset(evaluation.indicators)}
@@ -599,6 +592,17 @@ def _made(
         at=at,
         **memos,
     )
+
+
+def _lasting_memos(previous: PlanEvaluation, anew: set[str]) -> dict[str, dict]:
+    """Return what was worked out from ``previous`` that still holds: what rests on the
+    indicators that did not change (not in ``anew``). What was seen from "today" is
+    worked out again, as today may have moved on."""
+    return {
+        name: {k: v for k, v in getattr(previous, name).items()
+               if k[0] not in anew and k[1] is not None}
+        for name in ("derived", "outlooks")
+    }  # fmt: skip
 
 
 def _stamps(plan: Plan) -> dict[str, str]:
@@ -626,8 +630,13 @@ def refreshed(pe: PlanEvaluation, plan: Plan) -> PlanEvaluation:
     ):
         return evaluate_plan(plan, as_of=pe.as_of, include_submitted=pe.include_submitted)
     changed = sorted(code for code, stamp in stamps.items() if pe.stamps[code] != stamp)
-    if not changed:  # read already, after a change the request's plan had not seen
-        return dataclasses.replace(pe, plan=plan, derived={}, outlooks={})
+    if not changed:
+        # Read already: after a change the request's plan had not seen, or a snapshot
+        # another process wrote of the data as it now is. What was worked out from it
+        # holds. (Dropped, every indicator's outlooks were worked out again for the next
+        # overview, reading the whole snapshot file, and kept as the process's own copies
+        # until its next write: in one benchmark run, +19 MB.)
+        return dataclasses.replace(pe, plan=plan, **_lasting_memos(pe, set()))
     # A few indicators' figures: row by row (a tenth of them or more: as columns).
     fresh = read_figures(
         plan,

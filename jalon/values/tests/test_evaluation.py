@@ -4,6 +4,7 @@ import math
 import threading
 import time
 
+import numpy as np
 import pytest
 from django.utils import timezone
 
@@ -444,3 +445,23 @@ def test_a_sooner_write_ends_the_wait_of_the_one_it_supersedes(imt_values, setti
                 timer.cancel()
         for table in (snapshots._pending, snapshots._due, snapshots._timers, snapshots._written):
             table.pop(key, None)
+
+
+def test_a_snapshot_of_the_data_as_it_is_comes_with_what_was_worked_out_from_it(imt_values):
+    """A process behind by a change takes the snapshot another process wrote of the data
+    as it now is, with the outlooks worked out from it, rather than work them out again
+    (each a copy of its own, reading the whole file)."""
+    from jalon.values import evaluation, snapshots
+
+    evaluation.cached_evaluation(Plan.objects.get())  # written at once, and mapped
+    store_values(CHANGE, "fix.yaml")
+    plan = Plan.objects.get()
+    other = evaluation.refreshed(snapshots.load(plan, False, latest=True), plan)
+    worked_out = other.outlook("students")
+    snapshots.save(other, plan.data_stamp)
+    taken = evaluation.cached_evaluation(plan)
+    assert taken.base == snapshots.path_for(plan, False).name
+    kept = [v for (code, _), v in taken.outlooks.items() if code == "students"]
+    assert kept and np.array_equal(
+        kept[0].forecast.value, worked_out.forecast.value, equal_nan=True
+    )
