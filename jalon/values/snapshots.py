@@ -346,9 +346,10 @@ def _write(key, due: float) -> None:
         then()
     del pe
     # The evaluation this process let go at its last change is not always freed by its
-    # count of references: measured, one still held through a cycle of lists, its older
-    # snapshot mapped and its outlooks kept, minutes after the change, in a process too
-    # idle for Python's collector to come round. Collect it here, at most once per write.
+    # count of references: measured, one was still alive minutes after the change, its
+    # older snapshot mapped, in a process too idle for Python's collector to come round
+    # (a probe listed only lists as its referrers; the cycle itself was not found). With
+    # a collection here, at most once per write, none was.
     gc.collect()
     release_memory()
 
