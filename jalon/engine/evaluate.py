@@ -275,14 +275,26 @@ class IndicatorResult:
     baseline_measured: np.ndarray  # (E,) the baseline is the measured figure at that column
     running_from: np.ndarray  # (E,) a cumulative figure's column of 0 (−1: its first figure)
     targets: TargetResults
-    outlook: Outlook
     spec: IndicatorSpec
     # (E, P) bool, in an evaluation that withholds: a total withheld (see `Withholding`).
     suppressed: np.ndarray | None = None
+    at: Period | None = None  # the period `outlook` is seen from (None: the whole axis)
+    _outlook: Outlook | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def outlook(self) -> Outlook:
+        """Return the outlook seen from `at`, worked out the first time it is asked for.
+
+        Not with the evaluation: it is half the engine's work, and the pages ask for the
+        outlook seen from the period they show (`values.evaluation.PlanEvaluation.outlook`).
+        """
+        if self._outlook is None:
+            self._outlook = outlook(self, self.at)
+        return self._outlook
 
     @property
     def forecast(self) -> Forecast:
-        """Return the forecasts of the outlook computed with the evaluation."""
+        """Return the forecasts of `outlook`."""
         return self.outlook.forecast
 
 
@@ -844,7 +856,7 @@ def _evaluate_indicator(
 
     period_of = np.full(n, None, dtype=object)
     period_of[main] = goals.target_period[primary]
-    result = IndicatorResult(
+    return IndicatorResult(
         code=spec.code,
         periods=periods,
         consolidated=cons,
@@ -864,14 +876,10 @@ def _evaluate_indicator(
         baseline_measured=_spread(n, main, goals.baseline_measured[primary], False),
         running_from=running_from,
         targets=goals,
-        outlook=None,
         spec=spec,
         suppressed=suppressed,
+        at=(at or {}).get(spec.code),  # forecasts and rates look only at what was known then
     )
-    # Forecasts and rates look only at what was known at `at`.
-    as_of = (at or {}).get(spec.code)
-    result.outlook = outlook(result, as_of)
-    return result
 
 
 def _groupings(spec, result, results, grouped, inp, groupings) -> Consolidated:
@@ -958,7 +966,8 @@ def evaluate(
       entity's primary target (its only one, if it has one) drives the (E, P) arrays.
     - `outlook`: forecasts at each target period (else the last period), outcomes, and
       the growth still required against the historical one, from the figures known as of
-      `at` (per indicator code; default: all periods). See `outlook`.
+      `at` (per indicator code; default: all periods), worked out when first asked for.
+      See `outlook`.
 
     Qualitative indicators have no figures here: statuses are no_target.
     """

@@ -247,6 +247,28 @@ def test_as_of_hides_later_figures_from_the_forecast():
     assert ev.indicators["students"].outlook.historical_per_year[0] == pytest.approx(10.0)
 
 
+def test_the_outlook_is_worked_out_when_first_asked_for(monkeypatch):
+    # Half the engine's work, and the pages ask for the one seen from the period they show.
+    import jalon.engine.evaluate as engine
+
+    spec = IndicatorSpec("students", Frequency.YEAR)
+    values = {"students": np.array([[100.0, 110.0, 120.0, 500.0]])}
+    at = Period.parse("2020", "year")
+    calls = []
+    real = engine.outlook
+    monkeypatch.setattr(engine, "outlook", lambda *a: calls.append(a) or real(*a))
+    result = evaluate(
+        plan(values, [spec], [], {"students": years(2018, 2021)}), at={"students": at}
+    )
+    result = result.indicators["students"]
+    assert calls == []
+    seen = result.outlook
+    assert result.outlook is seen and len(calls) == 1  # worked out once, then kept
+    assert seen.at == result.at == at
+    assert seen.forecast.value[0] == pytest.approx(130.0)  # not the 500 of 2021
+    np.testing.assert_array_equal(seen.forecast.value, real(result, at).forecast.value)
+
+
 def test_a_hundred_indicators_on_a_thousand_entities():
     # Speed is measured by `make bench`; here, that every figure comes out at that size.
     rows = [("ROOT", None, None, None)] + [(f"S{i:02d}", "ROOT", None, None) for i in range(20)]

@@ -248,7 +248,7 @@ class Command(BaseCommand):
             coverage = f"{reporting}/{expected}"
             if r.carried_members[row, j]:
                 coverage += f" ({int(r.carried_members[row, j])} c)"
-        period = r.outlook.at  # the period asked for with --period, else None: today
+        period = r.at  # the period asked for with --period, else None: today
         target_ex, forecast_ex = (
             flags[row] for flags in derived_examples(pe, indicator.code, period)
         )
@@ -298,7 +298,7 @@ class Command(BaseCommand):
 
     def other_targets(self, pe, indicator, r, row: int, j: int, marks: set) -> list[tuple]:
         """Return a line for each other target at the entity, judged on its own."""
-        t, view = r.targets, pe.outlook(indicator.code, r.outlook.at)
+        t, view = r.targets, pe.outlook(indicator.code, r.at)
         out = []
         for k in np.flatnonzero((t.row == row) & ~t.primary):
             target = f"{fmt(t.target[k], indicator)} in {t.target_period[k].code}"
