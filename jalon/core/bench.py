@@ -230,7 +230,10 @@ def run(stdout) -> dict[str, float]:
         f"      of which the figures: as Arrow columns (ADBC) {arrow_time:.3f} s;"
         f" row by row (cursor) {rows_time:.3f} s = {rows_time / arrow_time:.1f} × longer"
     )
-    w("  evaluate (consolidation, status, forecast, growth; every indicator × entity × period)")
+    w(
+        "  evaluate (consolidation, targets, status; every indicator × entity × period;"
+        " forecasts and growth when a page asks for them)"
+    )
     w(
         f"                                        {eval_time:7.3f} s   = {eval_time / ref_time:5.2f} × reference"
     )

@@ -528,9 +528,9 @@ def _resolve_targets(
     has_primary[rows[primary]] = True
     per_entity = np.bincount(rows, minlength=len(tree))
     primary |= ~has_primary[rows] & (per_entity[rows] == 1)
-    taken, counts = np.unique(rows[primary], return_counts=True)
-    if (counts > 1).any():
-        twice = tree.codes[int(taken[counts > 1][0])]
+    doubled = np.flatnonzero(np.bincount(rows[primary], minlength=len(tree)) > 1)
+    if doubled.size:
+        twice = tree.codes[int(doubled[0])]
         indicator = table.indicator[picked[0]]
         raise ValueError(f"Indicator {indicator} has two primary targets at {twice}")
 

@@ -5,6 +5,8 @@ Each test names the case from public plans that it stands for; the figures are m
 unless a test says otherwise.
 """
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -125,6 +127,13 @@ def test_each_target_is_judged_on_its_own():
     p = r.outlook.target_forecast.probability
     assert p[0] < 0.01 and p[1] > 0.5  # each with its own probability
     assert r.outlook.forecast.probability[0] == p[0]
+
+
+def test_two_primary_targets_at_one_entity_are_refused_naming_it():
+    spec, (strategy, contract), values = two_documents()
+    contract = dataclasses.replace(contract, primary=True)
+    with pytest.raises(ValueError, match="Indicator students has two primary targets at U"):
+        one(values, spec, [strategy, contract], years(2017, 2022))
 
 
 def test_achievement_is_the_share_of_the_way_negative_when_moving_away():
