@@ -18,7 +18,7 @@ def safe_divide(numerator, denominator) -> np.ndarray:
     """
     num = as_float(numerator)
     den = as_float(denominator)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf: NaN below
         out = num / den
     return np.where((den == 0) | ~np.isfinite(out), np.nan, out)
 

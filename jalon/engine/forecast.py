@@ -132,12 +132,11 @@ def bounds_text(low, high) -> str:
 
 
 def _method(n_points: np.ndarray, window: int, level: float, low=None, high=None) -> str:
-    distinct = np.unique(n_points)
     pct = f"{level * 100:g} %"
     bounded = bounds_text(low, high)
     tail = f"; {bounded}." if bounded else "."
-    if distinct.size == 1 and distinct[0] >= 3:
-        n = int(distinct[0])
+    if n_points.size and n_points.min() == n_points.max() >= 3:  # one count, of 3 or more
+        n = int(n_points.flat[0])
         return (
             f"Linear trend (least squares) on the last {n} points; {pct} prediction interval "
             f"from Student's t with {n - 2} degrees of freedom{tail}"
@@ -201,11 +200,11 @@ def forecast(
     s = np.where(s <= 1e-9 * scale, 0.0, s)
     se = s * np.sqrt(1 + 1 / np.where(n > 0, n, 1) + safe_divide((x0 - x_mean) ** 2, sxx))
     df_t = np.where(df > 0, df, 1)
-    # Few distinct degrees of freedom: the quantile is computed once for each.
-    distinct, where = np.unique(df_t, return_inverse=True)
-    # Student's t quantile and distribution function, called as the ufuncs scipy.stats's
-    # t.ppf and t.cdf wrap (their argument checks cost more than the sums here).
-    quantile = special.stdtrit(distinct, 0.5 + level / 2)[where.reshape(df_t.shape)]
+    # Few degrees of freedom (1 to the window's points less 2): the quantile is computed
+    # once for each. Student's t quantile and distribution function, called as the ufuncs
+    # scipy.stats's t.ppf and t.cdf wrap (their argument checks cost more than the sums).
+    each = special.stdtrit(np.arange(1, df_t.max(initial=1) + 1), 0.5 + level / 2)
+    quantile = each[df_t - 1]
     has_interval = df > 0
     interval_low = np.where(has_interval, value - quantile * se, np.nan)
     interval_high = np.where(has_interval, value + quantile * se, np.nan)
