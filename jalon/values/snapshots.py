@@ -307,7 +307,8 @@ SOON = 5.0  # seconds: at most one every five when a process holds many changes 
 
 def save_later(pe, stamp: str, *, soon: bool = False, then=None) -> None:
     """Write ``pe``'s snapshot in the background: at most once a minute per plan, or once
-    in five seconds when ``soon``; then call ``then()`` if it was written.
+    in five seconds when ``soon``; then call ``then()`` if it was written, by this process
+    or, which ends the wait at once, by another.
 
     A change is applied to a process's own evaluation at once; the snapshot is for the
     processes that start later, and for every process to map what changed rather than
@@ -319,19 +320,49 @@ def save_later(pe, stamp: str, *, soon: bool = False, then=None) -> None:
             then()
         return
     key = (pe.plan.pk, pe.include_submitted)
-    now = time.monotonic()
     with _pending_lock:
         _pending[key] = (pe, stamp, then)
         due = _written.get(key, -INTERVAL) + (SOON if soon else INTERVAL)
         if key in _due and _due[key] <= due:
             return  # a write comes soon enough, and will take this evaluation
         _due[key] = due
-        timer = threading.Timer(max(0.0, due - now), _write, args=(key, due))
-        timer.daemon = True
+        timer = _Wait(key, due)
         superseded, _timers[key] = _timers.get(key), timer
     if superseded is not None:
         superseded.cancel()  # its thread ends now, not when it was due (up to a minute)
     timer.start()
+
+
+class _Wait(threading.Thread):
+    """The wait for a snapshot's write, which ends when it is due or, sooner, once another
+    process has written the snapshot of the same data: every process sees the same
+    changes, and one that waited its minute kept its own copies of them all that time
+    (measured: 16-19 MB of a process's own memory at one reading in three, with the
+    other process's snapshot of the same data already on disk)."""
+
+    LOOK = 1.0  # seconds between looks for the other processes' snapshot
+
+    def __init__(self, key, due: float):
+        super().__init__(daemon=True)
+        self.key, self.due = key, due
+        self.cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+
+    def run(self) -> None:
+        while not self.cancelled.wait(max(0.0, min(self.LOOK, self.due - time.monotonic()))):
+            if time.monotonic() >= self.due or self._written_elsewhere():
+                _write(self.key, self.due)
+                return
+
+    def _written_elsewhere(self) -> bool:
+        with _pending_lock:
+            pending = _pending.get(self.key)
+        if pending is None:
+            return False
+        pe, stamp, _ = pending
+        return path_for(pe.plan, pe.include_submitted, stamp).exists()
 
 
 def _write(key, due: float) -> None:

@@ -447,6 +447,35 @@ def test_a_sooner_write_ends_the_wait_of_the_one_it_supersedes(imt_values, setti
             table.pop(key, None)
 
 
+def test_a_write_due_in_a_minute_ends_once_another_process_has_written_the_same_data(
+    imt_values, settings
+):
+    """Every process sees the same changes: one that finds the snapshot of the data it
+    holds written by another maps it then, rather than keep its own copies for a minute."""
+    from jalon.values import evaluation, snapshots
+
+    settings.SNAPSHOTS_IN_BACKGROUND = True
+    plan = Plan.objects.get()
+    pe = evaluation.evaluate_plan(plan)
+    key = (plan.pk, False)
+    snapshots._written[key] = time.monotonic()  # written just now: the next in a minute
+    taken = threading.Event()
+    try:
+        snapshots.save_later(pe, plan.data_stamp, then=taken.set)
+        wait = snapshots._timers[key]
+        assert not taken.wait(2 * snapshots._Wait.LOOK)  # nothing written yet: it waits
+        snapshots.save(pe, plan.data_stamp)  # as another process would
+        assert taken.wait(3 * snapshots._Wait.LOOK)  # mapped then, not in a minute
+        wait.join(timeout=5)
+        assert not wait.is_alive() and key not in snapshots._pending
+    finally:
+        timer = snapshots._timers.get(key)
+        if timer is not None:
+            timer.cancel()
+        for table in (snapshots._pending, snapshots._due, snapshots._timers, snapshots._written):
+            table.pop(key, None)
+
+
 def test_a_snapshot_of_the_data_as_it_is_comes_with_what_was_worked_out_from_it(imt_values):
     """A process behind by a change takes the snapshot another process wrote of the data
     as it now is, with the outlooks worked out from it, rather than work them out again
