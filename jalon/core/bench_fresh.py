@@ -182,8 +182,8 @@ def _quiet_memory(pids: list[int]) -> list[tuple[float, float, float]]:
     a request. A process that maps the snapshot of the last change then lets its own
     copies go and gives their memory back: read at once, 2 readings of 5 in one probe
     (129.4 and 131.6 MB of own memory) were 114.4 and 118.0 MB 1.5 s later, with one
-    evaluation alive and none of its figures its own; such high readings came in 12 of 29
-    in the probes run at once."""
+    evaluation alive and none of its figures its own; readings as high came at about one
+    in three in four other probes that read at once."""
     time.sleep(QUIET)
     return [_memory(p) for p in pids]
 
