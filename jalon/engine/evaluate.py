@@ -279,7 +279,7 @@ class IndicatorResult:
     # (E, P) bool, in an evaluation that withholds: a total withheld (see `Withholding`).
     suppressed: np.ndarray | None = None
     at: Period | None = None  # the period `outlook` is seen from (None: the whole axis)
-    _outlook: Outlook | None = field(default=None, repr=False, compare=False)
+    _outlook: Outlook | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def outlook(self) -> Outlook:

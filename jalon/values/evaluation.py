@@ -137,8 +137,8 @@ def withheld(
         anew = affected(structure.specs, changed)
         made = dataclasses.replace(
             pe, evaluation=evaluation, withholding=withholding, withheld={},
-            derived={k: v for k, v in pe.derived.items() if k[0] not in anew},
-            outlooks={k: v for k, v in pe.outlooks.items() if k[0] not in anew},
+            derived={k: v for k, v in list(pe.derived.items()) if k[0] not in anew},
+            outlooks={k: v for k, v in list(pe.outlooks.items()) if k[0] not in anew},
         )  # fmt: skip
     else:  # nothing withheld but, perhaps, a breakdown's (`breakdowns` sees to it)
         made = dataclasses.replace(pe, withholding=withholding, withheld={})
@@ -604,9 +604,10 @@ def _made(
 def _lasting_memos(previous: PlanEvaluation, anew: set[str]) -> dict[str, dict]:
     """Return what was worked out from ``previous`` that still holds: what rests on the
     indicators that did not change (not in ``anew``). What was seen from "today" is
-    worked out again, as today may have moved on."""
+    worked out again, as today may have moved on. (A copy of the items first: requests
+    may add to the memos meanwhile.)"""
     return {
-        name: {k: v for k, v in getattr(previous, name).items()
+        name: {k: v for k, v in list(getattr(previous, name).items())
                if k[0] not in anew and k[1] is not None}
         for name in ("derived", "outlooks")
     }  # fmt: skip

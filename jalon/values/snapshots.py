@@ -308,7 +308,7 @@ SOON = 5.0  # seconds: at most one every five when a process holds many changes 
 def save_later(pe, stamp: str, *, soon: bool = False, then=None) -> None:
     """Write ``pe``'s snapshot in the background: at most once a minute per plan, or once
     in five seconds when ``soon``; then call ``then()`` if it was written, by this process
-    or, which ends the wait at once, by another.
+    or by another (of the same data and code), which ends the wait within a second.
 
     A change is applied to a process's own evaluation at once; the snapshot is for the
     processes that start later, and for every process to map what changed rather than
@@ -362,7 +362,10 @@ class _Wait(threading.Thread):
         if pending is None:
             return False
         pe, stamp, _ = pending
-        return path_for(pe.plan, pe.include_submitted, stamp).exists()
+        try:
+            return path_for(pe.plan, pe.include_submitted, stamp).exists()
+        except Exception:  # noqa: BLE001 - a folder gone unreadable: the write, when due, says
+            return False
 
 
 def _write(key, due: float) -> None:
