@@ -337,8 +337,8 @@ class _Wait(threading.Thread):
     """The wait for a snapshot's write, which ends when it is due or, sooner, once another
     process has written the snapshot of the same data: every process sees the same
     changes, and one that waited its minute kept its own copies of them all that time
-    (measured: 16-19 MB of a process's own memory at one reading in three, with the
-    other process's snapshot of the same data already on disk)."""
+    (seen in a probe: the copies of 4 changed indicators, about 1.2 MB of arrays each,
+    kept 57 s after the other process had written the same data)."""
 
     LOOK = 1.0  # seconds between looks for the other processes' snapshot
 
