@@ -216,6 +216,11 @@ def load(plan, include_submitted: bool, *, latest: bool = False):
     state = _read_file(path) if path is not None else None
     if state is None or state.get("include_submitted") != include_submitted:
         return None
+    # Taken now, as good as written now: the next write of this process waits its
+    # interval from here. (Counted from never, a process's first change after it took a
+    # snapshot wrote the whole evaluation at once, 145 MB at 1M figures, a second of a
+    # thread holding up the requests that came meanwhile, for one changed indicator.)
+    _written[(plan.pk, include_submitted)] = time.monotonic()
     stamps = state.pop("stamps")
     structure = state["structure"]
     return PlanEvaluation(
@@ -298,7 +303,7 @@ def save_now(pe, stamp: str) -> bool:
 
 _pending: dict = {}  # per plan and variant: the newest evaluation not yet written
 _due: dict = {}  # per plan and variant: when its write is due (time.monotonic)
-_written: dict = {}  # per plan and variant: when this process last wrote its snapshot
+_written: dict = {}  # per plan and variant: when this process last wrote or took its snapshot
 _timers: dict = {}  # per plan and variant: the timer of its write to come
 _pending_lock = threading.Lock()
 INTERVAL = 60.0  # seconds: at most one snapshot a minute per plan, whatever the changes

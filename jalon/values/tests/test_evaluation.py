@@ -447,6 +447,37 @@ def test_a_sooner_write_ends_the_wait_of_the_one_it_supersedes(imt_values, setti
             table.pop(key, None)
 
 
+def test_a_process_that_took_a_snapshot_writes_its_first_change_in_a_minute(
+    imt_values, settings, monkeypatch
+):
+    """A process that starts maps the newest snapshot; its first change is written in the
+    background a minute later, like every other, not at once (the whole evaluation for
+    one changed indicator, while requests wait on the writing thread)."""
+    from jalon.values import evaluation, snapshots
+
+    settings.SNAPSHOTS_IN_BACKGROUND = False
+    plan = Plan.objects.get()
+    snapshots.save(evaluation.evaluate_plan(plan), plan.data_stamp)  # by another process
+    key = (plan.pk, False)
+    for table in (snapshots._pending, snapshots._due, snapshots._timers, snapshots._written):
+        table.pop(key, None)  # this process has written nothing
+    evaluation._cache.clear()
+    settings.SNAPSHOTS_IN_BACKGROUND = True
+    monkeypatch.setattr(snapshots, "SOON", snapshots.INTERVAL)  # a few indicators: one is many
+    try:
+        assert evaluation.cached_evaluation(plan).base  # the snapshot, mapped
+        store_values(CHANGE, "fix.yaml")
+        changed = evaluation.cached_evaluation(Plan.objects.get())
+        assert "students" in changed.since_base
+        assert snapshots._due.get(key, 0) > time.monotonic() + snapshots.INTERVAL / 2
+    finally:
+        timer = snapshots._timers.get(key)
+        if timer is not None:
+            timer.cancel()
+        for table in (snapshots._pending, snapshots._due, snapshots._timers, snapshots._written):
+            table.pop(key, None)
+
+
 def test_a_write_due_in_a_minute_ends_once_another_process_has_written_the_same_data(
     imt_values, settings
 ):
