@@ -28,7 +28,6 @@ import threading
 import time
 from pathlib import Path
 
-import numpy as np
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -518,39 +517,33 @@ def _import(path: Path) -> tuple[float, float]:
 
 
 def grow(plan: Plan, target: int) -> None:
-    """Add figures of earlier years, as a bare insert, until about ``target`` figures."""
+    """Add figures of earlier years until about ``target`` figures: copies of the plan's
+    figures in force, ten years at a time, 60, 50… years back, by one bare
+    ``INSERT … SELECT`` each (the database copies the rows: 1.9M rows through Python's
+    ``executemany`` took 92 s of `make bench`)."""
     from django.db import transaction
-    from django.utils import timezone
 
-    from jalon.plans.models import Indicator, Source
     from jalon.values.models import Value
 
-    indicators = list(Indicator.objects.filter(plan=plan).values_list("pk", flat=True))
-    from jalon.organisation.models import Entity
-
-    schools = list(
-        Entity.objects.filter(code__startswith="b-s").values_list("pk", flat=True).order_by("pk")
+    figures = Value.objects.filter(
+        indicator__plan=plan, member__isnull=True, superseded_at__isnull=True,
+        period__gte="2013", period__lte="2022",
+    )  # fmt: skip
+    per_copy = figures.count()
+    copies = max(1, round((target - Value.objects.count()) / max(per_copy, 1)))
+    columns = (
+        "indicator_id, entity_id, period, number, text, source_id, comment, state, revision,"
+        " recorded_at, recorded_via"
     )
-    source = Source.objects.get(code="bench").pk
-    missing = target - Value.objects.count()
-    years = max(1, missing // (len(indicators) * len(schools)))
-    now = timezone.now()
-    if connection.vendor == "sqlite":
-        now = connection.ops.adapt_datetimefield_value(now)
-    rng = np.random.default_rng(11)
-    rows = (
-        (i, s, str(1950 + y), float(n), "", source, "", "approved", 1, now, "bench")
-        for y in range(years)
-        for i, numbers in zip(
-            indicators, rng.uniform(50, 5000, (len(indicators), len(schools))), strict=True
-        )
-        for s, n in zip(schools, numbers, strict=True)
-    )
+    year = "CAST(CAST(period AS INTEGER) - %s AS TEXT)"
+    if connection.vendor == "postgresql":
+        year = "CAST(CAST(period AS INTEGER) - %s AS VARCHAR)"
+    select, params = figures.values_list("pk").query.sql_with_params()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(
-            "INSERT INTO values_value (indicator_id, entity_id, period, number, text, source_id,"
-            " comment, state, revision, recorded_at, recorded_via) VALUES"
-            " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            rows,
-        )
+        for copy in range(copies):
+            cursor.execute(
+                f"INSERT INTO values_value ({columns}) SELECT {columns.replace('period', year, 1)}"
+                f" FROM values_value WHERE id IN ({select})",
+                (60 - 10 * copy, *params),
+            )
     Plan.objects.get(pk=plan.pk).touch()
