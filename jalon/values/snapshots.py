@@ -19,6 +19,7 @@ from this file instead of reading every figure from the database again.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import json
@@ -128,19 +129,37 @@ def save(pe, stamp: str) -> Path:
     given = input_path_for(pe.plan, pe.include_submitted, stamp)
     variant = "submitted" if pe.include_submitted else "approved"
     path.parent.mkdir(parents=True, exist_ok=True)
+    now = functools.cache(lambda: _stamp_now(pe.plan))  # asked once, if a file is to be written
     if pe.structure is not None and not given.exists():
         with _writing(given) as mine:
-            if mine:
+            if mine and not _newer_written(pe, stamp, now(), input_path_for):
                 state = {"structure": pe.structure, "figures": pe.figures, "stamps": pe.stamps}
                 _write_file(state, given, f"{_plan_part(pe.plan)}{variant}.input-")
     if not path.exists():
         with _writing(path) as mine:
-            if mine:
+            if mine and not _newer_written(pe, stamp, now(), path_for):
                 # A copy of each memo: requests may add to them while this is written.
                 state = {name: _copied(getattr(pe, name)) for name in KEPT}
                 state["stamps"] = pe.stamps
                 _write_file(state, path, f"{_plan_part(pe.plan)}{variant}-")
     return path
+
+
+def _stamp_now(plan) -> str | None:
+    """Return the plan's data stamp in the database now; None where it cannot say (a
+    test's transaction seen from another thread, a lost connection)."""
+    try:
+        return type(plan).objects.filter(pk=plan.pk).values_list("data_stamp", flat=True).first()
+    except Exception:  # noqa: BLE001 - only a copy is at stake: it is written as before
+        return None
+
+
+def _newer_written(pe, stamp: str, now: str | None, path_of) -> bool:
+    """Whether the file of the plan's data as it ``now`` is, newer than ``stamp``, is
+    written already (by another process, under the lock every writer takes): then
+    ``pe``'s is not, for writing it would remove that newer one, and every process would
+    bring the older one up to date again."""
+    return now not in (None, stamp) and path_of(pe.plan, pe.include_submitted, now).exists()
 
 
 def _copied(value):
@@ -356,10 +375,13 @@ class _Wait(threading.Thread):
         self.cancelled.set()
 
     def run(self) -> None:
-        while not self.cancelled.wait(max(0.0, min(self.LOOK, self.due - time.monotonic()))):
-            if time.monotonic() >= self.due or self._written_elsewhere():
-                _write(self.key, self.due)
-                return
+        try:
+            while not self.cancelled.wait(max(0.0, min(self.LOOK, self.due - time.monotonic()))):
+                if time.monotonic() >= self.due or self._written_elsewhere():
+                    _write(self.key, self.due)
+                    return
+        finally:
+            connection.close()  # this thread's, opened if the write asked the database
 
     def _written_elsewhere(self) -> bool:
         with _pending_lock:

@@ -162,8 +162,9 @@ def test_a_change_re_reads_only_its_indicator_and_frees_the_older_evaluation(
 
     evaluation.read_figures = spy
     try:
-        # The stamps, the tree (unchanged?), the changed indicator's figures and sources.
-        with django_assert_max_num_queries(4):
+        # The stamps, the tree (unchanged?), the changed indicator's figures and sources;
+        # and, as its snapshot is written, the plan's stamp (written already?).
+        with django_assert_max_num_queries(5):
             fresh = evaluation.cached_evaluation(plan)
     finally:
         evaluation.read_figures = real
@@ -476,6 +477,24 @@ def test_a_process_that_took_a_snapshot_writes_its_first_change_in_a_minute(
             timer.cancel()
         for table in (snapshots._pending, snapshots._due, snapshots._timers, snapshots._written):
             table.pop(key, None)
+
+
+def test_a_snapshot_of_older_data_is_not_written_over_the_newer_one(imt_values):
+    """A process whose write comes due after another process wrote the plan's data as it
+    now is leaves that newer file in place, rather than write its older one and remove
+    the newer (every process would then bring the older one up to date again)."""
+    from jalon.values import evaluation, snapshots
+
+    plan = Plan.objects.get()
+    older, older_stamp = evaluation.evaluate_plan(plan), plan.data_stamp
+    store_values(CHANGE, "fix.yaml")
+    plan = Plan.objects.get()
+    newer = snapshots.save(evaluation.evaluate_plan(plan), plan.data_stamp)  # another process
+    snapshots.save(older, older_stamp)
+    assert newer.exists()
+    assert not snapshots.path_for(plan, False, older_stamp).exists()
+    assert not snapshots.input_path_for(plan, False, older_stamp).exists()
+    assert snapshots.load(plan, False).evaluation.indicators  # the newer, mapped
 
 
 def test_a_write_due_in_a_minute_ends_once_another_process_has_written_the_same_data(
