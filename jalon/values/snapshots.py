@@ -19,7 +19,6 @@ from this file instead of reading every figure from the database again.
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
 import hashlib
 import json
@@ -129,15 +128,14 @@ def save(pe, stamp: str) -> Path:
     given = input_path_for(pe.plan, pe.include_submitted, stamp)
     variant = "submitted" if pe.include_submitted else "approved"
     path.parent.mkdir(parents=True, exist_ok=True)
-    now = functools.cache(lambda: _stamp_now(pe.plan))  # asked once, if a file is to be written
     if pe.structure is not None and not given.exists():
         with _writing(given) as mine:
-            if mine and not _newer_written(pe, stamp, now(), input_path_for):
+            if mine and not _newer_written(pe, stamp, input_path_for):
                 state = {"structure": pe.structure, "figures": pe.figures, "stamps": pe.stamps}
                 _write_file(state, given, f"{_plan_part(pe.plan)}{variant}.input-")
     if not path.exists():
         with _writing(path) as mine:
-            if mine and not _newer_written(pe, stamp, now(), path_for):
+            if mine and not _newer_written(pe, stamp, path_for):
                 # A copy of each memo: requests may add to them while this is written.
                 state = {name: _copied(getattr(pe, name)) for name in KEPT}
                 state["stamps"] = pe.stamps
@@ -154,11 +152,12 @@ def _stamp_now(plan) -> str | None:
         return None
 
 
-def _newer_written(pe, stamp: str, now: str | None, path_of) -> bool:
-    """Whether the file of the plan's data as it ``now`` is, newer than ``stamp``, is
-    written already (by another process, under the lock every writer takes): then
-    ``pe``'s is not, for writing it would remove that newer one, and every process would
-    bring the older one up to date again."""
+def _newer_written(pe, stamp: str, path_of) -> bool:
+    """Whether the file of the plan's data as it now is, newer than ``stamp``, is written
+    already (by another process; asked under the file's lock, which every writer of it
+    takes): then ``pe``'s is not, for writing it would remove that newer one, and every
+    process would bring the older one up to date again."""
+    now = _stamp_now(pe.plan)
     return now not in (None, stamp) and path_of(pe.plan, pe.include_submitted, now).exists()
 
 

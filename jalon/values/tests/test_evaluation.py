@@ -163,8 +163,8 @@ def test_a_change_re_reads_only_its_indicator_and_frees_the_older_evaluation(
     evaluation.read_figures = spy
     try:
         # The stamps, the tree (unchanged?), the changed indicator's figures and sources;
-        # and, as its snapshot is written, the plan's stamp (written already?).
-        with django_assert_max_num_queries(5):
+        # and, as its input and snapshot are written, the plan's stamp (newer written?).
+        with django_assert_max_num_queries(6):
             fresh = evaluation.cached_evaluation(plan)
     finally:
         evaluation.read_figures = real
