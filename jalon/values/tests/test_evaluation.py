@@ -421,6 +421,17 @@ def test_the_memory_of_the_evaluation_let_go_is_given_back_once_it_is_freed(
     assert alive_when_given_back and not any(alive_when_given_back)
 
 
+def _forget_writes(key, *timers) -> None:
+    """Cancel the plan's snapshot writes to come, and forget when it was last written."""
+    from jalon.values import snapshots
+
+    for timer in (snapshots._timers.get(key), *timers):
+        if timer is not None:
+            timer.cancel()
+    for table in (snapshots._pending, snapshots._due, snapshots._timers, snapshots._written):
+        table.pop(key, None)
+
+
 def test_a_sooner_write_ends_the_wait_of_the_one_it_supersedes(imt_values, settings):
     """A process that holds many changes of its own writes its snapshot soon; the write
     due in a minute is cancelled with its thread, not left waiting for its time."""
@@ -441,11 +452,7 @@ def test_a_sooner_write_ends_the_wait_of_the_one_it_supersedes(imt_values, setti
         later.join(timeout=5)
         assert not later.is_alive()  # ended at once, not in a minute
     finally:
-        for timer in (snapshots._timers.get(key), sooner):
-            if timer is not None:
-                timer.cancel()
-        for table in (snapshots._pending, snapshots._due, snapshots._timers, snapshots._written):
-            table.pop(key, None)
+        _forget_writes(key, sooner)
 
 
 def test_a_process_that_took_a_snapshot_writes_its_first_change_in_a_minute(
@@ -460,8 +467,7 @@ def test_a_process_that_took_a_snapshot_writes_its_first_change_in_a_minute(
     plan = Plan.objects.get()
     snapshots.save(evaluation.evaluate_plan(plan), plan.data_stamp)  # by another process
     key = (plan.pk, False)
-    for table in (snapshots._pending, snapshots._due, snapshots._timers, snapshots._written):
-        table.pop(key, None)  # this process has written nothing
+    _forget_writes(key)  # this process has written nothing
     evaluation._cache.clear()
     settings.SNAPSHOTS_IN_BACKGROUND = True
     monkeypatch.setattr(snapshots, "SOON", snapshots.INTERVAL)  # a few indicators: one is many
@@ -472,11 +478,7 @@ def test_a_process_that_took_a_snapshot_writes_its_first_change_in_a_minute(
         assert "students" in changed.since_base
         assert snapshots._due.get(key, 0) > time.monotonic() + snapshots.INTERVAL / 2
     finally:
-        timer = snapshots._timers.get(key)
-        if timer is not None:
-            timer.cancel()
-        for table in (snapshots._pending, snapshots._due, snapshots._timers, snapshots._written):
-            table.pop(key, None)
+        _forget_writes(key)
 
 
 def test_a_snapshot_of_older_data_is_not_written_over_the_newer_one(imt_values):
@@ -520,11 +522,7 @@ def test_a_write_due_in_a_minute_ends_once_another_process_has_written_the_same_
         wait.join(timeout=5)
         assert not wait.is_alive() and key not in snapshots._pending
     finally:
-        timer = snapshots._timers.get(key)
-        if timer is not None:
-            timer.cancel()
-        for table in (snapshots._pending, snapshots._due, snapshots._timers, snapshots._written):
-            table.pop(key, None)
+        _forget_writes(key)
 
 
 def test_a_snapshot_of_the_data_as_it_is_comes_with_what_was_worked_out_from_it(imt_values):
