@@ -535,9 +535,7 @@ def grow(plan: Plan, target: int) -> None:
         "indicator_id, entity_id, period, number, text, source_id, comment, state, revision,"
         " recorded_at, recorded_via"
     )
-    year = "CAST(CAST(period AS INTEGER) - %s AS TEXT)"
-    if connection.vendor == "postgresql":
-        year = "CAST(CAST(period AS INTEGER) - %s AS VARCHAR)"
+    year = "CAST(CAST(period AS INTEGER) - %s AS VARCHAR)"  # text in SQLite and PostgreSQL
     select, params = figures.order_by().values_list("pk").query.sql_with_params()
     with transaction.atomic(), connection.cursor() as cursor:
         for copy in range(copies):
