@@ -87,18 +87,23 @@ class PlanEvaluation:
         (its "as of" date, else today): a target period over by then has its outcome, or
         no probability.
         """
-        if period is None:
-            indicator = self.indicators[code]
-            day = self.as_of.date() if self.as_of else dt.date.today()
-            period = Period.containing(day, indicator.frequency, indicator.start_month)
-        key = (code, period)
+        key = (code, self.seen_from(code, period))
         if key not in self.outlooks:
             # Threads that ask at once wait for one to work it out: a process meeting its
             # first readers worked each outlook out once per thread (measured: 4 times).
             with _outlook_lock:
                 if key not in self.outlooks:
-                    self.outlooks[key] = outlook(self.result(code), period)
+                    self.outlooks[key] = outlook(self.result(code), key[1])
         return self.outlooks[key]
+
+    def seen_from(self, code: str, period: Period | None) -> Period:
+        """Return ``period``, or the indicator's period that holds the day the evaluation
+        shows (its "as of" date, else today)."""
+        if period is not None:
+            return period
+        indicator = self.indicators[code]
+        day = self.as_of.date() if self.as_of else dt.date.today()
+        return Period.containing(day, indicator.frequency, indicator.start_month)
 
 
 _outlook_lock = threading.Lock()
@@ -983,6 +988,10 @@ def derived_examples(
     A target does when its baseline is the measured figure and that figure is an
     example; a forecast does when any figure it was fitted on is (up to ``period``).
     """
+    # Seen from a period, not from "today": so kept through changes to other indicators
+    # (`_lasting_memos`), as the outlooks are. (Keyed on None, all of them were worked out
+    # again for the overview after each change: 10 ms of its wait at 1M figures.)
+    period = pe.seen_from(code, period)
     key = (code, period)
     if key in pe.derived:
         return pe.derived[key]

@@ -180,6 +180,32 @@ def test_a_change_re_reads_only_its_indicator_and_frees_the_older_evaluation(
     assert [k[1] for k in evaluation._cache if k[0] == plan.pk] == [plan.data_stamp]
 
 
+def test_what_the_overview_works_out_from_today_is_kept_through_a_change_to_another_indicator(
+    imt_values,
+):
+    from jalon.values import evaluation
+
+    first = evaluation.cached_evaluation(Plan.objects.get())
+    staff = "teaching-research-staff"
+    kept = evaluation.derived_examples(first, staff)  # as the overview asks: from today
+    outlook = first.outlook(staff)
+    changed = evaluation.derived_examples(first, "students")
+    store_values(
+        "jalon: 1\nplan: imt-2018-2022\nsource: press-release\nstate: approved\nvalues:\n"
+        "  - {indicator: students, entity: imt-mines-ales, period: 2021/22, value: 1500}\n",
+        "fix.yaml",
+    )
+    fresh = evaluation.cached_evaluation(Plan.objects.get())
+    assert fresh is not first
+    assert evaluation.derived_examples(fresh, staff) is kept
+    assert fresh.outlook(staff) is outlook
+    # The changed indicator's, worked out again.
+    assert evaluation.derived_examples(fresh, "students") is not changed
+    # Seen from today or from the period that holds today: one and the same.
+    today = fresh.seen_from(staff, None)
+    assert evaluation.derived_examples(fresh, staff, today) is kept
+
+
 def test_a_plan_load_evaluates_anew(imt_values):
     from jalon.conftest import IMT_PLAN, load_plan_text
     from jalon.values import evaluation
