@@ -323,9 +323,9 @@ def server(plan: Plan, session: str, rng: random.Random, w, workers: int | None 
         )
         w(
             f"      (after the first 2 changes: {said(early)}; own memory rose {own_rise:+.0f} MB"
-            " at most over the next ones, then stays: each snapshot mapped makes the"
-            " evaluation's small objects anew while the old ones are in use, and the"
-            " allocators keep the room that leaves)"
+            f" at most over the next {WARM_CHANGES}. It rises by some MB over a process's"
+            " first snapshots mapped: each makes the evaluation's small objects anew while"
+            " the old ones are in use, and the allocators keep the room they leave)"
         )
         w(f"      20 changes later, {snapshots.SOON + 1:.0f} s after the last: {said(during)}")
         when = f"{waited:.0f} s later" if settled else f"NOT so after {waited:.0f} s"
