@@ -276,8 +276,9 @@ def server(plan: Plan, session: str, rng: random.Random, w, workers: int | None 
 
         # Warm: every process has served pages, and has been through changes, with the
         # snapshot written after them mapped in place of its own copies; twice, because
-        # the memory a process holds rises over its first few snapshots mapped, then stays
-        # (`early`, printed below, is after the first).
+        # the memory a process holds rises over its first few snapshots mapped (README:
+        # then moved within ±3 MB through 40 changes; `early`, printed below, is after the
+        # first round).
         warm(4 * workers)
         settled_first = True
         early = []
@@ -322,10 +323,11 @@ def server(plan: Plan, session: str, rng: random.Random, w, workers: int | None 
             f" MB: {said(first)}"
         )
         w(
-            f"      (after the first 2 changes: {said(early)}; own memory rose {own_rise:+.0f} MB"
-            f" at most over the next {WARM_CHANGES}. It rises by some MB over a process's"
-            " first snapshots mapped: each makes the evaluation's small objects anew while"
-            " the old ones are in use, and the allocators keep the room they leave)"
+            f"      (after the first 2 changes: {said(early)}; own memory changed"
+            f" {own_rise:+.0f} MB at most over the next {WARM_CHANGES}. Found by a probe, not"
+            " measured here (README): it rises by some MB over a process's first snapshots"
+            " mapped, each making the evaluation's small objects anew while the old ones are"
+            " in use, and the allocators keeping the room they leave)"
         )
         w(f"      20 changes later, {snapshots.SOON + 1:.0f} s after the last: {said(during)}")
         when = f"{waited:.0f} s later" if settled else f"NOT so after {waited:.0f} s"
@@ -336,7 +338,7 @@ def server(plan: Plan, session: str, rng: random.Random, w, workers: int | None 
         w(
             f"      no stale memory: own memory {own_growth:+.0f} MB at most, and evaluation"
             f" snapshots mapped per process: {', '.join(map(str, mapped))}"
-            f"{'' if settled_first else ' (the warm-up never settled)'}"
+            f"{'' if settled_first else ' (a round of the warm-up did not settle)'}"
             f"   (goal: own memory flat within 10 %, one snapshot at most, the current one →"
             f" {verdict(flat)})"
         )

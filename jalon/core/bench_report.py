@@ -43,7 +43,7 @@ def report_times(plan, *, repeat: int) -> tuple[float, float, int]:
 def run(plan, demo, write) -> dict[str, float]:
     """Time the reports of the federation ``plan`` and of the ``demo`` plan (if loaded)."""
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    write(f"Board report (machine load {load}; medians):")
+    write(f"Board report (machine load {load}; medians; the HTML timed within each PDF run):")
     figures = {}
     for name, subject, goal, repeat in (
         ("federation", plan, 30.0, 1),

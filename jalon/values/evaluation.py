@@ -608,14 +608,14 @@ def _made(
 
 def _lasting_memos(previous: PlanEvaluation, anew: set[str]) -> dict[str, dict]:
     """Return what was worked out from ``previous`` that still holds: what rests on the
-    indicators that did not change (not in ``anew``). What was seen from "today" is
-    worked out again, as today may have moved on. (A copy of the items first: requests
-    may add to the memos meanwhile.)"""
+    indicators that did not change (not in ``anew``). Each is kept under the period it
+    is seen from (`PlanEvaluation.seen_from`), never under "today": once today is in a
+    new period, the pages ask for it under a new key. (A copy of the items first:
+    requests may add to the memos meanwhile.)"""
     return {
-        name: {k: v for k, v in list(getattr(previous, name).items())
-               if k[0] not in anew and k[1] is not None}
+        name: {k: v for k, v in list(getattr(previous, name).items()) if k[0] not in anew}
         for name in ("derived", "outlooks")
-    }  # fmt: skip
+    }
 
 
 def _stamps(plan: Plan) -> dict[str, str]:
