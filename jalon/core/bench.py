@@ -113,26 +113,16 @@ def build(seed: int = 1, size: int = 1) -> tuple[Plan, float]:
     level = rng.uniform(50, 5000, size=(INDICATORS, schools_count, 1))
     growth = 1 + rng.normal(0.03, 0.05, size=(INDICATORS, schools_count, len(YEARS)))
     growth = growth.cumsum(axis=2) / 10
-    numbers = np.round(level * growth, 2)
-    now = timezone.now()
+    numbers = np.round(level * growth, 2).tolist()
+    # The time as the database keeps it, adapted once rather than for every row.
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
     table = Value._meta.db_table
+    periods = [str(year) for year in YEARS]
     rows = (
-        (
-            ind.pk,
-            school.pk,
-            str(year),
-            float(numbers[i, s, y]),
-            "",
-            source.pk,
-            "",
-            "approved",
-            1,
-            now,
-            "bench",
-        )
-        for i, ind in enumerate(indicators)
-        for s, school in enumerate(schools)
-        for y, year in enumerate(YEARS)
+        (ind.pk, school.pk, period, number, "", source.pk, "", "approved", 1, now, "bench")
+        for ind, per_school in zip(indicators, numbers, strict=True)
+        for school, per_year in zip(schools, per_school, strict=True)
+        for period, number in zip(periods, per_year, strict=True)
     )
     start = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:

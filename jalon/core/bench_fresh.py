@@ -174,7 +174,10 @@ def _memory(pid: int) -> tuple[float, float, float]:
 
 
 QUIET = 2.0  # seconds
-WARM_CHANGES = 10  # changes in the server's warm-up, after the first two
+# Changes in the server's warm-up: two rounds, each settled. Six in the first, so that
+# the snapshot after them is written soon (a twentieth of the indicators changed, most
+# likely), not after the minute the first two changes waited for (`snapshots.SOON`).
+WARM_ROUNDS = (6, 10)
 
 
 def _quiet_memory(pids: list[int]) -> list[tuple[float, float, float]]:
@@ -281,12 +284,14 @@ def server(plan: Plan, session: str, rng: random.Random, w, workers: int | None 
         # first round).
         warm(4 * workers)
         settled_first = True
-        early = []
-        for changes in (2, WARM_CHANGES):
+        early, waits = [], []
+        for changes in WARM_ROUNDS:
             for _ in range(changes):
                 change_one_figure(plan, rng)
                 warm(2 * workers)
-            settled_first &= _settle(plan, pids, lambda: warm(2 * workers))[1]
+            waited, settled_round = _settle(plan, pids, lambda: warm(2 * workers))
+            settled_first &= settled_round
+            waits.append(waited)
             warm(2 * workers)
             early = early or _quiet_memory(pids)
         first = _quiet_memory(pids)
@@ -319,12 +324,13 @@ def server(plan: Plan, session: str, rng: random.Random, w, workers: int | None 
 
         w(
             f"  jalon serve, {workers} processes: resident memory per process after warm-up"
-            f" (pages served, {2 + WARM_CHANGES} changes, the snapshot after them mapped),"
+            f" (pages served, {sum(WARM_ROUNDS)} changes in {len(WARM_ROUNDS)} rounds, each"
+            f" round's snapshot mapped {', '.join(f'{t:.0f}' for t in waits)} s after it),"
             f" MB: {said(first)}"
         )
         w(
-            f"      (after the first 2 changes: {said(early)}; own memory changed"
-            f" {own_rise:+.0f} MB at most over the next {WARM_CHANGES}. Found by a probe, not"
+            f"      (after the first {WARM_ROUNDS[0]} changes: {said(early)}; own memory changed"
+            f" {own_rise:+.0f} MB at most over the next {sum(WARM_ROUNDS[1:])}. Found by a probe, not"
             " measured here (README): it rises by some MB over a process's first snapshots"
             " mapped, each making the evaluation's small objects anew while the old ones are"
             " in use, and the allocators keeping the room they leave)"
