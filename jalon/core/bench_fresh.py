@@ -77,7 +77,7 @@ def run(plan: Plan, reference_s: float, w) -> dict:
     def fresh_plan():
         return Plan.objects.get(pk=plan.pk)
 
-    first, pe = timed(lambda: evaluation.evaluate_plan(fresh_plan()), repeat=5)
+    first, pe = timed(lambda: evaluation.evaluate_plan(fresh_plan()), repeat=3)
     path = snapshots.save(pe, fresh_plan().data_stamp)
     given = snapshots.input_path_for(fresh_plan(), False)
     # The reference again, each of its runs beside one of the cold evaluation's, so that
@@ -371,7 +371,7 @@ def server(plan: Plan, session: str, rng: random.Random, w, workers: int | None 
 ROUNDS = 5  # runs of each measure of the server's throughput, as for every goal
 
 
-def throughput(port: int, path: str, cookie: str, w, seconds: float = 3.0) -> dict:
+def throughput(port: int, path: str, cookie: str, w, seconds: float = 2.0) -> dict:
     """Time the overview as readers get it, the page kept between changes: five runs of one
     client then four, each pair a ratio, and five runs of 16 clients. Then, for
     information, each page made anew: one run of 1, 4 and 16 clients.
