@@ -176,7 +176,8 @@ def _memory(pid: int) -> tuple[float, float, float]:
 QUIET = 2.0  # seconds
 # Changes in the server's warm-up: two rounds, each settled. Six in the first, so that
 # the snapshot after them is written soon (a twentieth of the indicators changed, most
-# likely), not after the minute the first two changes waited for (`snapshots.SOON`).
+# likely), not after the minute the first two changes waited for (`snapshots.SOON`; in a
+# probe, 59 s with two changes, 2 and 4 s with six).
 WARM_ROUNDS = (6, 10)
 
 
@@ -283,18 +284,18 @@ def server(plan: Plan, session: str, rng: random.Random, w, workers: int | None 
         # then moved within ±3 MB through 40 changes; `early`, printed below, is after the
         # first round).
         warm(4 * workers)
-        settled_first = True
-        early, waits = [], []
+        settled_warm = True
+        rounds, waits = [], []  # each process's memory after each round; the waits
         for changes in WARM_ROUNDS:
             for _ in range(changes):
                 change_one_figure(plan, rng)
                 warm(2 * workers)
             waited, settled_round = _settle(plan, pids, lambda: warm(2 * workers))
-            settled_first &= settled_round
+            settled_warm &= settled_round
             waits.append(waited)
             warm(2 * workers)
-            early = early or _quiet_memory(pids)
-        first = _quiet_memory(pids)
+            rounds.append(_quiet_memory(pids))
+        early, first = rounds[0], rounds[-1]
         for _ in range(20):
             change_one_figure(plan, rng)
             warm(2 * workers)
@@ -315,7 +316,7 @@ def server(plan: Plan, session: str, rng: random.Random, w, workers: int | None 
         flat = (
             own_growth <= 0.1 * max(a for _, _, a in first)
             and max(mapped) <= 1
-            and settled_first
+            and settled_warm
             and settled
         )
 
@@ -344,7 +345,7 @@ def server(plan: Plan, session: str, rng: random.Random, w, workers: int | None 
         w(
             f"      no stale memory: own memory {own_growth:+.0f} MB at most, and evaluation"
             f" snapshots mapped per process: {', '.join(map(str, mapped))}"
-            f"{'' if settled_first else ' (a round of the warm-up did not settle)'}"
+            f"{'' if settled_warm else ' (a round of the warm-up did not settle)'}"
             f"   (goal: own memory flat within 10 %, one snapshot at most, the current one →"
             f" {verdict(flat)})"
         )
