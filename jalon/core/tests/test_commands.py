@@ -98,8 +98,12 @@ def test_serve_answers_over_http(tmp_path):
     subprocess.run([*JALON, "migrate", "-v0"], env=env, check=True, timeout=120)
     subprocess.run([*JALON, "collectstatic", "--no-input", "-v0"], env=env, check=True, timeout=120)
     port = free_port()
+    home = tmp_path / "home"
+    home.mkdir()
     server = subprocess.Popen(
-        [*JALON, "serve", "--port", str(port), "--workers", "2"], env=env, stdout=subprocess.PIPE
+        [*JALON, "serve", "--port", str(port), "--workers", "2"],
+        env=env | {"HOME": str(home)},
+        stdout=subprocess.PIPE,
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -132,6 +136,7 @@ def test_serve_answers_over_http(tmp_path):
         server.terminate()
         server.wait(timeout=20)
     assert server.returncode == 0
+    assert list(home.iterdir()) == []  # nothing written in the user's home (gunicorn's socket)
     time.sleep(0.5)
     assert [pid for pid in pids if Path(f"/proc/{pid}").exists()] == []  # none left behind
 

@@ -117,6 +117,11 @@ def _gunicorn(application, host: str, port: int, workers: int, threads: int):
             self.cfg.set("proc_name", "jalon")
             self.cfg.set("accesslog", "-")
             self.cfg.set("graceful_timeout", 10)
+            # gunicorn 25 and later open a control socket in ~/.gunicorn, which Jalon does
+            # not use: a second server took it from the first, and a home that cannot be
+            # written to logged an error at every start.
+            if "control_socket_disable" in self.cfg.settings:
+                self.cfg.set("control_socket_disable", True)
 
         def load(self):
             return application
