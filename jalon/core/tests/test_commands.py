@@ -146,6 +146,19 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+@pytest.mark.parametrize(
+    "options, said",
+    [
+        ({"workers": 0}, "take a whole number of 1 or more"),
+        ({"workers": 100_000}, "is more than this machine can serve with: at most"),
+        ({"threads": 10_000}, "--threads takes at most 64"),
+    ],
+)
+def test_serve_refuses_processes_and_threads_out_of_bounds(options, said):
+    with pytest.raises(CommandError, match=said):
+        call_command("serve", port=free_port(), **options)
+
+
 def test_serve_refuses_an_unmigrated_database(tmp_path):
     run = subprocess.run(
         [*JALON, "serve"], env=isolated_env(tmp_path), capture_output=True, text=True, timeout=60

@@ -12,6 +12,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+# Beyond these, a server process or thread would only wait for a core and hold memory (a
+# mistyped --workers 100000 forked processes until the machine ran out).
+MAX_WORKERS_PER_CORE = 4
+MAX_THREADS = 64
+
 
 class Command(BaseCommand):
     help = (
@@ -41,6 +46,14 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, workers, threads, no_worker=False, **options):
         if workers < 1 or threads < 1:
             raise CommandError("--workers and --threads take a whole number of 1 or more.")
+        most = MAX_WORKERS_PER_CORE * _cores()
+        if workers > most:
+            raise CommandError(
+                f"--workers {workers} is more than this machine can serve with: at most {most}"
+                f" ({MAX_WORKERS_PER_CORE} per core; each process holds its own memory)."
+            )
+        if threads > MAX_THREADS:
+            raise CommandError(f"--threads takes at most {MAX_THREADS}.")
         ensure_free(host, port)
         executor = MigrationExecutor(connection)
         if executor.migration_plan(executor.loader.graph.leaf_nodes()):
@@ -70,7 +83,11 @@ class Command(BaseCommand):
             gunicorn = _gunicorn(application, host, port, workers, threads)
         except ImportError:
             gunicorn = None
-        how = f"{workers} processes of {threads} threads" if gunicorn else f"{threads} threads"
+        if gunicorn:
+            how = f"{workers} processes of {threads} threads"
+        else:
+            how = f"one process of {threads} threads (waitress: gunicorn does not run here"
+            how += f", so --workers {workers} is not followed)" if workers > 1 else ")"
         self.stdout.write(f"Jalon is served on http://{host}:{port}/ by {how} (Ctrl-C to stop).")
         self.stdout.flush()
         connection.close()  # each server process opens its own
