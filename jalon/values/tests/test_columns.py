@@ -21,6 +21,21 @@ SCRIPT = textwrap.dedent(
     from jalon.values.models import Value
 
     assert columns._adbc_ready(), "ADBC should read this database"
+    # Every read below goes through Arrow: a read that fell back to rows (the reader
+    # falls back quietly on a driver's error) fails the test.
+    arrow_reads = []
+    real_arrow, real_rows = columns._by_arrow, columns._by_rows
+
+    def counted(*args, **kwargs):
+        out = real_arrow(*args, **kwargs)
+        arrow_reads.append(args[0])
+        return out
+
+    def refused(sql, params, fields, rows=None):
+        assert rows is not None, "read row by row where columns were asked for: " + sql[:300]
+        return real_rows(sql, params, fields, rows=rows)
+
+    columns._by_arrow, columns._by_rows = counted, refused
     plan = Plan.objects.get(code="imt-2018-2022")
     moment = timezone.make_aware(dt.datetime(2020, 1, 1))
     runs = [{}, {"as_of": moment}, {"include_submitted": True}]
@@ -28,6 +43,8 @@ SCRIPT = textwrap.dedent(
     queryset = Value.objects.filter(indicator__plan=plan).as_of(moment)
     fields = {"entity_id": "int", "period": "text", "number": "float", "member_id": "int"}
     arrow_columns = columns.fetch_columns(queryset, fields)
+    assert len(arrow_reads) >= 4, arrow_reads  # the figures of each run, then the query
+    columns._by_rows = real_rows
     columns._adbc_ready = lambda: False
     by_rows = [evaluation.evaluate_plan(plan, **options) for options in runs]
     row_columns = columns.fetch_columns(queryset, fields)
@@ -42,6 +59,7 @@ SCRIPT = textwrap.dedent(
     from jalon.values.valuefile import store_values
 
     columns._adbc_ready = lambda: True
+    columns._by_rows = refused
     lines = [
         "jalon: 1", "plan: imt-2018-2022", "source: press-release", "state: approved", "values:",
         "  - {indicator: students, entity: imt-mines-ales, period: 2021/22, value: 1501}",
