@@ -9,6 +9,7 @@ nothing, every problem found in one pass (see values.valuefile.store_data).
 """
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import math
@@ -37,6 +38,9 @@ class Sheet:
     header: list[str]
     rows: list[tuple[int, list]] = field(default_factory=list)
     decimal_comma: bool = False  # a CSV that Excel wrote with ';' writes 13,5 for 13.5
+    # A CSV file's rows are as long as their separators make them: a row that stops before
+    # a required column, or runs past the header with text, lost or gained a separator.
+    ragged: bool = False
 
     def columns(self) -> dict[str, int]:
         """Return the index of each column Jalon reads, by its key."""
@@ -122,12 +126,23 @@ def _read_csv(filename: str, data: bytes) -> Sheet:
     # Excel writes ';' where ',' is the decimal mark (in French, among others).
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
+    # Strict: a quote opened and never closed, or text after a closing quote, is an error
+    # named at the row where it starts, not a row read to the end of the file.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    table, start = [], 1
     try:
-        table = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        for row in reader:
+            table.append(row)
+            start = reader.line_num + 1
     except csv.Error as error:
-        raise FileProblems(filename, [_whole(f"this is not readable CSV: {error}")]) from None
+        said = str(error)
+        if said == "unexpected end of data":
+            said = 'a quote (") opened in this row is never closed'
+        problem = Problem(start, 1, f"this is not readable CSV: {said}", header="—")
+        raise FileProblems(filename, [problem]) from None
     sheet = _sheet("", table)
     sheet.decimal_comma = delimiter == ";"
+    sheet.ragged = True
     return sheet
 
 
@@ -183,6 +198,30 @@ def _lazy_sheet(filename: str, name: str, sheet) -> Sheet:
         if any(c not in (None, "") for c in cells):
             kept.append((n, cells))
     return Sheet(name, header, kept)
+
+
+def _odd_length(cells: list[str], header: list[str], last_required: int) -> Problem | None:
+    """Return what is wrong with a CSV row too short for the required columns, or with
+    text past the header's last column (at row 1: the caller says which); None if its
+    length is right."""
+    if len(cells) <= last_required:
+        return Problem(
+            1,
+            last_required + 1,
+            f"this row has {len(cells)} cells: it stops before this column; a separator or"
+            " a quote is missing",
+            header=header[last_required],
+        )
+    extra = [k for k in range(len(header), len(cells)) if cells[k].strip()]
+    if extra:
+        return Problem(
+            1,
+            extra[0] + 1,
+            f"this row has text past the header's {len(header)} columns: a separator too"
+            " many, or a quote missing",
+            header="—",
+        )
+    return None
 
 
 def _sheet(name: str, table: list[list]) -> Sheet:
@@ -285,7 +324,13 @@ def import_figures(
         at = [columns[k] for k in REQUIRED]
         optional = [(k, columns[k]) for k in ("member", "comment", "source") if k in columns]
         state_at, published_at = columns.get("state"), columns.get("published")
+        last_required = max(at)
         for number, cells in sheet.rows:
+            if sheet.ragged and not last_required < len(cells) <= len(sheet.header):
+                odd = _odd_length(cells, sheet.header, last_required)
+                if odd and any(c.strip() for c in cells):
+                    problems.append(dataclasses.replace(odd, line=number, sheet=sheet.name))
+                    continue
             if len(cells) < width:
                 cells = [*cells, *([None] * (width - len(cells)))]
             if all(cells[k] in (None, "") for k in columns.values()):

@@ -157,6 +157,36 @@ cells = st.one_of(
         ["students", "imt", "2018/19", "2019", "own-resources", "=SUM(A1:A2)", "#REF!"]
     ),
 )
+
+
+def test_a_csv_row_that_lost_or_gained_a_separator_or_a_quote_is_said(imt_plan):
+    def problems(text: str) -> list[str]:
+        with pytest.raises(FileProblems) as caught:
+            csv_import(HEADER + text)
+        return [p.format("f.csv") for p in caught.value.problems]
+
+    # Each was read without a word: a row ended early is a template's empty row, and a
+    # quote never closed ran to the end of the file, making the row short.
+    assert problems('students,imt-mines-ales,2019/20,1\nstudents,imt-mines-ales,"2018/19,5\n') == [
+        "f.csv, row 3, column A (—): this is not readable CSV:"
+        ' a quote (") opened in this row is never closed'
+    ]
+    assert problems("students,imt-mines-ales\nstudents,imt,2018/19,5,ok,1,2\n") == [
+        "f.csv, row 2, column D (value): this row has 2 cells: it stops before this column;"
+        " a separator or a quote is missing",
+        "f.csv, row 3, column F (—): this row has text past the header's 5 columns:"
+        " a separator too many, or a quote missing",
+    ]
+    assert problems('students,imt,"2018/19"x,5,\n') == [
+        "f.csv, row 2, column A (—): this is not readable CSV: ',' expected after '\"'"
+    ]
+    assert Value.objects.count() == 0
+    # Empty cells past the header (trailing separators), and optional columns left off
+    # the end of a row, are not wrong.
+    summary = csv_import(HEADER + "students,imt,2018/19,5,,,\nstudents,imt,2019/20,6\n").summary()
+    assert summary.startswith("2 new")
+
+
 headers = st.lists(
     st.sampled_from(
         ["indicator", "entity", "period", "value", "state", "comment", "published", "x"]
