@@ -85,6 +85,7 @@ ifneq ($(SIZE),1)
 	DATABASE_URL=sqlite:///$(JALON_DATA_DIR)/bench$(SIZE).sqlite3 $(BIN)/jalon migrate -v0
 	DATABASE_URL=sqlite:///$(JALON_DATA_DIR)/bench$(SIZE).sqlite3 $(BIN)/jalon bench --size $(SIZE)
 else
+	@mkdir -p $(JALON_DATA_DIR) && date +%s > $(JALON_DATA_DIR)/.bench-start
 	rm -f $(JALON_DATA_DIR)/bench.sqlite3*
 	DATABASE_URL=sqlite:///$(JALON_DATA_DIR)/bench.sqlite3 $(BIN)/jalon migrate -v0
 	DATABASE_URL=sqlite:///$(JALON_DATA_DIR)/bench.sqlite3 $(BIN)/jalon bench $(if $(MILLION),--million)
@@ -94,6 +95,9 @@ else
 	else \
 	  echo "!! SKIPPED: the PostgreSQL import benchmark. No server answers at $(PG_URL)."; \
 	fi
+	@took=$$(( $$(date +%s) - $$(cat $(JALON_DATA_DIR)/.bench-start) )); \
+	if [ $$took -lt 600 ]; then verdict=met; else verdict="NOT met"; fi; \
+	echo "make bench in all: $$((took / 60)) min $$((took % 60)) s   (goal: under 10 min → $$verdict)"
 endif
 
 clean:
