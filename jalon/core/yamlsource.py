@@ -164,7 +164,7 @@ class _Unplain(Exception):
 def _read_yaml(text: str, filename: str) -> Located:
     try:
         data = _from_events(text)
-    except (_Unplain, yaml.YAMLError):
+    except (_Unplain, yaml.YAMLError, RecursionError):
         # Not YAML (FileProblems from `_compose`), or something to say where it is, or an
         # alias: the nodes, with every position.
         return _positioned(_compose(text, filename), text, filename)
@@ -275,6 +275,9 @@ def _compose(text: str, filename: str):
         raise FileProblems(filename, [Problem(line, column, message)]) from None
     except yaml.YAMLError as error:
         raise FileProblems(filename, [Problem(1, 1, f"this is not valid YAML: {error}")]) from None
+    except RecursionError:  # PyYAML's own composer, without libyaml, nests a call per level
+        message = f"this file nests values more than {_DEEPEST} levels deep"
+        raise FileProblems(filename, [Problem(1, 1, message)]) from None
     if root is None:
         raise FileProblems(filename, [Problem(1, 1, "the file is empty")])
     return root

@@ -151,3 +151,20 @@ _documents = st.recursive(
 def test_any_document_reads_the_same_by_events_as_by_nodes(document, flow):
     text = yaml.safe_dump(document, default_flow_style=flow, allow_unicode=True)
     assert _from_events(text) == _whole(text) == read_yaml(text, "t.yaml").data
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 10_000 + "]" * 10_000, "a:\n" + "".join(f"{' ' * k}b{k}:\n" for k in range(1, 3000))],
+)
+def test_a_file_nested_too_deep_is_said_without_libyaml_too(monkeypatch, text):
+    # PyYAML built without libyaml composes a call per level of nesting: it ran out of
+    # Python's stack (RecursionError) where libyaml says "exceeded maximum nesting depth".
+    from jalon.core import yamlsource
+
+    monkeypatch.setattr(yamlsource, "LOADER", yaml.SafeLoader)
+    with pytest.raises(FileProblems) as caught:
+        read_yaml(text, "deep.yaml")
+    assert [p.format("deep.yaml") for p in caught.value.problems] == [
+        "deep.yaml:1:1: this file nests values more than 200 levels deep"
+    ]
