@@ -482,23 +482,27 @@ def _written_the_other_way(parsed, entries, indicators, located) -> list[Problem
     """
     shares = {i.pk: i for i in indicators.values() if i.is_share and i.written_as == "percent"}
     rows = [e for e in entries if e.key[0] in shares and e.number is not None]
-    if not rows:
+    if not any(0 < abs(e.number) < 1 for e in rows):
         return []
     scale = dict.fromkeys(shares, 0.0)
     for e in rows:
         scale[e.key[0]] = max(scale[e.key[0]], abs(e.number))
+    # Only the indicators the file leaves in doubt are looked up: their largest figure in
+    # force costs the indicator's whole history, where the file's own figures cost nothing.
+    doubtful = {e.key[0] for e in rows if 0 < abs(e.number) < 1 and scale[e.key[0]] <= 1}
+    for t in Target.objects.current().filter(indicator_id__in=doubtful):
+        for v in (t.baseline_value, t.target_value):
+            scale[t.indicator_id] = max(scale[t.indicator_id], abs(v or 0.0))
+    doubtful = {i for i in doubtful if scale[i] <= 1}
     stored = (
         Value.objects.current()
         .decisions()
-        .filter(indicator_id__in={e.key[0] for e in rows})
+        .filter(indicator_id__in=doubtful)
         .values("indicator_id")
         .annotate(top=Max("number"))
     )
-    for found in stored:
+    for found in stored if doubtful else ():
         scale[found["indicator_id"]] = max(scale[found["indicator_id"]], found["top"] or 0.0)
-    for t in Target.objects.current().filter(indicator_id__in={e.key[0] for e in rows}):
-        for v in (t.baseline_value, t.target_value):
-            scale[t.indicator_id] = max(scale[t.indicator_id], abs(v or 0.0))
     problems = []
     for e in rows:
         if 0 < abs(e.number) < 1 and scale[e.key[0]] > 1:

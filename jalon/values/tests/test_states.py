@@ -260,6 +260,17 @@ def test_a_percentage_written_as_a_fraction_is_refused_where_it_shows(db):
         caught.value
     )
     assert Value.objects.count() == 0
+    # A file whose own figures are above 1 says how it writes them: the indicator's
+    # targets and figures in force, which cost its history, are not looked up.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    row = "  - {indicator: first-time-6yr, entity: csu, period: '%s', value: %s}\n"
+    with CaptureQueriesContext(connection) as queries:
+        store_values(text + row % ("2019", 62.5) + row % ("2020", 63), "v.yaml")
+    looked_up = [q["sql"] for q in queries if "MAX(" in q["sql"] or "plans_target" in q["sql"]]
+    assert looked_up == []
+    assert Value.objects.count() == 2
 
 
 def test_history_names_the_file_and_who_never_a_server_path(imt_plan):
@@ -350,3 +361,27 @@ def test_the_demo_as_of_2019_shows_what_was_known_then(imt_values):
     assert documents(pe) == ["cop-2018-2022", "press-release"]  # signed in October 2018
     before = evaluate_plan(Plan.objects.get(), as_of=end_of_day(dt.date(2018, 6, 1)))
     assert documents(before) == ["press-release"]
+
+
+def test_a_file_reads_only_the_figures_in_force_of_its_own_keys(imt_values):
+    # The cost of a small file follows the file, not the history the database holds: the
+    # figures in force are read by the file's indicators, entities and periods.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    head = "jalon: 1\nplan: imt-2018-2022\nsource: press-release\nstate: approved\nvalues:\n"
+    with CaptureQueriesContext(connection) as queries:
+        store_values(head + students(13_501), "one.yaml")
+    table = Value._meta.db_table
+    reads = [
+        q["sql"]
+        for q in queries
+        # PostgreSQL reads them through a cursor of its own (DECLARE … CURSOR FOR SELECT).
+        if "SELECT" in q["sql"][:200]
+        and f'FROM "{table}"' in q["sql"]
+        and '"superseded_at" IS NULL' in q["sql"]
+    ]
+    assert reads
+    for sql in reads:
+        for column in ("indicator_id", "entity_id", "period"):
+            assert f'"{table}"."{column}" IN (' in sql, sql
