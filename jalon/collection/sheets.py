@@ -9,11 +9,10 @@ nothing, every problem found in one pass (see values.valuefile.store_data).
 """
 
 import csv
-import dataclasses
 import datetime as dt
 import io
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from django.db import transaction
@@ -129,16 +128,20 @@ def _read_csv(filename: str, data: bytes) -> Sheet:
     # Strict: a quote opened and never closed, or text after a closing quote, is an error
     # named at the row where it starts, not a row read to the end of the file.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    table, start = [], 1
+    table = []
     try:
         for row in reader:
             table.append(row)
-            start = reader.line_num + 1
     except csv.Error as error:
-        said = str(error)
-        if said == "unexpected end of data":
-            said = 'a quote (") opened in this row is never closed'
-        problem = Problem(start, 1, f"this is not readable CSV: {said}", header="—")
+        said = {
+            "unexpected end of data": 'a quote (") opened in this row is never closed',
+            f"'{delimiter}' expected after '\"'": (
+                'text after a closing quote: a quote inside a quoted cell is written twice ("")'
+            ),
+        }.get(str(error), str(error))
+        # Numbered as the rows are (the header is row 1), not as the file's lines: a
+        # quoted cell may hold several.
+        problem = Problem(len(table) + 1, 1, f"this is not readable CSV: {said}", header="—")
         raise FileProblems(filename, [problem]) from None
     sheet = _sheet("", table)
     sheet.decimal_comma = delimiter == ";"
@@ -200,17 +203,17 @@ def _lazy_sheet(filename: str, name: str, sheet) -> Sheet:
     return Sheet(name, header, kept)
 
 
-def _odd_length(cells: list[str], header: list[str], last_required: int) -> Problem | None:
-    """Return what is wrong with a CSV row too short for the required columns, or with
+def _odd_length(cells: list[str], header: list[str], last_key: int) -> Problem | None:
+    """Return what is wrong with a CSV row that stops before its key's last column, or has
     text past the header's last column (at row 1: the caller says which); None if its
     length is right."""
-    if len(cells) <= last_required:
+    if len(cells) <= last_key:
         return Problem(
             1,
-            last_required + 1,
-            f"this row has {len(cells)} cells: it stops before this column; a separator or"
-            " a quote is missing",
-            header=header[last_required],
+            len(cells) + 1,
+            f"the row stops here, after {len(cells)} {'cell' if len(cells) == 1 else 'cells'}:"
+            " a separator or a quote is missing",
+            header=header[len(cells)] or "—",
         )
     extra = [k for k in range(len(header), len(cells)) if cells[k].strip()]
     if extra:
@@ -324,12 +327,14 @@ def import_figures(
         at = [columns[k] for k in REQUIRED]
         optional = [(k, columns[k]) for k in ("member", "comment", "source") if k in columns]
         state_at, published_at = columns.get("state"), columns.get("published")
-        last_required = max(at)
+        # A row must reach its key's last column; a value left empty at the end of a row
+        # may have lost its separator (a template's row left empty, a withdrawal).
+        last_key = max(at[:3])
         for number, cells in sheet.rows:
-            if sheet.ragged and not last_required < len(cells) <= len(sheet.header):
-                odd = _odd_length(cells, sheet.header, last_required)
+            if sheet.ragged and not last_key < len(cells) <= len(sheet.header):
+                odd = _odd_length(cells, sheet.header, last_key)
                 if odd and any(c.strip() for c in cells):
-                    problems.append(dataclasses.replace(odd, line=number, sheet=sheet.name))
+                    problems.append(replace(odd, line=number, sheet=sheet.name))
                     continue
             if len(cells) < width:
                 cells = [*cells, *([None] * (width - len(cells)))]

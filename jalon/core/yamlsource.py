@@ -164,7 +164,7 @@ class _Unplain(Exception):
 def _read_yaml(text: str, filename: str) -> Located:
     try:
         data = _from_events(text)
-    except (_Unplain, yaml.YAMLError, RecursionError):
+    except (_Unplain, yaml.YAMLError):
         # Not YAML (FileProblems from `_compose`), or something to say where it is, or an
         # alias: the nodes, with every position.
         return _positioned(_compose(text, filename), text, filename)

@@ -3,9 +3,10 @@
 Arrow through ADBC (`adbc-driver-sqlite`, `adbc-driver-postgresql`): the database's rows
 go straight into Arrow's columnar buffers in C; text columns, read as Arrow strings, are
 then dictionary encoded by Arrow, also in C, into small integers and the few distinct texts
-(a million figures have a dozen period labels). ADBC opens its own connection, which sees committed data only: inside a
-transaction of Django's connection (a test, a write being checked), the same query runs
-on that connection instead, read row by row; both paths give the same columns.
+(a million figures have a dozen period labels). ADBC opens its own connection, which sees
+committed data only: inside a transaction of Django's connection (a test, a write being
+checked), the same query runs on that connection instead, read row by row; both paths give
+the same columns.
 """
 
 from __future__ import annotations

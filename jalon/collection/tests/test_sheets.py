@@ -166,25 +166,31 @@ def test_a_csv_row_that_lost_or_gained_a_separator_or_a_quote_is_said(imt_plan):
         return [p.format("f.csv") for p in caught.value.problems]
 
     # Each was read without a word: a row ended early is a template's empty row, and a
-    # quote never closed ran to the end of the file, making the row short.
-    assert problems('students,imt-mines-ales,2019/20,1\nstudents,imt-mines-ales,"2018/19,5\n') == [
+    # quote never closed ran to the end of the file, making the row short. Rows are
+    # numbered as rows, not as the file's lines (row 2's comment holds three).
+    assert problems('students,imt,2019/20,1,"a\nb\nc"\nstudents,imt,"2018/19,5\n') == [
         "f.csv, row 3, column A (—): this is not readable CSV:"
         ' a quote (") opened in this row is never closed'
     ]
     assert problems("students,imt-mines-ales\nstudents,imt,2018/19,5,ok,1,2\n") == [
-        "f.csv, row 2, column D (value): this row has 2 cells: it stops before this column;"
+        "f.csv, row 2, column C (period): the row stops here, after 2 cells:"
         " a separator or a quote is missing",
         "f.csv, row 3, column F (—): this row has text past the header's 5 columns:"
         " a separator too many, or a quote missing",
     ]
     assert problems('students,imt,"2018/19"x,5,\n') == [
-        "f.csv, row 2, column A (—): this is not readable CSV: ',' expected after '\"'"
+        "f.csv, row 2, column A (—): this is not readable CSV: text after a closing quote:"
+        ' a quote inside a quoted cell is written twice ("")'
     ]
     assert Value.objects.count() == 0
-    # Empty cells past the header (trailing separators), and optional columns left off
-    # the end of a row, are not wrong.
-    summary = csv_import(HEADER + "students,imt,2018/19,5,,,\nstudents,imt,2019/20,6\n").summary()
-    assert summary.startswith("2 new")
+    # Not wrong: empty cells past the header (trailing separators); optional columns left
+    # off the end of a row; a value left empty without its separator (no figure given).
+    text = "students,imt,2018/19,5,,,\nstudents,imt,2019/20,6\nstudents,imt,2020/21\n"
+    assert csv_import(HEADER + text).summary().startswith("2 new")
+    # A withdrawal needs no value: its row may end before the value column.
+    head = "indicator,entity,period,state,comment,value\n"
+    withdrawn = csv_import(head + "students,imt,2018/19,withdrawn,a duplicate\n", state=None)
+    assert withdrawn.summary() == "0 new, 0 revised, 0 unchanged, 1 withdrawn"
 
 
 headers = st.lists(

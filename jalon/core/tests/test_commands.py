@@ -102,7 +102,8 @@ def test_serve_answers_over_http(tmp_path):
     home.mkdir()
     server = subprocess.Popen(
         [*JALON, "serve", "--port", str(port), "--workers", "2"],
-        env=env | {"HOME": str(home)},
+        # gunicorn's control socket goes in XDG_RUNTIME_DIR where it is set, else the home.
+        env={k: v for k, v in env.items() if k != "XDG_RUNTIME_DIR"} | {"HOME": str(home)},
         stdout=subprocess.PIPE,
     )
     try:
@@ -154,7 +155,13 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         ({"threads": 10_000}, "--threads takes at most 64"),
     ],
 )
-def test_serve_refuses_processes_and_threads_out_of_bounds(options, said):
+def test_serve_refuses_processes_and_threads_out_of_bounds(monkeypatch, options, said):
+    from jalon.core.management.commands import serve
+
+    def past_the_bounds(*args):  # refused before this: else the test would start a server
+        raise AssertionError("got past the bounds")
+
+    monkeypatch.setattr(serve, "ensure_free", past_the_bounds)
     with pytest.raises(CommandError, match=said):
         call_command("serve", port=free_port(), **options)
 

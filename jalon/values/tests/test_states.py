@@ -385,3 +385,18 @@ def test_a_file_reads_only_the_figures_in_force_of_its_own_keys(imt_values):
     for sql in reads:
         for column in ("indicator_id", "entity_id", "period"):
             assert f'"{table}"."{column}" IN (' in sql, sql
+
+
+def test_a_fraction_is_refused_where_only_the_figures_in_force_say_percent(db):
+    from jalon.conftest import load_plan_text
+    from jalon.plans.tests.test_planfile import INDICATOR, MINIMAL
+
+    # A share with no target: only its figures in force tell how it is written.
+    load_plan_text(MINIMAL.replace("sources:\n", INDICATOR + "    written_as: percent\nsources:\n"))
+    head = "jalon: 1\nplan: p\nsource: doc\nstate: approved\nvalues:\n"
+    row = "  - {indicator: share, entity: school-a, period: '%s', value: %s}\n"
+    store_values(head + row % ("2018", 0.5), "v.yaml")  # 0.5 %: nothing says otherwise
+    store_values(head + row % ("2019", 41.5), "v.yaml")
+    with pytest.raises(FileProblems, match="0.44 looks like a fraction, but 'share' writes"):
+        store_values(head + row % ("2020", 0.44), "v.yaml")
+    assert Value.objects.count() == 2
