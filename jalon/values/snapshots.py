@@ -313,10 +313,22 @@ def save_now(pe, stamp: str) -> bool:
     _written[(pe.plan.pk, pe.include_submitted)] = time.monotonic()
     try:
         save(pe, stamp)
-    except Exception:  # noqa: BLE001 - a full disk, or caches filled while pickling
-        logger.warning("Could not write the snapshot of plan %s", pe.plan.pk, exc_info=True)
+    except Exception as error:  # noqa: BLE001 - a full disk, or caches filled while pickling
+        # Its traceback once per kind of failure: a folder that cannot be written fails
+        # every write the same way, and the pages are right meanwhile.
+        kind = (type(error), getattr(error, "errno", None))
+        logger.warning(
+            "Could not write the snapshot of plan %s: %s",
+            pe.plan.pk,
+            error,
+            exc_info=kind not in _failures,
+        )
+        _failures.add(kind)
         return False
     return True
+
+
+_failures: set = set()  # the kinds of failure to write a snapshot this process has told
 
 
 _pending: dict = {}  # per plan and variant: the newest evaluation not yet written

@@ -569,3 +569,21 @@ def test_a_snapshot_of_the_data_as_it_is_comes_with_what_was_worked_out_from_it(
     assert kept and np.array_equal(
         kept[0].forecast.value, worked_out.forecast.value, equal_nan=True
     )
+
+
+def test_a_snapshot_that_cannot_be_written_is_told_once_with_its_traceback(
+    imt_values, monkeypatch, caplog
+):
+    from jalon.values import snapshots
+
+    def refused(pe, stamp):
+        raise PermissionError(13, "Permission denied", "/srv/jalon/snapshots/x.snapshot")
+
+    monkeypatch.setattr(snapshots, "save", refused)
+    monkeypatch.setattr(snapshots, "_failures", set())
+    pe = evaluate_plan(Plan.objects.get())
+    with caplog.at_level("WARNING", logger="jalon.values.snapshots"):
+        assert [snapshots.save_now(pe, "s") for _ in range(3)] == [False, False, False]
+    told = [r for r in caplog.records if "Could not write the snapshot" in r.getMessage()]
+    assert [bool(r.exc_info) for r in told] == [True, False, False]
+    assert "Permission denied" in told[-1].getMessage()
