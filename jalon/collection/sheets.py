@@ -38,7 +38,7 @@ class Sheet:
     rows: list[tuple[int, list]] = field(default_factory=list)
     decimal_comma: bool = False  # a CSV that Excel wrote with ';' writes 13,5 for 13.5
     # A CSV file's rows are as long as their separators make them: a row that stops before
-    # a required column, or runs past the header with text, lost or gained a separator.
+    # its key's last column, or runs past the header with text, lost or gained a separator.
     ragged: bool = False
 
     def columns(self) -> dict[str, int]:
