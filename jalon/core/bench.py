@@ -143,13 +143,7 @@ def reference(inp) -> Callable[[], object]:
     stacked = np.stack([inp.values[c] for c in codes])  # (I, E, P)
     i, e, p = np.nonzero(~np.isnan(stacked))
     figures = pl.DataFrame({"indicator": i, "entity": e, "period": p, "value": stacked[i, e, p]})
-    parent = inp.tree.parent
-    pairs = [(n, n) for n in range(len(parent))]
-    for n in range(len(parent)):
-        up = parent[n]
-        while up >= 0:
-            pairs.append((n, int(up)))
-            up = parent[up]
+    pairs = _with_ancestors(inp.tree.parent)
     closure = pl.DataFrame({"entity": [a for a, _ in pairs], "ancestor": [b for _, b in pairs]})
 
     def run():
@@ -162,6 +156,17 @@ def reference(inp) -> Callable[[], object]:
         )
 
     return run
+
+
+def _with_ancestors(parent) -> list[tuple[int, int]]:
+    """Return each entity's row paired with its own and with each of its ancestors'."""
+    pairs = []
+    for n in range(len(parent)):
+        up = n
+        while up >= 0:
+            pairs.append((n, int(up)))
+            up = parent[up]
+    return pairs
 
 
 def reference_from_database(plan: Plan, structure) -> Callable[[], object]:
@@ -182,29 +187,16 @@ def reference_from_database(plan: Plan, structure) -> Callable[[], object]:
     sql, params = query.query.sql_with_params()
     row_of = {code: n for n, code in enumerate(structure.tree.codes)}
     id_of_row = {row_of[code]: pk for pk, code in structure.entity_ids.items()}
-    parent = structure.tree.parent
-    pairs = []
-    for n in range(len(parent)):
-        up = n
-        while up >= 0:
-            pairs.append((id_of_row[n], id_of_row[int(up)]))
-            up = parent[up]
+    pairs = [(id_of_row[a], id_of_row[b]) for a, b in _with_ancestors(structure.tree.parent)]
     closure = pl.DataFrame(
         {"entity_id": [a for a, _ in pairs], "ancestor": [b for _, b in pairs]},
         schema={"entity_id": pl.Int64, "ancestor": pl.Int64},
     )
 
     def run():
-        cursor = columns._adbc().cursor()
-        if connection.vendor == "sqlite":  # one batch, as the evaluation's reads
-            cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(2**30)})
-        try:
-            cursor.execute(columns._placeholders(sql, len(params)), params or None)
-            table = pl.from_arrow(cursor.fetch_arrow_table())
-        finally:
-            cursor.close()
         return (
-            table.lazy()
+            pl.from_arrow(columns.arrow_table(sql, params))
+            .lazy()
             .with_columns(pl.col("entity_id").cast(pl.Int64))
             .join(closure.lazy(), on="entity_id")
             .group_by("indicator_id", "ancestor", "period")

@@ -94,11 +94,10 @@ def run(plan: Plan, reference_s: float, w) -> dict:
     def fresh_plan():
         return Plan.objects.get(pk=plan.pk)
 
+    run_from_database = reference_from_database(plan, evaluation.read_structure(plan))
     firsts, from_database = [], []
     for _ in range(3):  # each beside a run of the reference that reads the same database
         firsts.append(timed(lambda: evaluation.evaluate_plan(fresh_plan()), repeat=1))
-        if len(firsts) == 1:
-            run_from_database = reference_from_database(plan, firsts[0][1].structure)
         from_database.append(timed(run_from_database, repeat=1))
     first, pe = statistics.median(t for t, _ in firsts), firsts[-1][1]
     from_database_s = min(t for t, _ in from_database)

@@ -89,10 +89,9 @@ def _by_rows(sql: str, params: tuple, fields: dict[str, str], rows: list | None 
     return out
 
 
-def _by_arrow(sql: str, params: tuple, fields: dict[str, str]) -> dict:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
+def arrow_table(sql: str, params: tuple):
+    """Return the result of ``sql`` (Django's ``%s`` placeholders) as an Arrow table,
+    read through this thread's ADBC connection."""
     cursor = _adbc().cursor()
     if connection.vendor == "sqlite":
         # The driver guesses each column's type from its first batch of rows: one batch
@@ -100,9 +99,16 @@ def _by_arrow(sql: str, params: tuple, fields: dict[str, str]) -> dict:
         cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(2**30)})
     try:
         cursor.execute(_placeholders(sql, len(params)), params or None)
-        table = cursor.fetch_arrow_table()
+        return cursor.fetch_arrow_table()
     finally:
         cursor.close()
+
+
+def _by_arrow(sql: str, params: tuple, fields: dict[str, str]) -> dict:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = arrow_table(sql, params)
     out = {}
     for k, (name, kind) in enumerate(fields.items()):
         column = table.column(k)

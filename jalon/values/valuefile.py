@@ -501,7 +501,7 @@ def _written_the_other_way(parsed, entries, indicators, located) -> list[Problem
         .values("indicator_id")
         .annotate(top=Max("number"))
     )
-    for found in stored if doubtful else ():
+    for found in stored:  # none asked for where none is in doubt: `__in` an empty set
         scale[found["indicator_id"]] = max(scale[found["indicator_id"]], found["top"] or 0.0)
     problems = []
     for e in rows:
